@@ -1,0 +1,247 @@
+package dev.orderbook.common.decimal;
+
+/**
+ * Fixed-point decimals held in a {@code long}: a value {@code v} at scale {@code s} is the integer
+ * {@code v * 10^s}. Parses exchange decimal strings straight from characters or bytes and formats them back
+ * exactly, allocating nothing.
+ *
+ * <p>Parsing never throws on bad input: it returns a negative error code (see {@link DecimalError}), since
+ * every valid price or size is non-negative. Accepted syntax is the exchange's: digits, optionally a point
+ * and more digits ({@code "65000.01"}, {@code "0.00000000"}, {@code ".5"} and {@code "5."} are rejected as
+ * malformed). Signs, exponents, {@code NaN}, {@code Infinity}, blanks and more fraction digits than the scale
+ * holds (unless they are trailing zeros) are errors, never rounded away.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class Decimals {
+    /** Largest supported scale: 10^18 still fits a {@code long}. */
+    public static final int MAX_SCALE = 18;
+
+    private static final long[] POW10 = new long[19];
+
+    static {
+        long p = 1;
+        for (int i = 0; i < POW10.length; i++) {
+            POW10[i] = p;
+            p *= 10;
+        }
+    }
+
+    private Decimals() {
+    }
+
+    /** Throws {@link IllegalArgumentException} unless {@code 0 <= scale <= MAX_SCALE}. */
+    public static void checkScale(final int scale) {
+        if (scale < 0 || scale > MAX_SCALE) {
+            throw new IllegalArgumentException("scale must be 0.." + MAX_SCALE + ", was " + scale);
+        }
+    }
+
+    /** {@code 10^n} for {@code 0 <= n <= 18}. */
+    public static long pow10(final int n) {
+        return POW10[n];
+    }
+
+    /** True if {@code result} of a parse method is an error code rather than a value. */
+    public static boolean isError(final long result) {
+        return result < 0;
+    }
+
+    /**
+     * Parses a non-negative decimal from {@code chars[offset, offset+length)} at {@code scale}.
+     *
+     * @return the fixed-point value ({@code >= 0}), or a negative {@link DecimalError} code
+     */
+    public static long parse(final char[] chars, final int offset, final int length, final int scale) {
+        if (length <= 0) {
+            return DecimalError.EMPTY.code();
+        }
+        final int end = offset + length;
+        long value = 0;
+        int i = offset;
+        int intDigits = 0;
+        char c = chars[i];
+        if (c == '-') {
+            return DecimalError.NEGATIVE.code();
+        }
+        while (i < end && (c = chars[i]) >= '0' && c <= '9') {
+            if (value > (Long.MAX_VALUE - 9) / 10) {
+                return DecimalError.OVERFLOW.code();
+            }
+            value = value * 10 + (c - '0');
+            intDigits++;
+            i++;
+        }
+        if (intDigits == 0) {
+            return classify(c);
+        }
+        int fracDigits = 0;
+        if (i < end) {
+            if (chars[i] != '.') {
+                return classify(chars[i]);
+            }
+            i++;
+            if (i == end) {
+                return DecimalError.MALFORMED.code();
+            }
+            while (i < end && (c = chars[i]) >= '0' && c <= '9') {
+                if (fracDigits < scale) {
+                    if (value > (Long.MAX_VALUE - 9) / 10) {
+                        return DecimalError.OVERFLOW.code();
+                    }
+                    value = value * 10 + (c - '0');
+                    fracDigits++;
+                } else if (c != '0') {
+                    return DecimalError.TOO_PRECISE.code();
+                }
+                i++;
+            }
+            if (i < end) {
+                return classify(chars[i]);
+            }
+        }
+        return scaleUp(value, scale - fracDigits);
+    }
+
+    /**
+     * Parses a non-negative decimal from ASCII bytes {@code bytes[offset, offset+length)} at {@code scale}.
+     *
+     * @return the fixed-point value ({@code >= 0}), or a negative {@link DecimalError} code
+     */
+    public static long parse(final byte[] bytes, final int offset, final int length, final int scale) {
+        if (length <= 0) {
+            return DecimalError.EMPTY.code();
+        }
+        final int end = offset + length;
+        long value = 0;
+        int i = offset;
+        int intDigits = 0;
+        byte c = bytes[i];
+        if (c == '-') {
+            return DecimalError.NEGATIVE.code();
+        }
+        while (i < end && (c = bytes[i]) >= '0' && c <= '9') {
+            if (value > (Long.MAX_VALUE - 9) / 10) {
+                return DecimalError.OVERFLOW.code();
+            }
+            value = value * 10 + (c - '0');
+            intDigits++;
+            i++;
+        }
+        if (intDigits == 0) {
+            return classify((char) c);
+        }
+        int fracDigits = 0;
+        if (i < end) {
+            if (bytes[i] != '.') {
+                return classify((char) bytes[i]);
+            }
+            i++;
+            if (i == end) {
+                return DecimalError.MALFORMED.code();
+            }
+            while (i < end && (c = bytes[i]) >= '0' && c <= '9') {
+                if (fracDigits < scale) {
+                    if (value > (Long.MAX_VALUE - 9) / 10) {
+                        return DecimalError.OVERFLOW.code();
+                    }
+                    value = value * 10 + (c - '0');
+                    fracDigits++;
+                } else if (c != '0') {
+                    return DecimalError.TOO_PRECISE.code();
+                }
+                i++;
+            }
+            if (i < end) {
+                return classify((char) bytes[i]);
+            }
+        }
+        return scaleUp(value, scale - fracDigits);
+    }
+
+    /** Parses a {@link CharSequence}; convenient off the hot path (configuration, tests). */
+    public static long parse(final CharSequence text, final int scale) {
+        final char[] chars = new char[text.length()];
+        for (int i = 0; i < chars.length; i++) {
+            chars[i] = text.charAt(i);
+        }
+        return parse(chars, 0, chars.length, scale);
+    }
+
+    /**
+     * Parses or throws; for configuration and tests, never the hot path.
+     *
+     * @throws IllegalArgumentException with the reason, if {@code text} is not a valid decimal at {@code scale}
+     */
+    public static long parseOrThrow(final CharSequence text, final int scale) {
+        final long v = parse(text, scale);
+        if (v < 0) {
+            throw new IllegalArgumentException(DecimalError.ofCode(v).reason() + ": \"" + text + "\"");
+        }
+        return v;
+    }
+
+    private static long scaleUp(final long value, final int missingDigits) {
+        if (missingDigits == 0) {
+            return value;
+        }
+        final long factor = POW10[missingDigits];
+        if (value > Long.MAX_VALUE / factor) {
+            return DecimalError.OVERFLOW.code();
+        }
+        return value * factor;
+    }
+
+    private static long classify(final char c) {
+        switch (c) {
+            case '-':
+                return DecimalError.NEGATIVE.code();
+            case 'e':
+            case 'E':
+                return DecimalError.EXPONENT.code();
+            case 'N':
+            case 'n':
+            case 'I':
+            case 'i':
+                return DecimalError.NOT_A_NUMBER.code();
+            default:
+                return DecimalError.MALFORMED.code();
+        }
+    }
+
+    /**
+     * Appends the shortest exact decimal form of {@code value} at {@code scale}: no trailing fraction zeros, no
+     * point for whole numbers ({@code 0.5}, {@code 65000.01}, {@code 3}). Negative values get a leading minus.
+     */
+    public static StringBuilder appendTo(final StringBuilder out, final long value, final int scale) {
+        if (value < 0) {
+            if (value == Long.MIN_VALUE) {
+                throw new IllegalArgumentException("cannot format Long.MIN_VALUE");
+            }
+            out.append('-');
+            return appendTo(out, -value, scale);
+        }
+        final long factor = POW10[scale];
+        final long whole = value / factor;
+        long frac = value - whole * factor;
+        out.append(whole);
+        if (frac != 0) {
+            int digits = scale;
+            while (frac % 10 == 0) {
+                frac /= 10;
+                digits--;
+            }
+            out.append('.');
+            for (int d = digits - 1; d >= 0 && frac < POW10[d]; d--) {
+                out.append('0');
+            }
+            out.append(frac);
+        }
+        return out;
+    }
+
+    /** The shortest exact decimal form, as a String. Allocates; for output and tests. */
+    public static String toString(final long value, final int scale) {
+        return appendTo(new StringBuilder(24), value, scale).toString();
+    }
+}
