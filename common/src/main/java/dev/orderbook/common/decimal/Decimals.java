@@ -18,6 +18,8 @@ public final class Decimals {
     public static final int MAX_SCALE = 18;
 
     private static final long[] POW10 = new long[19];
+    private static final long MAX_DIV_10 = Long.MAX_VALUE / 10;
+    private static final int MAX_LAST_DIGIT = (int) (Long.MAX_VALUE % 10);
 
     static {
         long p = 1;
@@ -65,7 +67,7 @@ public final class Decimals {
             return DecimalError.NEGATIVE.code();
         }
         while (i < end && (c = chars[i]) >= '0' && c <= '9') {
-            if (value > (Long.MAX_VALUE - 9) / 10) {
+            if (value > MAX_DIV_10 || (value == MAX_DIV_10 && c - '0' > MAX_LAST_DIGIT)) {
                 return DecimalError.OVERFLOW.code();
             }
             value = value * 10 + (c - '0');
@@ -86,7 +88,7 @@ public final class Decimals {
             }
             while (i < end && (c = chars[i]) >= '0' && c <= '9') {
                 if (fracDigits < scale) {
-                    if (value > (Long.MAX_VALUE - 9) / 10) {
+                    if (value > MAX_DIV_10 || (value == MAX_DIV_10 && c - '0' > MAX_LAST_DIGIT)) {
                         return DecimalError.OVERFLOW.code();
                     }
                     value = value * 10 + (c - '0');
@@ -121,7 +123,7 @@ public final class Decimals {
             return DecimalError.NEGATIVE.code();
         }
         while (i < end && (c = bytes[i]) >= '0' && c <= '9') {
-            if (value > (Long.MAX_VALUE - 9) / 10) {
+            if (value > MAX_DIV_10 || (value == MAX_DIV_10 && c - '0' > MAX_LAST_DIGIT)) {
                 return DecimalError.OVERFLOW.code();
             }
             value = value * 10 + (c - '0');
@@ -142,7 +144,7 @@ public final class Decimals {
             }
             while (i < end && (c = bytes[i]) >= '0' && c <= '9') {
                 if (fracDigits < scale) {
-                    if (value > (Long.MAX_VALUE - 9) / 10) {
+                    if (value > MAX_DIV_10 || (value == MAX_DIV_10 && c - '0' > MAX_LAST_DIGIT)) {
                         return DecimalError.OVERFLOW.code();
                     }
                     value = value * 10 + (c - '0');
