@@ -1,0 +1,172 @@
+package dev.orderbook.common.io;
+
+import dev.orderbook.common.decimal.Decimals;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * A growable, reusable byte buffer for writing ASCII/UTF-8 output (JSON lines) without allocating per write.
+ * Grows by doubling and never shrinks. Single thread; not thread-safe.
+ */
+public final class ByteSink {
+    private static final byte[] DIGITS = "0123456789".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+    private byte[] bytes;
+    private int length;
+    private final char[] digitScratch = new char[20];
+
+    public ByteSink() {
+        this(256);
+    }
+
+    public ByteSink(final int initialCapacity) {
+        bytes = new byte[Math.max(16, initialCapacity)];
+    }
+
+    public void clear() {
+        length = 0;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    /** The backing array; valid from 0 to {@link #length()}, until the next write. */
+    public byte[] array() {
+        return bytes;
+    }
+
+    public byte[] toByteArray() {
+        return Arrays.copyOf(bytes, length);
+    }
+
+    public void writeTo(final OutputStream out) throws IOException {
+        out.write(bytes, 0, length);
+    }
+
+    @Override
+    public String toString() {
+        return new String(bytes, 0, length, StandardCharsets.UTF_8);
+    }
+
+    private void ensure(final int extra) {
+        if (length + extra > bytes.length) {
+            bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + extra));
+        }
+    }
+
+    public ByteSink append(final byte b) {
+        ensure(1);
+        bytes[length++] = b;
+        return this;
+    }
+
+    public ByteSink append(final char c) {
+        if (c >= 0x80) {
+            throw new IllegalArgumentException("not ASCII: " + (int) c);
+        }
+        return append((byte) c);
+    }
+
+    /** Appends ASCII text verbatim; the caller guarantees it needs no JSON escaping. */
+    public ByteSink appendAscii(final String s) {
+        final int n = s.length();
+        ensure(n);
+        for (int i = 0; i < n; i++) {
+            bytes[length++] = (byte) s.charAt(i);
+        }
+        return this;
+    }
+
+    public ByteSink append(final byte[] src, final int offset, final int count) {
+        ensure(count);
+        System.arraycopy(src, offset, bytes, length, count);
+        length += count;
+        return this;
+    }
+
+    public ByteSink append(final long value) {
+        if (value == Long.MIN_VALUE) {
+            return appendAscii(Long.toString(value));
+        }
+        long v = value;
+        if (v < 0) {
+            append((byte) '-');
+            v = -v;
+        }
+        int n = 0;
+        do {
+            digitScratch[n++] = (char) ('0' + (int) (v % 10));
+            v /= 10;
+        } while (v != 0);
+        ensure(n);
+        while (n > 0) {
+            bytes[length++] = (byte) digitScratch[--n];
+        }
+        return this;
+    }
+
+    /** Appends the shortest exact decimal form of a fixed-point value (see {@link Decimals#appendTo}). */
+    public ByteSink appendDecimal(final long value, final int scale) {
+        long v = value;
+        if (v < 0) {
+            if (v == Long.MIN_VALUE) {
+                throw new IllegalArgumentException("cannot format Long.MIN_VALUE");
+            }
+            append((byte) '-');
+            v = -v;
+        }
+        final long factor = Decimals.pow10(scale);
+        final long whole = v / factor;
+        long frac = v - whole * factor;
+        append(whole);
+        if (frac != 0) {
+            int digits = scale;
+            while (frac % 10 == 0) {
+                frac /= 10;
+                digits--;
+            }
+            ensure(digits + 1);
+            bytes[length++] = '.';
+            for (int d = digits - 1; d >= 0; d--) {
+                final long p = Decimals.pow10(d);
+                bytes[length++] = DIGITS[(int) (frac / p)];
+                frac %= p;
+            }
+        }
+        return this;
+    }
+
+    /** Appends {@code text} as a quoted JSON string, escaping as RFC 8259 requires; UTF-8 encoded. */
+    public ByteSink appendJsonString(final CharSequence text) {
+        append((byte) '"');
+        final int n = text.length();
+        for (int i = 0; i < n; i++) {
+            final char c = text.charAt(i);
+            if (c == '"' || c == '\\') {
+                append((byte) '\\').append((byte) c);
+            } else if (c < 0x20) {
+                ensure(6);
+                bytes[length++] = '\\';
+                bytes[length++] = 'u';
+                bytes[length++] = '0';
+                bytes[length++] = '0';
+                bytes[length++] = HEX[c >> 4];
+                bytes[length++] = HEX[c & 0xF];
+            } else if (c < 0x80) {
+                append((byte) c);
+            } else {
+                final int cp = Character.isHighSurrogate(c) && i + 1 < n
+                        && Character.isLowSurrogate(text.charAt(i + 1))
+                        ? Character.toCodePoint(c, text.charAt(++i)) : c;
+                final byte[] utf8 = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8);
+                append(utf8, 0, utf8.length);
+            }
+        }
+        return append((byte) '"');
+    }
+}

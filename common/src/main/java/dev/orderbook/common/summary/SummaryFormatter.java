@@ -1,0 +1,92 @@
+package dev.orderbook.common.summary;
+
+import dev.orderbook.common.io.ByteSink;
+import dev.orderbook.common.model.BookState;
+import dev.orderbook.common.model.Product;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+
+/**
+ * Writes the summary JSON of shared/DESIGN.md (schema: {@code schema/orderbook-summary-v1.schema.json}) straight
+ * from fixed-point values into a {@link ByteSink}: the one formatter the offline replay and the streaming processor
+ * share, so the same book gives byte-identical output everywhere. Field order is fixed; prices, sizes, spread and mid
+ * are exact decimal strings; absent values (an empty side, no exchange time) are JSON {@code null}.
+ *
+ * <p>Stateless and thread-safe; allocates nothing except in overflow fallbacks that need prices above ~9*10^8 at
+ * scale 10.
+ */
+public final class SummaryFormatter {
+    private SummaryFormatter() {
+    }
+
+    /**
+     * Appends one summary object (no line terminator).
+     *
+     * @param bidPriceTicks best bid, or {@code <= 0} when the bid side is empty
+     * @param askPriceTicks best ask, or {@code <= 0} when the ask side is empty
+     * @param time the exchange's time of the message that produced this state; empty for none
+     */
+    public static void write(final ByteSink out, final Product product, final CharSequence time,
+                             final long bidPriceTicks, final long bidSizeLots,
+                             final long askPriceTicks, final long askSizeLots,
+                             final int bidLevels, final int askLevels, final BookState state) {
+        final int ps = product.priceScale();
+        final int ss = product.sizeScale();
+        final boolean hasBid = bidPriceTicks > 0;
+        final boolean hasAsk = askPriceTicks > 0;
+        out.appendAscii("{\"product_id\":\"").appendAscii(product.id()).appendAscii("\",\"time\":");
+        if (time == null || time.length() == 0) {
+            out.appendAscii("null");
+        } else {
+            out.appendJsonString(time);
+        }
+        out.appendAscii(",\"bid_price\":");
+        decimalOrNull(out, hasBid, bidPriceTicks, ps);
+        out.appendAscii(",\"bid_size\":");
+        decimalOrNull(out, hasBid, bidSizeLots, ss);
+        out.appendAscii(",\"ask_price\":");
+        decimalOrNull(out, hasAsk, askPriceTicks, ps);
+        out.appendAscii(",\"ask_size\":");
+        decimalOrNull(out, hasAsk, askSizeLots, ss);
+        if (hasBid && hasAsk) {
+            out.appendAscii(",\"spread\":\"").appendDecimal(askPriceTicks - bidPriceTicks, ps)
+                    .appendAscii("\",\"spread_bps\":")
+                    .appendDecimal(SpreadMath.spreadBpsE4(bidPriceTicks, askPriceTicks), SpreadMath.BPS_DECIMALS)
+                    .appendAscii(",\"mid\":\"");
+            appendMid(out, bidPriceTicks, askPriceTicks, ps);
+            out.append((byte) '"');
+        } else {
+            out.appendAscii(",\"spread\":null,\"spread_bps\":null,\"mid\":null");
+        }
+        out.appendAscii(",\"bid_levels\":").append(bidLevels)
+                .appendAscii(",\"ask_levels\":").append(askLevels)
+                .appendAscii(",\"state\":\"").appendAscii(state.wireName()).appendAscii("\"}");
+    }
+
+    private static void decimalOrNull(final ByteSink out, final boolean present, final long value, final int scale) {
+        if (present) {
+            out.append((byte) '"').appendDecimal(value, scale).append((byte) '"');
+        } else {
+            out.appendAscii("null");
+        }
+    }
+
+    /** The exact midpoint, one decimal place finer than the price scale when needed. */
+    static void appendMid(final ByteSink out, final long bid, final long ask, final int scale) {
+        final long sum = bid + ask;
+        if (((bid ^ sum) & (ask ^ sum)) >= 0) { // no overflow
+            if ((sum & 1) == 0) {
+                out.appendDecimal(sum / 2, scale);
+                return;
+            }
+            if (scale < 18 && sum <= Long.MAX_VALUE / 5) {
+                out.appendDecimal(sum * 5, scale + 1);
+                return;
+            }
+        }
+        final BigDecimal mid = new BigDecimal(BigInteger.valueOf(bid).add(BigInteger.valueOf(ask)), scale)
+                .divide(BigDecimal.valueOf(2));
+        out.appendAscii(mid.stripTrailingZeros().toPlainString());
+    }
+}

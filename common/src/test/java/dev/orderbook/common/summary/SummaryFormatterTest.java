@@ -1,0 +1,82 @@
+package dev.orderbook.common.summary;
+
+import dev.orderbook.common.decimal.Decimals;
+import dev.orderbook.common.io.ByteSink;
+import dev.orderbook.common.model.BookState;
+import dev.orderbook.common.model.Product;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigDecimal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SummaryFormatterTest {
+    private static final Product BTC = new Product("BTC-USD", 0, 10, 10);
+
+    private static long d(final String s) {
+        return Decimals.parseOrThrow(s, 10);
+    }
+
+    private static String write(final String time, final long bid, final long bidSize, final long ask,
+                                final long askSize, final BookState state) {
+        final ByteSink out = new ByteSink(16);
+        SummaryFormatter.write(out, BTC, time, bid, bidSize, ask, askSize, 14210, 13977, state);
+        return out.toString();
+    }
+
+    @Test
+    void shouldWriteTheDesignDocumentExampleByteForByte() {
+        final String json = write("2026-11-23T19:00:00.123456Z", d("65000.01"), d("0.50000000"), d("65000.02"),
+                d("1.25"), BookState.LIVE);
+        assertThat(json).isEqualTo("{\"product_id\":\"BTC-USD\",\"time\":\"2026-11-23T19:00:00.123456Z\","
+                + "\"bid_price\":\"65000.01\",\"bid_size\":\"0.5\",\"ask_price\":\"65000.02\",\"ask_size\":\"1.25\","
+                + "\"spread\":\"0.01\",\"spread_bps\":0.0015,\"mid\":\"65000.015\","
+                + "\"bid_levels\":14210,\"ask_levels\":13977,\"state\":\"live\"}");
+    }
+
+    @Test
+    void shouldWriteNullsForEmptySideAndMissingTime() {
+        final String json = write("", 0, 0, d("10"), d("1"), BookState.LIVE);
+        assertThat(json).contains("\"time\":null,\"bid_price\":null,\"bid_size\":null,\"ask_price\":\"10\"")
+                .contains("\"spread\":null,\"spread_bps\":null,\"mid\":null");
+    }
+
+    @Test
+    void shouldWriteNegativeSpreadForCrossedBook() {
+        final String json = write("t", d("101"), d("1"), d("100"), d("1"), BookState.CROSSED);
+        assertThat(json).contains("\"spread\":\"-1\",\"spread_bps\":-100,\"mid\":\"100.5\"")
+                .endsWith("\"state\":\"crossed\"}");
+    }
+
+    @Test
+    void shouldEscapeTimeAsJsonString() {
+        assertThat(write("a\"b\\c\n", d("1"), d("1"), d("2"), d("1"), BookState.LIVE))
+                .contains("\"time\":\"a\\\"b\\\\c\\u000a\"");
+    }
+
+    @Test
+    void shouldParseBackIntoTheConsumerRecord() {
+        final String json = write("2026-11-23T19:00:00Z", d("65000.01"), d("0.5"), d("65000.02"), d("1.25"),
+                BookState.STALE);
+        final BookSummary s = BookSummary.fromJson(json);
+        assertThat(s.productId()).isEqualTo("BTC-USD");
+        assertThat(s.bidPrice()).isEqualByComparingTo("65000.01");
+        assertThat(s.spreadBps()).isEqualByComparingTo(new BigDecimal("0.0015"));
+        assertThat(s.bookState()).isEqualTo(BookState.STALE);
+    }
+
+    @Test
+    void shouldComputeMidExactlyForOddAndEvenSums() {
+        final ByteSink out = new ByteSink();
+        SummaryFormatter.appendMid(out, 3, 4, 0);
+        assertThat(out.toString()).isEqualTo("3.5");
+        out.clear();
+        SummaryFormatter.appendMid(out, 2, 4, 0);
+        assertThat(out.toString()).isEqualTo("3");
+        out.clear();
+        SummaryFormatter.appendMid(out, Long.MAX_VALUE - 1, Long.MAX_VALUE, 18);
+        assertThat(new BigDecimal(out.toString()))
+                .isEqualByComparingTo(new BigDecimal(Long.MAX_VALUE).subtract(new BigDecimal("0.5"))
+                        .movePointLeft(18));
+    }
+}
