@@ -1,0 +1,593 @@
+package dev.orderbook.kafka.embedded;
+
+import kafka.server.BrokerServer;
+import kafka.server.ControllerServer;
+import kafka.server.FaultHandlerFactory;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.server.SharedServer;
+
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.metrics.Metrics;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.metadata.bootstrap.BootstrapMetadata;
+import org.apache.kafka.metadata.properties.MetaPropertiesEnsemble;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.ServerSocketFactory;
+import org.apache.kafka.server.fault.FaultHandler;
+import org.apache.kafka.server.fault.FaultHandlerException;
+import org.apache.kafka.server.fault.LoggingFaultHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import scala.Tuple2;
+
+/**
+ * A real single-node Apache Kafka broker in KRaft mode (combined broker and controller, node id 1), started
+ * in this JVM from the Kafka jars, listening on loopback ({@code 127.0.0.1}) only.
+ *
+ * <p>Start one with {@link #start()} or {@link #builder()}: the client listener gets a free port (or the one
+ * given to {@link Builder#port(int)}), the controller listener always gets a free port, and the data lives in
+ * a fresh temporary directory (or the one given to {@link Builder#logDir(Path)}). The directory is formatted
+ * with Kafka's storage {@link Formatter} (what {@code kafka-storage.sh format} does) unless it already holds a
+ * formatted broker, so a given directory keeps its topics across restarts. Both ports are bound by this class
+ * before Kafka starts and handed to Kafka's socket server, so there is no window in which another process
+ * could take them.
+ *
+ * <p>Single-node defaults ({@link #SINGLE_NODE_DEFAULTS}, overridable with
+ * {@link Builder#brokerProperty(String, String)}): replication factor 1 and {@code min.isr} 1 for the
+ * offsets, transaction and share-state topics, {@code group.initial.rebalance.delay.ms=0}, and
+ * {@code message.max.bytes} = {@code replica.fetch.max.bytes} = {@link #MAX_MESSAGE_BYTES} (16 MiB plus
+ * 64 KiB of batch overhead) so that a 5 MB Coinbase {@code snapshot} message fits. Clients must raise their
+ * own limits to match: producer {@code max.request.size}, consumer {@code max.partition.fetch.bytes}.
+ *
+ * <p>Measured on the 2-core build machine: start (format, controller election, broker registration and
+ * unfencing) takes 2.5 to 4 s for the first broker in a JVM, mostly class loading, and 0.2 to 0.5 s for later
+ * ones; {@link #close()} takes 0.2 to 0.7 s.
+ *
+ * <p>Faults: Kafka's process-terminating fatal-fault handler is replaced by one that logs at ERROR, so a
+ * broker fault never halts the host JVM (a test runner or the demo launcher).
+ *
+ * <p>Lifecycle and threading: the broker is running when {@code start()} returns and stays up until
+ * {@link #close()}, which shuts down the broker and controller, waits for all of their threads, releases both
+ * ports and deletes the temporary directory (a given directory is kept). {@code close()} is idempotent and
+ * thread-safe; all other methods are thread-safe reads of immutable state. Until closed, Kafka's non-daemon
+ * threads keep the JVM alive: always close it (try-with-resources, or a shutdown hook as
+ * {@link StandaloneBroker} does).
+ */
+public final class EmbeddedKafkaBroker implements KafkaCluster {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+
+    /** The only address the broker listens on. */
+    public static final String LOOPBACK_HOST = "127.0.0.1";
+
+    /**
+     * Largest record batch the broker accepts, in bytes: 16 MiB of payload plus 64 KiB for the batch header,
+     * key and headers. Applied to {@code message.max.bytes} and {@code replica.fetch.max.bytes}.
+     */
+    public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024 + 64 * 1024;
+
+    /**
+     * Broker properties this class sets for a single node before applying overrides. Each trade-off:
+     * <ul>
+     *   <li>replication factor 1 / min.isr 1 for internal topics: the default 3 can never be met by one broker,
+     *       and consumer groups and transactions would fail with {@code COORDINATOR_NOT_AVAILABLE};</li>
+     *   <li>4 partitions for the offsets and transaction-state topics instead of 50: creating 50 partitions on
+     *       the first group join or transaction costs seconds on 2 cores; 4 coordinators are plenty on one
+     *       node;</li>
+     *   <li>{@code group.initial.rebalance.delay.ms=0}: the 3 s default only helps when many members join at
+     *       once, and slows every test's first poll;</li>
+     *   <li>{@code message.max.bytes}, {@code replica.fetch.max.bytes}: see {@link #MAX_MESSAGE_BYTES};</li>
+     *   <li>{@code log.cleaner.dedupe.buffer.size} 8 MiB instead of 128 MiB: the cleaner allocates it on the heap
+     *       at start; 8 MiB still dedupes about 350k keys per pass, ample for compacted changelogs here.</li>
+     * </ul>
+     */
+    public static final Map<String, String> SINGLE_NODE_DEFAULTS = singleNodeDefaults();
+
+    /** Properties that define the node's identity, listeners and storage: set by this class only. */
+    static final Set<String> RESERVED_PROPERTIES = Set.of(
+        "process.roles", "node.id", "broker.id", "listeners", "advertised.listeners",
+        "listener.security.protocol.map", "inter.broker.listener.name", "controller.listener.names",
+        "controller.quorum.voters", "controller.quorum.bootstrap.servers", "log.dirs", "log.dir",
+        "metadata.log.dir");
+
+    static final int NODE_ID = 1;
+    static final String CLIENT_LISTENER = "PLAINTEXT";
+    static final String CONTROLLER_LISTENER = "CONTROLLER";
+
+    private final Path logDir;
+    private final boolean temporaryLogDir;
+    private final int port;
+    private final String bootstrapServers;
+    private final String clusterId;
+    private final Map<String, String> brokerProperties;
+    private final PreboundSocketFactory sockets;
+    private final BrokerServer broker;
+    private final ControllerServer controller;
+
+    /** Guarded by {@code this}. */
+    private boolean closed;
+
+    private EmbeddedKafkaBroker(
+        final Path logDir,
+        final boolean temporaryLogDir,
+        final int port,
+        final String clusterId,
+        final Map<String, String> brokerProperties,
+        final PreboundSocketFactory sockets,
+        final BrokerServer broker,
+        final ControllerServer controller
+    ) {
+        this.logDir = logDir;
+        this.temporaryLogDir = temporaryLogDir;
+        this.port = port;
+        this.bootstrapServers = LOOPBACK_HOST + ":" + port;
+        this.clusterId = clusterId;
+        this.brokerProperties = brokerProperties;
+        this.sockets = sockets;
+        this.broker = broker;
+        this.controller = controller;
+    }
+
+    /**
+     * Starts a broker with all defaults: free ports, a temporary log directory.
+     *
+     * @return the running broker; close it when done
+     * @throws IllegalStateException if the broker cannot start; everything started so far is cleaned up
+     */
+    public static EmbeddedKafkaBroker start() {
+        return builder().start();
+    }
+
+    /**
+     * Returns a builder for a broker with a given port, log directory or property overrides.
+     *
+     * @return a new builder, never null
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    @Override
+    public Kind kind() {
+        return Kind.EMBEDDED;
+    }
+
+    /**
+     * Returns the client listener's port.
+     *
+     * @return the bound port, 1 to 65535
+     */
+    public int port() {
+        return port;
+    }
+
+    /**
+     * Returns the broker's data directory (log segments and the KRaft metadata log).
+     *
+     * @return the directory; deleted by {@link #close()} if {@link #isTemporaryLogDir()}
+     */
+    public Path logDir() {
+        return logDir;
+    }
+
+    /**
+     * Tells whether the log directory was created by this broker and is deleted on close.
+     *
+     * @return true for a temporary directory, false for one given to {@link Builder#logDir(Path)}
+     */
+    public boolean isTemporaryLogDir() {
+        return temporaryLogDir;
+    }
+
+    /**
+     * Returns the KRaft cluster id stored in the log directory.
+     *
+     * @return the base64 cluster id, never null
+     */
+    public String clusterId() {
+        return clusterId;
+    }
+
+    /**
+     * Returns the broker configuration this broker was started with: defaults, overrides and the node's own
+     * listener and storage settings.
+     *
+     * @return an unmodifiable sorted map, never null
+     */
+    public Map<String, String> brokerProperties() {
+        return brokerProperties;
+    }
+
+    /**
+     * Stops the broker and controller, waits for their threads, releases both ports and deletes the temporary
+     * log directory. Idempotent; later calls return at once. Failures are logged at WARN, never thrown. Safe to
+     * call from an interrupted thread: the shutdown completes and the interrupt flag is kept.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        final long startNs = System.nanoTime();
+        // Kafka's shutdown waits on futures and cuts its controlled shutdown short if the caller is interrupted
+        // (a Ctrl-C'd launcher, a timed-out test): stop cleanly first, then restore the flag.
+        final boolean interrupted = Thread.interrupted();
+        try {
+            // Broker first, as KafkaRaftServer does: its controlled shutdown needs the controller.
+            shutdownQuietly(broker, controller);
+            sockets.closeUnused();
+            if (temporaryLogDir) {
+                deleteQuietly(logDir);
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        log.info("Embedded Kafka broker stopped. bootstrap=[{}] elapsedMs=[{}]", bootstrapServers, elapsedMs(startNs));
+    }
+
+    @Override
+    public String toString() {
+        return "EmbeddedKafkaBroker[bootstrap=" + bootstrapServers + ", logDir=" + logDir + "]";
+    }
+
+    /**
+     * Computes the complete broker configuration: {@link #SINGLE_NODE_DEFAULTS}, then the overrides, then the
+     * node's identity, loopback listeners, static single-voter quorum and storage, which cannot be overridden.
+     */
+    static Map<String, String> brokerProperties(
+        final Map<String, String> overrides,
+        final Path logDir,
+        final int clientPort,
+        final int controllerPort
+    ) {
+        for (final String key : overrides.keySet()) {
+            requireNotReserved(key);
+        }
+        final String clientEndpoint = CLIENT_LISTENER + "://" + LOOPBACK_HOST + ":" + clientPort;
+        final String controllerEndpoint = CONTROLLER_LISTENER + "://" + LOOPBACK_HOST + ":" + controllerPort;
+        final Map<String, String> props = new TreeMap<>(SINGLE_NODE_DEFAULTS);
+        props.putAll(overrides);
+        props.put("process.roles", "broker,controller");
+        props.put("node.id", Integer.toString(NODE_ID));
+        props.put("listeners", clientEndpoint + "," + controllerEndpoint);
+        props.put("advertised.listeners", clientEndpoint);
+        props.put("listener.security.protocol.map",
+            CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        props.put("inter.broker.listener.name", CLIENT_LISTENER);
+        props.put("controller.listener.names", CONTROLLER_LISTENER);
+        // A static voter set (kraft.version 0) keeps no controller address on disk, so a kept log directory can
+        // be restarted with a different controller port.
+        props.put("controller.quorum.voters", NODE_ID + "@" + LOOPBACK_HOST + ":" + controllerPort);
+        props.put("log.dirs", logDir.toString());
+        props.put("metadata.log.dir", logDir.toString());
+        return Collections.unmodifiableMap(props);
+    }
+
+    static void requireNotReserved(final String key) {
+        if (RESERVED_PROPERTIES.contains(key)) {
+            throw new IllegalArgumentException("Broker property " + key
+                + " is set by the embedded broker; use Builder.port(int) or Builder.logDir(Path) instead");
+        }
+    }
+
+    private static Map<String, String> singleNodeDefaults() {
+        final Map<String, String> defaults = new TreeMap<>();
+        defaults.put("offsets.topic.replication.factor", "1");
+        defaults.put("offsets.topic.num.partitions", "4");
+        defaults.put("transaction.state.log.replication.factor", "1");
+        defaults.put("transaction.state.log.min.isr", "1");
+        defaults.put("transaction.state.log.num.partitions", "4");
+        defaults.put("share.coordinator.state.topic.replication.factor", "1");
+        defaults.put("share.coordinator.state.topic.min.isr", "1");
+        defaults.put("group.initial.rebalance.delay.ms", "0");
+        defaults.put("message.max.bytes", Integer.toString(MAX_MESSAGE_BYTES));
+        defaults.put("replica.fetch.max.bytes", Integer.toString(MAX_MESSAGE_BYTES));
+        defaults.put("log.cleaner.dedupe.buffer.size", Integer.toString(8 * 1024 * 1024));
+        return Collections.unmodifiableMap(defaults);
+    }
+
+    private static EmbeddedKafkaBroker start(final Builder builder) {
+        final long startNs = System.nanoTime();
+        final boolean temporary = builder.logDir == null;
+        final Path dir = createLogDir(builder.logDir);
+        final PreboundSocketFactory sockets = new PreboundSocketFactory();
+        final Servers servers = new Servers();
+        try {
+            final int clientPort = sockets.bind(CLIENT_LISTENER, builder.port);
+            final int controllerPort = sockets.bind(CONTROLLER_LISTENER, 0);
+            final Map<String, String> props =
+                brokerProperties(builder.brokerProperties, dir, clientPort, controllerPort);
+            final KafkaConfig config = new KafkaConfig(props, false);
+            formatIfNeeded(dir);
+            final Tuple2<MetaPropertiesEnsemble, BootstrapMetadata> storage =
+                KafkaRaftServer.initializeLogDirs(config, log, "[EmbeddedKafkaBroker] ");
+            servers.metrics = new Metrics();
+            // What KafkaRaftServer does, except for the fault handlers and the pre-bound sockets. The voter map is
+            // controller.quorum.voters, parsed.
+            final Map<Integer, InetSocketAddress> voters =
+                Map.of(NODE_ID, new InetSocketAddress(LOOPBACK_HOST, controllerPort));
+            final SharedServer shared = new SharedServer(
+                config,
+                storage._1(),
+                Time.SYSTEM,
+                servers.metrics,
+                CompletableFuture.completedFuture(voters),
+                List.of(),
+                new NonTerminatingFaultHandlerFactory(),
+                sockets);
+            servers.controller = new ControllerServer(shared, KafkaRaftServer.configSchema(), storage._2());
+            servers.broker = new BrokerServer(shared);
+            servers.controller.startup();
+            // Returns once the broker has caught up with the metadata log and the controller has unfenced it.
+            servers.broker.startup();
+            final String clusterId = storage._1().clusterId().orElseThrow();
+            final EmbeddedKafkaBroker started = new EmbeddedKafkaBroker(
+                dir, temporary, clientPort, clusterId, props, sockets, servers.broker, servers.controller);
+            log.info("Embedded Kafka broker started. bootstrap=[{}] logDir=[{}] clusterId=[{}] elapsedMs=[{}]",
+                started.bootstrapServers, dir, clusterId, elapsedMs(startNs));
+            return started;
+        } catch (final Exception | LinkageError e) {
+            shutdownQuietly(servers.broker, servers.controller);
+            if (servers.metrics != null) {
+                Utils.closeQuietly(servers.metrics, "metrics");
+            }
+            sockets.closeUnused();
+            if (temporary) {
+                deleteQuietly(dir);
+            }
+            throw new IllegalStateException("Could not start the embedded Kafka broker in " + dir + ": " + e, e);
+        }
+    }
+
+    /** What has been created so far during start, for cleanup if a later step fails. Start thread only. */
+    private static final class Servers {
+        private Metrics metrics;
+        private ControllerServer controller;
+        private BrokerServer broker;
+    }
+
+    private static Path createLogDir(final Path given) {
+        try {
+            return given == null
+                ? Files.createTempDirectory("orderbook-kafka-")
+                : Files.createDirectories(given.toAbsolutePath());
+        } catch (final IOException e) {
+            throw new UncheckedIOException("Could not create the Kafka log directory " + given, e);
+        }
+    }
+
+    /** Formats the directory as {@code kafka-storage.sh format} does, unless it already holds a broker. */
+    private static void formatIfNeeded(final Path dir) throws Exception {
+        if (Files.exists(dir.resolve(MetaPropertiesEnsemble.META_PROPERTIES_NAME))) {
+            log.info("Reusing formatted Kafka log directory. logDir=[{}]", dir);
+            return;
+        }
+        // The formatter reports to a PrintStream (System.out by default): keep it off the console.
+        final ByteArrayOutputStream report = new ByteArrayOutputStream();
+        try (PrintStream reportStream = new PrintStream(report, true, StandardCharsets.UTF_8)) {
+            new Formatter()
+                .setPrintStream(reportStream)
+                .setNodeId(NODE_ID)
+                .setClusterId(Uuid.randomUuid().toString())
+                .addDirectory(dir.toString())
+                .setMetadataLogDirectory(dir.toString())
+                .setControllerListenerName(CONTROLLER_LISTENER)
+                .run();
+        }
+        log.debug("Formatted Kafka log directory. logDir=[{}] report=[{}]",
+            dir, report.toString(StandardCharsets.UTF_8).trim());
+    }
+
+    private static void shutdownQuietly(final BrokerServer broker, final ControllerServer controller) {
+        if (broker != null) {
+            try {
+                broker.shutdown();
+                broker.awaitShutdown();
+            } catch (final RuntimeException e) {
+                log.warn("Error while stopping the embedded Kafka broker", e);
+            }
+        }
+        if (controller != null) {
+            try {
+                controller.shutdown();
+                controller.awaitShutdown();
+            } catch (final RuntimeException e) {
+                log.warn("Error while stopping the embedded Kafka controller", e);
+            }
+        }
+    }
+
+    private static void deleteQuietly(final Path dir) {
+        try {
+            Utils.delete(dir.toFile());
+        } catch (final IOException e) {
+            log.warn("Could not delete the temporary Kafka log directory. logDir=[{}]", dir, e);
+        }
+    }
+
+    private static long elapsedMs(final long startNs) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+    }
+
+    /**
+     * Builds an {@link EmbeddedKafkaBroker}. Not thread-safe; use from one thread, then call {@link #start()}.
+     */
+    public static final class Builder {
+        private int port;
+        private Path logDir;
+        private final Map<String, String> brokerProperties = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the client listener's port on 127.0.0.1.
+         *
+         * @param port 1 to 65535, or 0 (the default) for a free port chosen by the OS
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder port(final int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /**
+         * Uses a given data directory, created if missing and kept on close. A directory that already holds a
+         * broker's data is reused as is, topics and all.
+         *
+         * @param logDir the directory; may not be null
+         * @return this builder
+         */
+        public Builder logDir(final Path logDir) {
+            this.logDir = Objects.requireNonNull(logDir, "logDir");
+            return this;
+        }
+
+        /**
+         * Overrides one broker property (a {@code server.properties} key), including
+         * {@link #SINGLE_NODE_DEFAULTS}.
+         *
+         * @param key the property name; may not be null nor one of the listener, quorum or storage keys
+         * @param value the value; may not be null
+         * @return this builder
+         * @throws IllegalArgumentException if the key is reserved to the embedded broker
+         */
+        public Builder brokerProperty(final String key, final String value) {
+            Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(value, "value");
+            requireNotReserved(key);
+            brokerProperties.put(key, value);
+            return this;
+        }
+
+        /**
+         * Overrides several broker properties, as {@link #brokerProperty(String, String)} does for each.
+         *
+         * @param properties the overrides; may not be null
+         * @return this builder
+         */
+        public Builder brokerProperties(final Map<String, String> properties) {
+            properties.forEach(this::brokerProperty);
+            return this;
+        }
+
+        /**
+         * Starts the broker and waits until it accepts clients.
+         *
+         * @return the running broker; close it when done
+         * @throws IllegalStateException if it cannot start (the port is taken, the directory belongs to another
+         *     node, ...); everything started so far is cleaned up
+         */
+        public EmbeddedKafkaBroker start() {
+            return EmbeddedKafkaBroker.start(this);
+        }
+    }
+
+    /**
+     * Hands Kafka's socket server the listener sockets bound before the configuration was written, so the
+     * ports in the configuration are the ones Kafka serves on. Thread-safe.
+     */
+    private static final class PreboundSocketFactory implements ServerSocketFactory {
+        private final Map<String, ServerSocketChannel> unused = new HashMap<>();
+
+        synchronized int bind(final String listener, final int port) throws IOException {
+            final InetSocketAddress address = new InetSocketAddress(LOOPBACK_HOST, port);
+            final ServerSocketChannel channel = ServerSocketChannel.open();
+            try {
+                channel.bind(address);
+            } catch (final BindException e) {
+                channel.close();
+                throw new BindException("Port " + port + " on " + LOOPBACK_HOST + " is in use: " + e.getMessage());
+            } catch (final IOException e) {
+                channel.close();
+                throw e;
+            }
+            unused.put(listener, channel);
+            return ((InetSocketAddress) channel.getLocalAddress()).getPort();
+        }
+
+        @Override
+        public synchronized ServerSocketChannel openServerSocket(
+            final String listenerName,
+            final InetSocketAddress socketAddress,
+            final int listenBacklogSize,
+            final int recvBufferSize
+        ) throws IOException {
+            final ServerSocketChannel prebound = unused.remove(listenerName);
+            if (prebound != null) {
+                // From here on Kafka's socket server owns and closes the channel.
+                prebound.configureBlocking(false);
+                if (recvBufferSize != -1) {
+                    prebound.socket().setReceiveBufferSize(recvBufferSize);
+                }
+                return prebound;
+            }
+            return ServerSocketFactory.INSTANCE.openServerSocket(
+                listenerName, socketAddress, listenBacklogSize, recvBufferSize);
+        }
+
+        synchronized void closeUnused() {
+            unused.values().forEach(channel -> Utils.closeQuietly(channel, "unused listener socket"));
+            unused.clear();
+        }
+    }
+
+    /**
+     * Kafka's {@code StandardFaultHandlerFactory} halts the process on a fatal fault; inside a test runner or the
+     * launcher we log instead and leave stopping to the owner.
+     */
+    private static final class NonTerminatingFaultHandlerFactory implements FaultHandlerFactory {
+        @Override
+        public FaultHandler build(final String name, final boolean fatal, final Runnable action) {
+            if (!fatal) {
+                return new LoggingFaultHandler(name, action);
+            }
+            return (failureMessage, cause) -> {
+                log.error("Fatal fault in the embedded Kafka broker; not halting the JVM. handler=[{}] message=[{}]",
+                    name, failureMessage, cause);
+                try {
+                    action.run();
+                } catch (final RuntimeException e) {
+                    log.warn("Fault action failed. handler=[{}]", name, e);
+                }
+                return new FaultHandlerException(failureMessage, cause);
+            };
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.orderbook.kafka.embedded;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class EmbeddedKafkaBrokerPropertiesTest {
+
+    private static final Path LOG_DIR = Path.of("/tmp/kafka-test");
+
+    @Test
+    void shouldListenOnLoopbackOnlyWithStaticSingleVoterQuorum() {
+        final Map<String, String> props = EmbeddedKafkaBroker.brokerProperties(Map.of(), LOG_DIR, 9092, 9093);
+
+        assertThat(props)
+            .containsEntry("process.roles", "broker,controller")
+            .containsEntry("node.id", "1")
+            .containsEntry("listeners", "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093")
+            .containsEntry("advertised.listeners", "PLAINTEXT://127.0.0.1:9092")
+            .containsEntry("controller.quorum.voters", "1@127.0.0.1:9093")
+            .containsEntry("log.dirs", LOG_DIR.toString())
+            .containsEntry("metadata.log.dir", LOG_DIR.toString());
+    }
+
+    @Test
+    void shouldApplySingleNodeDefaults() {
+        final Map<String, String> props = EmbeddedKafkaBroker.brokerProperties(Map.of(), LOG_DIR, 9092, 9093);
+
+        assertThat(props)
+            .containsEntry("offsets.topic.replication.factor", "1")
+            .containsEntry("transaction.state.log.replication.factor", "1")
+            .containsEntry("transaction.state.log.min.isr", "1")
+            .containsEntry("group.initial.rebalance.delay.ms", "0")
+            .containsEntry("message.max.bytes", "16842752")
+            .containsEntry("replica.fetch.max.bytes", "16842752");
+    }
+
+    @Test
+    void shouldAllowFiveMegabyteSnapshotWithRoomToSpare() {
+        assertThat(EmbeddedKafkaBroker.MAX_MESSAGE_BYTES).isGreaterThan(16 * 1024 * 1024);
+    }
+
+    @Test
+    void shouldLetOverridesReplaceDefaults() {
+        final Map<String, String> props = EmbeddedKafkaBroker.brokerProperties(
+            Map.of("group.initial.rebalance.delay.ms", "500", "auto.create.topics.enable", "false"),
+            LOG_DIR, 9092, 9093);
+
+        assertThat(props)
+            .containsEntry("group.initial.rebalance.delay.ms", "500")
+            .containsEntry("auto.create.topics.enable", "false");
+    }
+
+    @Test
+    void shouldRejectOverridesOfListenersQuorumAndStorage() {
+        assertThatThrownBy(() -> EmbeddedKafkaBroker.builder().brokerProperty("listeners", "PLAINTEXT://0.0.0.0:9092"))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("listeners");
+        assertThatThrownBy(() -> EmbeddedKafkaBroker.builder().brokerProperty("log.dirs", "/data"))
+            .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> EmbeddedKafkaBroker.brokerProperties(
+            Map.of("controller.quorum.voters", "1@10.0.0.1:9093"), LOG_DIR, 9092, 9093))
+            .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void shouldRejectPortOutOfRange() {
+        assertThatThrownBy(() -> EmbeddedKafkaBroker.builder().port(65536))
+            .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> EmbeddedKafkaBroker.builder().port(-1))
+            .isInstanceOf(IllegalArgumentException.class);
+    }
+}
