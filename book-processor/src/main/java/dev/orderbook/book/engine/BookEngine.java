@@ -1,0 +1,180 @@
+package dev.orderbook.book.engine;
+
+import dev.orderbook.book.orderbook.OrderBook;
+import dev.orderbook.common.codec.EventType;
+import dev.orderbook.common.codec.FeedMessage;
+import dev.orderbook.common.codec.MessageKind;
+import dev.orderbook.common.codec.Protocol;
+import dev.orderbook.common.io.ByteSink;
+import dev.orderbook.common.model.BookState;
+import dev.orderbook.common.model.Product;
+import dev.orderbook.common.summary.SpreadMath;
+import dev.orderbook.common.summary.SummaryFormatter;
+
+import java.util.Arrays;
+
+/**
+ * The book logic: applies decoded Coinbase messages to one {@link OrderBook} per product and emits a summary
+ * whenever a message changed a product's top of book or its state. The offline replay and the Kafka Streams processor
+ * both drive this class, so they cannot disagree.
+ *
+ * <p>States (see {@link BookState}): a book is {@code stale} until its first snapshot. A snapshot replaces the book
+ * and makes it {@code live} (or {@code crossed}, if the snapshot itself is). A gap marker, or a gap in Advanced
+ * Trade's per-connection {@code sequence_num}, makes a book {@code stale}. A book that becomes crossed after an
+ * update is {@code crossed}. A stale or crossed book is frozen: updates are counted and skipped until the next
+ * snapshot, so exactly one stale or crossed summary is written and no wrong top of book is ever reported as live.
+ *
+ * <p>Alerts: a summary of a {@code live} book whose spread exceeds the product's threshold is flagged as an alert.
+ *
+ * <p>Single thread; not thread-safe. Allocates only when a product is first seen and when a summary is emitted.
+ */
+public final class BookEngine {
+    private final AlertThresholds thresholds;
+    private final EngineStats stats = new EngineStats();
+    private final ByteSink summary = new ByteSink(512);
+    private ProductBook[] books = new ProductBook[16];
+    private long lastAdvancedSequence = -1;
+
+    public BookEngine(final AlertThresholds thresholds) {
+        this.thresholds = thresholds;
+    }
+
+    public EngineStats stats() {
+        return stats;
+    }
+
+    /** The book of a product, or null if the engine has not seen it. */
+    public ProductBook book(final Product product) {
+        final int i = product.index();
+        return i < books.length ? books[i] : null;
+    }
+
+    private ProductBook bookFor(final Product product) {
+        final int i = product.index();
+        if (i >= books.length) {
+            books = Arrays.copyOf(books, Math.max(books.length * 2, i + 1));
+        }
+        ProductBook pb = books[i];
+        if (pb == null) {
+            pb = new ProductBook(product, thresholds.bpsE4For(product.id()));
+            books[i] = pb;
+        }
+        return pb;
+    }
+
+    /**
+     * Applies one decoded message. An {@link MessageKind#INVALID} message must not be passed: the caller counts and
+     * reports it (it would change nothing here anyway).
+     */
+    public void onMessage(final FeedMessage msg, final SummarySink sink) {
+        final MessageKind kind = msg.kind();
+        if (kind == MessageKind.INVALID) {
+            throw new IllegalArgumentException("invalid messages are the caller's to report: " + msg);
+        }
+        stats.messages++;
+        if (msg.protocol() == Protocol.ADVANCED && msg.sequence() != FeedMessage.NO_SEQUENCE) {
+            checkAdvancedSequence(msg, sink);
+        }
+        switch (kind) {
+            case BOOK:
+                for (int e = 0; e < msg.eventCount(); e++) {
+                    applyEvent(msg, e, sink);
+                }
+                break;
+            case GAP:
+                stats.gapMarkers++;
+                markStale(bookFor(msg.gapProduct()), msg.time(), sink);
+                break;
+            case EXCHANGE_ERROR:
+                stats.exchangeErrors++;
+                break;
+            case IGNORED:
+                stats.ignored++;
+                break;
+            default:
+                break;
+        }
+    }
+
+    /**
+     * Advanced Trade numbers every message of a connection. A jump forward means messages were lost, and since the
+     * counter is shared by all products, every product's book is stale. A counter that goes back is a new
+     * connection, whose snapshots follow.
+     */
+    private void checkAdvancedSequence(final FeedMessage msg, final SummarySink sink) {
+        final long seq = msg.sequence();
+        if (lastAdvancedSequence >= 0 && seq > lastAdvancedSequence + 1) {
+            stats.sequenceGaps++;
+            for (final ProductBook pb : books) {
+                if (pb != null) {
+                    markStale(pb, msg.time(), sink);
+                }
+            }
+        }
+        lastAdvancedSequence = seq;
+    }
+
+    private void applyEvent(final FeedMessage msg, final int e, final SummarySink sink) {
+        final ProductBook pb = bookFor(msg.eventProduct(e));
+        final OrderBook book = pb.book();
+        final int from = msg.eventStart(e);
+        final int to = msg.eventEnd(e);
+        if (msg.eventType(e) == EventType.SNAPSHOT) {
+            stats.snapshots++;
+            stats.snapshotLevels += to - from;
+            book.beginLoad();
+            for (int i = from; i < to; i++) {
+                book.load(msg.sideCode(i), msg.priceTicks(i), msg.sizeLots(i));
+            }
+            book.endLoad();
+            if (book.isCrossed()) {
+                stats.crossed++;
+                pb.state = BookState.CROSSED;
+            } else {
+                pb.state = BookState.LIVE;
+            }
+        } else {
+            if (pb.state != BookState.LIVE) {
+                stats.skippedUpdates++;
+                return;
+            }
+            for (int i = from; i < to; i++) {
+                book.apply(msg.sideCode(i), msg.priceTicks(i), msg.sizeLots(i));
+            }
+            stats.changes += to - from;
+            if (book.isCrossed()) {
+                stats.crossed++;
+                pb.state = BookState.CROSSED;
+            }
+        }
+        maybeEmit(pb, msg.time(), sink);
+    }
+
+    private void markStale(final ProductBook pb, final CharSequence time, final SummarySink sink) {
+        pb.state = BookState.STALE;
+        maybeEmit(pb, time, sink);
+    }
+
+    private void maybeEmit(final ProductBook pb, final CharSequence time, final SummarySink sink) {
+        if (!pb.topChangedSinceEmit()) {
+            return;
+        }
+        pb.markEmitted();
+        final OrderBook book = pb.book();
+        final long bid = book.bestBidPrice();
+        final long ask = book.bestAskPrice();
+        final boolean hasBid = book.bidLevels() > 0;
+        final boolean hasAsk = book.askLevels() > 0;
+        summary.clear();
+        SummaryFormatter.write(summary, pb.product(), time,
+                hasBid ? bid : 0, book.bestBidSize(), hasAsk ? ask : 0, book.bestAskSize(),
+                book.bidLevels(), book.askLevels(), pb.state);
+        final boolean alert = pb.state == BookState.LIVE && hasBid && hasAsk
+                && SpreadMath.spreadExceeds(bid, ask, pb.alertBpsE4());
+        stats.summaries++;
+        if (alert) {
+            stats.alerts++;
+        }
+        sink.accept(pb.product(), summary, alert);
+    }
+}

@@ -1,0 +1,27 @@
+package dev.orderbook.book.engine;
+
+/**
+ * Counters of a {@link BookEngine}. Plain fields, written by the engine's single thread; read them from that thread
+ * or after it finished.
+ */
+public final class EngineStats {
+    /** Messages handed to the engine (any kind but invalid). */
+    public long messages;
+    /** Level changes applied by updates (snapshot levels are counted in {@link #snapshotLevels}). */
+    public long changes;
+    /** Levels loaded from snapshots. */
+    public long snapshotLevels;
+    public long snapshots;
+    /** Update events not applied because the book was stale or crossed (waiting for a snapshot). */
+    public long skippedUpdates;
+    /** Times a book became crossed. */
+    public long crossed;
+    /** Gap markers seen. */
+    public long gapMarkers;
+    /** Advanced Trade sequence_num gaps detected. */
+    public long sequenceGaps;
+    public long summaries;
+    public long alerts;
+    public long exchangeErrors;
+    public long ignored;
+}

@@ -1,0 +1,66 @@
+package dev.orderbook.book.engine;
+
+import dev.orderbook.book.orderbook.OrderBook;
+import dev.orderbook.common.model.BookState;
+import dev.orderbook.common.model.Product;
+
+/**
+ * One product's book plus what the engine needs around it: its {@link BookState}, its alert threshold, and the
+ * top-of-book last emitted (so a summary is written only when the top or the state changes).
+ *
+ * <p>Single thread; not thread-safe.
+ */
+public final class ProductBook {
+    private final Product product;
+    private final OrderBook book;
+    private final long alertBpsE4;
+    BookState state = BookState.STALE;
+    private boolean emitted;
+    private long lastBidPrice;
+    private long lastBidSize;
+    private long lastAskPrice;
+    private long lastAskSize;
+    private BookState lastState;
+
+    ProductBook(final Product product, final long alertBpsE4) {
+        this.product = product;
+        this.book = new OrderBook();
+        this.alertBpsE4 = alertBpsE4;
+    }
+
+    public Product product() {
+        return product;
+    }
+
+    /** The levels. Read-only for callers outside the engine. */
+    public OrderBook book() {
+        return book;
+    }
+
+    public BookState state() {
+        return state;
+    }
+
+    long alertBpsE4() {
+        return alertBpsE4;
+    }
+
+    /** True if the top of book or the state differs from what was last emitted (or nothing was). */
+    boolean topChangedSinceEmit() {
+        return !emitted
+                || state != lastState
+                || book.bestBidPrice() != lastBidPrice
+                || book.bestBidSize() != lastBidSize
+                || book.bestAskPrice() != lastAskPrice
+                || book.bestAskSize() != lastAskSize;
+    }
+
+    void markEmitted() {
+        emitted = true;
+        lastState = state;
+        lastBidPrice = book.bestBidPrice();
+        lastBidSize = book.bestBidSize();
+        lastAskPrice = book.bestAskPrice();
+        lastAskSize = book.bestAskSize();
+    }
+}
