@@ -1,16 +1,12 @@
 package dev.orderbook.common.codec;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import dev.orderbook.common.decimal.DecimalError;
 import dev.orderbook.common.decimal.Decimals;
 import dev.orderbook.common.model.Product;
 import dev.orderbook.common.model.ProductRegistry;
 import dev.orderbook.common.model.Side;
 
-import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -20,11 +16,12 @@ import java.util.Map;
 /**
  * Decodes Coinbase market-data messages of either protocol (shared/COINBASE.md) into a reusable {@link FeedMessage}.
  *
- * <p>How: Jackson's streaming parser validates the JSON strictly; the characters of each price and size are copied
- * into a reused arena and converted to fixed-point {@code long}s only once the whole message is known to be valid
- * and its product (and so its scale) is known. Field order within an object therefore does not matter, and a
- * message with one bad change is rejected whole, never half-applied. No {@code String}, {@code BigDecimal} or boxed
- * value is made per level; the arrays grow to the largest message seen and are then reused.
+ * <p>How: a strict, allocation-free JSON reader ({@link JsonReader}) walks the UTF-8 bytes once; for each price and
+ * size it records where the digits lie in the input, and converts them to fixed-point {@code long}s straight from
+ * those bytes only once the whole message is known to be valid JSON and its product (and so its scale) is known.
+ * Field order within an object therefore does not matter, and a message with one bad change is rejected whole,
+ * never half-applied. No {@code String}, {@code BigDecimal}, char decoding or boxed value is made per level; the
+ * scratch arrays grow to the largest message seen and are then reused.
  *
  * <p>Never throws on bad input: every failure is a {@link MessageKind#INVALID} message with a {@link DecodeError}
  * and a detail. Unknown message types and channels are {@link MessageKind#IGNORED}, as Coinbase asks.
@@ -37,12 +34,37 @@ public final class CoinbaseDecoder {
     /** Our own message type for a gap marker, in files and on the raw topic. */
     public static final String GAP_TYPE = "x-orderbook-gap";
 
-    private static final JsonFactory FACTORY = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxStringLength(DEFAULT_MAX_MESSAGE_BYTES)
-                    .maxNestingDepth(16)
-                    .build())
-            .build();
+    private static final byte[] F_TYPE = ascii("type");
+    private static final byte[] F_CHANNEL = ascii("channel");
+    private static final byte[] F_PRODUCT_ID = ascii("product_id");
+    private static final byte[] F_CHANGES = ascii("changes");
+    private static final byte[] F_BIDS = ascii("bids");
+    private static final byte[] F_ASKS = ascii("asks");
+    private static final byte[] F_TIME = ascii("time");
+    private static final byte[] F_TIMESTAMP = ascii("timestamp");
+    private static final byte[] F_SEQUENCE = ascii("sequence");
+    private static final byte[] F_SEQUENCE_NUM = ascii("sequence_num");
+    private static final byte[] F_EVENTS = ascii("events");
+    private static final byte[] F_CHANNELS = ascii("channels");
+    private static final byte[] F_MESSAGE = ascii("message");
+    private static final byte[] F_REASON = ascii("reason");
+    private static final byte[] F_UPDATES = ascii("updates");
+    private static final byte[] F_SUBSCRIPTIONS = ascii("subscriptions");
+    private static final byte[] F_SIDE = ascii("side");
+    private static final byte[] F_PRICE_LEVEL = ascii("price_level");
+    private static final byte[] F_NEW_QUANTITY = ascii("new_quantity");
+    private static final byte[] F_NAME = ascii("name");
+    private static final byte[] F_PRODUCT_IDS = ascii("product_ids");
+
+    private static final byte[] V_L2UPDATE = ascii("l2update");
+    private static final byte[] V_SNAPSHOT = ascii("snapshot");
+    private static final byte[] V_UPDATE = ascii("update");
+    private static final byte[] V_HEARTBEAT = ascii("heartbeat");
+    private static final byte[] V_SUBSCRIPTIONS = ascii("subscriptions");
+    private static final byte[] V_ERROR = ascii("error");
+    private static final byte[] V_GAP = ascii(GAP_TYPE);
+    private static final byte[] V_L2_DATA = ascii("l2_data");
+    private static final byte[] V_HEARTBEATS = ascii("heartbeats");
 
     private static final int NONE = 0;
     // Exchange feed types.
@@ -58,17 +80,22 @@ public final class CoinbaseDecoder {
     private static final int C_SUBSCRIPTIONS = 2;
     private static final int C_HEARTBEATS = 3;
     private static final int C_OTHER = 4;
-    // Advanced Trade event types.
+    // Advanced Trade event type that is neither snapshot nor update.
     private static final byte E_BAD = -1;
 
     private static final byte SIDE_UNKNOWN = -1;
-    private static final int ABSENT = -1;
+    private static final byte SIDE_MISSING = -2;
+    private static final int ABSENT = Integer.MIN_VALUE;
 
     private final ProductRegistry products;
     private final int maxMessageBytes;
+    private final JsonReader json = new JsonReader();
 
-    // Arena of characters: prices, sizes, product ids and unknown side names, referenced by offset and length.
-    private char[] arena = new char[8192];
+    // Input of the message being decoded; values with escapes are unescaped into the arena instead.
+    private byte[] input;
+    // Arena: product ids, unknown side names, and escaped values. An offset o >= 0 points into the input, an
+    // offset o < 0 into the arena at -(o + 1).
+    private byte[] arena = new byte[1024];
     private int arenaLength;
 
     // Raw changes in order of appearance.
@@ -81,7 +108,7 @@ public final class CoinbaseDecoder {
     private int[] rawSideOff = new int[64];
     private int[] rawSideLen = new int[64];
 
-    // Raw events (Advanced Trade events; one synthetic event for the Exchange feed).
+    // Raw events (Advanced Trade events).
     private int rawEventCount;
     private byte[] rawEventType = new byte[4];
     private int[] rawEventProductOff = new int[4];
@@ -132,46 +159,53 @@ public final class CoinbaseDecoder {
     }
 
     /** Decodes a whole array of UTF-8 JSON. */
-    public FeedMessage decode(final byte[] json, final FeedMessage out) {
-        return decode(json, 0, json.length, out);
+    public FeedMessage decode(final byte[] bytes, final FeedMessage out) {
+        return decode(bytes, 0, bytes.length, out);
     }
 
     /**
-     * Decodes one message from UTF-8 JSON bytes {@code json[offset, offset+length)} into {@code out}.
+     * Decodes one message from UTF-8 JSON bytes {@code bytes[offset, offset+length)} into {@code out}. The bytes are
+     * only read during the call.
      *
      * @return {@code out}, overwritten; its {@link FeedMessage#kind()} says what it is, or why it is invalid
      */
-    public FeedMessage decode(final byte[] json, final int offset, final int length, final FeedMessage out) {
+    public FeedMessage decode(final byte[] bytes, final int offset, final int length, final FeedMessage out) {
         out.reset();
         if (length > maxMessageBytes) {
             out.fail(DecodeError.OVERSIZED, length + " bytes > limit " + maxMessageBytes);
             return out;
         }
         resetScratch();
-        try (JsonParser p = FACTORY.createParser(json, offset, length)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                out.fail(DecodeError.NOT_AN_OBJECT, "message must be a JSON object");
+        input = bytes;
+        json.reset(bytes, offset, length);
+        try {
+            if (json.peek() != '{') {
+                // Validate whatever it is, so that non-JSON is reported as such rather than as a wrong type.
+                json.skipValue();
+                out.fail(json.atEnd() ? DecodeError.NOT_AN_OBJECT : DecodeError.INVALID_JSON,
+                        "message must be a JSON object");
                 return out;
             }
-            final String failure = parseTopLevel(p, out);
+            final String failure = parseTopLevel(out);
             if (failure != null) {
-                out.fail(DecodeError.WRONG_TYPE, failure);
-                return out;
-            }
-            if (p.nextToken() != null) {
+                // Parsing stopped at the wrong type; the rest may not even be JSON, which is the truer reason.
+                json.reset(bytes, offset, length);
+                json.skipValue();
+                out.fail(json.atEnd() ? DecodeError.WRONG_TYPE : DecodeError.INVALID_JSON,
+                        json.atEnd() ? failure : "trailing content after the JSON object");
+            } else if (!json.atEnd()) {
                 out.fail(DecodeError.INVALID_JSON, "trailing content after the JSON object");
-                return out;
+            } else if (channel != NONE) {
+                finishAdvanced(out);
+            } else if (type != NONE) {
+                finishExchange(out);
+            } else {
+                out.fail(DecodeError.MISSING_FIELD, "neither \"type\" nor \"channel\"");
             }
-        } catch (final IOException | RuntimeException e) {
-            out.fail(DecodeError.INVALID_JSON, firstLine(e.getMessage()));
-            return out;
-        }
-        if (channel != NONE) {
-            finishAdvanced(out);
-        } else if (type != NONE) {
-            finishExchange(out);
-        } else {
-            out.fail(DecodeError.MISSING_FIELD, "neither \"type\" nor \"channel\"");
+        } catch (final JsonReader.SyntaxError e) {
+            out.fail(DecodeError.INVALID_JSON, e.getMessage());
+        } finally {
+            input = null;
         }
         return out;
     }
@@ -197,215 +231,221 @@ public final class CoinbaseDecoder {
     }
 
     /** Returns null on success, or a description of a field with the wrong JSON type. */
-    private String parseTopLevel(final JsonParser p, final FeedMessage out) throws IOException {
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            final String name = p.currentName();
-            final JsonToken t = p.nextToken();
-            switch (name) {
-                case "type":
-                    if (t != JsonToken.VALUE_STRING) {
-                        return "\"type\" must be a string";
-                    }
-                    type = classifyType(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
-                    break;
-                case "channel":
-                    if (t != JsonToken.VALUE_STRING) {
-                        return "\"channel\" must be a string";
-                    }
-                    channel = classifyChannel(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
-                    break;
-                case "product_id":
-                    if (t != JsonToken.VALUE_STRING) {
-                        return "\"product_id\" must be a string";
-                    }
-                    productLen = p.getTextLength();
-                    productOff = append(p.getTextCharacters(), p.getTextOffset(), productLen);
-                    break;
-                case "changes":
-                    if (t != JsonToken.START_ARRAY) {
-                        return "\"changes\" must be an array";
-                    }
-                    changesStart = rawCount;
-                    final String changesFailure = parseExchangeChanges(p);
-                    if (changesFailure != null) {
-                        return changesFailure;
-                    }
-                    changesEnd = rawCount;
-                    break;
-                case "bids":
-                case "asks": {
-                    if (t != JsonToken.START_ARRAY) {
-                        return "\"" + name + "\" must be an array";
-                    }
-                    final boolean bids = "bids".equals(name);
-                    final int start = rawCount;
-                    final String levelsFailure = parseSnapshotLevels(p, bids ? Side.BID_CODE : Side.ASK_CODE, name);
-                    if (levelsFailure != null) {
-                        return levelsFailure;
-                    }
-                    if (bids) {
-                        bidsStart = start;
-                        bidsEnd = rawCount;
-                    } else {
-                        asksStart = start;
-                        asksEnd = rawCount;
-                    }
-                    break;
+    private String parseTopLevel(final FeedMessage out) {
+        final JsonReader r = json;
+        r.enterObject();
+        while (r.nextField()) {
+            if (r.strEscaped) {
+                r.skipValue();
+            } else if (r.regionEquals(F_TYPE)) {
+                if (r.peek() != '"') {
+                    return "\"type\" must be a string";
                 }
-                case "time":
-                case "timestamp":
-                    if (t == JsonToken.VALUE_STRING) {
-                        out.time.setLength(0);
-                        out.time.append(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
-                    } else {
-                        p.skipChildren();
-                    }
-                    break;
-                case "sequence":
-                    if (t == JsonToken.VALUE_NUMBER_INT) {
-                        heartbeatSequence = p.getLongValue();
-                    }
-                    break;
-                case "sequence_num":
-                    if (t != JsonToken.VALUE_NUMBER_INT) {
-                        return "\"sequence_num\" must be an integer";
-                    }
-                    out.sequence = p.getLongValue();
-                    break;
-                case "events":
-                    if (t != JsonToken.START_ARRAY) {
-                        return "\"events\" must be an array";
-                    }
-                    final String eventsFailure = parseAdvancedEvents(p);
-                    if (eventsFailure != null) {
-                        return eventsFailure;
-                    }
-                    break;
-                case "channels":
-                    if (t == JsonToken.START_ARRAY) {
-                        parseExchangeChannels(p);
-                    } else {
-                        p.skipChildren();
-                    }
-                    break;
-                case "message":
-                    message = t == JsonToken.VALUE_STRING ? p.getText() : null;
-                    p.skipChildren();
-                    break;
-                case "reason":
-                    reason = t == JsonToken.VALUE_STRING ? p.getText() : null;
-                    p.skipChildren();
-                    break;
-                default:
-                    p.skipChildren();
-                    break;
+                r.readString();
+                type = classifyType();
+            } else if (r.regionEquals(F_CHANGES)) {
+                if (r.peek() != '[') {
+                    return "\"changes\" must be an array";
+                }
+                changesStart = rawCount;
+                final String failure = parseExchangeChanges();
+                if (failure != null) {
+                    return failure;
+                }
+                changesEnd = rawCount;
+            } else if (r.regionEquals(F_PRODUCT_ID)) {
+                if (r.peek() != '"') {
+                    return "\"product_id\" must be a string";
+                }
+                r.readString();
+                productLen = copyStringToArena();
+                productOff = arenaLength - productLen;
+            } else if (r.regionEquals(F_TIME) || r.regionEquals(F_TIMESTAMP)) {
+                if (r.peek() == '"') {
+                    r.readString();
+                    out.time.setLength(0);
+                    r.appendStringTo(out.time);
+                } else {
+                    r.skipValue();
+                }
+            } else if (r.regionEquals(F_CHANNEL)) {
+                if (r.peek() != '"') {
+                    return "\"channel\" must be a string";
+                }
+                r.readString();
+                channel = classifyChannel();
+            } else if (r.regionEquals(F_EVENTS)) {
+                if (r.peek() != '[') {
+                    return "\"events\" must be an array";
+                }
+                final String failure = parseAdvancedEvents();
+                if (failure != null) {
+                    return failure;
+                }
+            } else if (r.regionEquals(F_SEQUENCE_NUM)) {
+                final byte c = r.peek();
+                if (c != '-' && (c < '0' || c > '9')) {
+                    return "\"sequence_num\" must be an integer";
+                }
+                final long v = r.readLong();
+                if (v < 0) {
+                    return "\"sequence_num\" must be a non-negative integer";
+                }
+                out.sequence = v;
+            } else if (r.regionEquals(F_BIDS) || r.regionEquals(F_ASKS)) {
+                final boolean bids = r.regionEquals(F_BIDS);
+                if (r.peek() != '[') {
+                    return bids ? "\"bids\" must be an array" : "\"asks\" must be an array";
+                }
+                final int start = rawCount;
+                final String failure = parseSnapshotLevels(bids ? Side.BID_CODE : Side.ASK_CODE, bids ? "bids" : "asks");
+                if (failure != null) {
+                    return failure;
+                }
+                if (bids) {
+                    bidsStart = start;
+                    bidsEnd = rawCount;
+                } else {
+                    asksStart = start;
+                    asksEnd = rawCount;
+                }
+            } else if (r.regionEquals(F_SEQUENCE)) {
+                final byte c = r.peek();
+                if (c == '-' || (c >= '0' && c <= '9')) {
+                    heartbeatSequence = r.readLong();
+                } else {
+                    r.skipValue();
+                }
+            } else if (r.regionEquals(F_CHANNELS)) {
+                if (r.peek() == '[') {
+                    parseExchangeChannels();
+                } else {
+                    r.skipValue();
+                }
+            } else if (r.regionEquals(F_MESSAGE)) {
+                message = stringOrSkip();
+            } else if (r.regionEquals(F_REASON)) {
+                reason = stringOrSkip();
+            } else {
+                r.skipValue();
             }
         }
         return null;
     }
 
+    private String stringOrSkip() {
+        if (json.peek() == '"') {
+            json.readString();
+            return json.stringValue();
+        }
+        json.skipValue();
+        return null;
+    }
+
     /** Exchange {@code changes}: an array of {@code [side, price, size]} string triples. */
-    private String parseExchangeChanges(final JsonParser p) throws IOException {
-        JsonToken t;
-        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-            if (t != JsonToken.START_ARRAY) {
+    private String parseExchangeChanges() {
+        final JsonReader r = json;
+        r.enterArray();
+        while (r.nextElement()) {
+            final int n = rawCount - changesStart;
+            if (r.peek() != '[') {
                 return "each entry of \"changes\" must be an array [side, price, size]";
             }
+            r.enterArray();
             final int i = newRaw();
-            if (p.nextToken() != JsonToken.VALUE_STRING) {
-                return "change " + (i - changesStart) + ": side must be a string";
+            if (!r.nextElement() || r.peek() != '"') {
+                return "change " + n + ": side must be a string";
             }
-            rawSide[i] = classifySide(p.getTextCharacters(), p.getTextOffset(), p.getTextLength(), i);
-            if (p.nextToken() != JsonToken.VALUE_STRING) {
-                return "change " + (i - changesStart) + ": price must be a string";
+            r.readString();
+            rawSide[i] = classifySide(i);
+            if (!r.nextElement() || r.peek() != '"') {
+                return "change " + n + ": price must be a string";
             }
-            rawPriceLen[i] = p.getTextLength();
-            rawPriceOff[i] = append(p.getTextCharacters(), p.getTextOffset(), rawPriceLen[i]);
-            if (p.nextToken() != JsonToken.VALUE_STRING) {
-                return "change " + (i - changesStart) + ": size must be a string";
+            r.readString();
+            recordPrice(i);
+            if (!r.nextElement() || r.peek() != '"') {
+                return "change " + n + ": size must be a string";
             }
-            rawSizeLen[i] = p.getTextLength();
-            rawSizeOff[i] = append(p.getTextCharacters(), p.getTextOffset(), rawSizeLen[i]);
-            skipRestOfArray(p);
+            r.readString();
+            recordSize(i);
+            r.skipRestOfArray();
         }
         return null;
     }
 
     /** Exchange snapshot {@code bids}/{@code asks}: an array of {@code [price, size]} string pairs. */
-    private String parseSnapshotLevels(final JsonParser p, final byte side, final String field) throws IOException {
-        JsonToken t;
+    private String parseSnapshotLevels(final byte side, final String field) {
+        final JsonReader r = json;
+        r.enterArray();
         int n = 0;
-        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-            if (t != JsonToken.START_ARRAY) {
+        while (r.nextElement()) {
+            if (r.peek() != '[') {
                 return "each entry of \"" + field + "\" must be an array [price, size]";
             }
+            r.enterArray();
             final int i = newRaw();
             rawSide[i] = side;
-            if (p.nextToken() != JsonToken.VALUE_STRING) {
+            if (!r.nextElement() || r.peek() != '"') {
                 return field + " level " + n + ": price must be a string";
             }
-            rawPriceLen[i] = p.getTextLength();
-            rawPriceOff[i] = append(p.getTextCharacters(), p.getTextOffset(), rawPriceLen[i]);
-            if (p.nextToken() != JsonToken.VALUE_STRING) {
+            r.readString();
+            recordPrice(i);
+            if (!r.nextElement() || r.peek() != '"') {
                 return field + " level " + n + ": size must be a string";
             }
-            rawSizeLen[i] = p.getTextLength();
-            rawSizeOff[i] = append(p.getTextCharacters(), p.getTextOffset(), rawSizeLen[i]);
-            skipRestOfArray(p);
+            r.readString();
+            recordSize(i);
+            r.skipRestOfArray();
             n++;
         }
         return null;
     }
 
     /** Advanced Trade {@code events}: objects with type, product_id and updates, or subscriptions. */
-    private String parseAdvancedEvents(final JsonParser p) throws IOException {
-        JsonToken t;
-        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-            if (t != JsonToken.START_OBJECT) {
+    private String parseAdvancedEvents() {
+        final JsonReader r = json;
+        r.enterArray();
+        while (r.nextElement()) {
+            final int e = newRawEvent();
+            if (r.peek() != '{') {
                 return "each entry of \"events\" must be an object";
             }
-            final int e = newRawEvent();
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                final String name = p.currentName();
-                final JsonToken v = p.nextToken();
-                switch (name) {
-                    case "type":
-                        if (v != JsonToken.VALUE_STRING) {
-                            return "event " + e + ": \"type\" must be a string";
-                        }
-                        rawEventType[e] = classifyEventType(p.getTextCharacters(), p.getTextOffset(),
-                                p.getTextLength());
-                        break;
-                    case "product_id":
-                        if (v != JsonToken.VALUE_STRING) {
-                            return "event " + e + ": \"product_id\" must be a string";
-                        }
-                        rawEventProductLen[e] = p.getTextLength();
-                        rawEventProductOff[e] = append(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
-                        break;
-                    case "updates": {
-                        if (v != JsonToken.START_ARRAY) {
-                            return "event " + e + ": \"updates\" must be an array";
-                        }
-                        rawEventStart[e] = rawCount;
-                        final String failure = parseAdvancedUpdates(p, e);
-                        if (failure != null) {
-                            return failure;
-                        }
-                        rawEventEnd[e] = rawCount;
-                        rawEventHasUpdates[e] = true;
-                        break;
+            r.enterObject();
+            while (r.nextField()) {
+                if (r.strEscaped) {
+                    r.skipValue();
+                } else if (r.regionEquals(F_UPDATES)) {
+                    if (r.peek() != '[') {
+                        return "event " + e + ": \"updates\" must be an array";
                     }
-                    case "subscriptions":
-                        if (v == JsonToken.START_OBJECT) {
-                            parseAdvancedSubscriptions(p);
-                        } else {
-                            p.skipChildren();
-                        }
-                        break;
-                    default:
-                        p.skipChildren();
-                        break;
+                    rawEventStart[e] = rawCount;
+                    final String failure = parseAdvancedUpdates(e);
+                    if (failure != null) {
+                        return failure;
+                    }
+                    rawEventEnd[e] = rawCount;
+                    rawEventHasUpdates[e] = true;
+                } else if (r.regionEquals(F_TYPE)) {
+                    if (r.peek() != '"') {
+                        return "event " + e + ": \"type\" must be a string";
+                    }
+                    r.readString();
+                    rawEventType[e] = classifyEventType();
+                } else if (r.regionEquals(F_PRODUCT_ID)) {
+                    if (r.peek() != '"') {
+                        return "event " + e + ": \"product_id\" must be a string";
+                    }
+                    r.readString();
+                    rawEventProductLen[e] = copyStringToArena();
+                    rawEventProductOff[e] = arenaLength - rawEventProductLen[e];
+                } else if (r.regionEquals(F_SUBSCRIPTIONS)) {
+                    if (r.peek() == '{') {
+                        parseAdvancedSubscriptions();
+                    } else {
+                        r.skipValue();
+                    }
+                } else {
+                    r.skipValue();
                 }
             }
         }
@@ -413,107 +453,107 @@ public final class CoinbaseDecoder {
     }
 
     /** Advanced Trade {@code updates}: objects with side, price_level and new_quantity. */
-    private String parseAdvancedUpdates(final JsonParser p, final int event) throws IOException {
-        JsonToken t;
-        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-            if (t != JsonToken.START_OBJECT) {
+    private String parseAdvancedUpdates(final int event) {
+        final JsonReader r = json;
+        r.enterArray();
+        while (r.nextElement()) {
+            final int n = rawCount - rawEventStart[event];
+            if (r.peek() != '{') {
                 return "event " + event + ": each update must be an object";
             }
+            r.enterObject();
             final int i = newRaw();
-            final int n = i - rawEventStart[event];
+            rawSide[i] = SIDE_MISSING;
             rawPriceOff[i] = ABSENT;
             rawSizeOff[i] = ABSENT;
-            boolean sawSide = false;
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                final String name = p.currentName();
-                final JsonToken v = p.nextToken();
-                switch (name) {
-                    case "side":
-                        if (v != JsonToken.VALUE_STRING) {
-                            return "event " + event + " update " + n + ": side must be a string";
-                        }
-                        rawSide[i] = classifySide(p.getTextCharacters(), p.getTextOffset(), p.getTextLength(), i);
-                        sawSide = true;
-                        break;
-                    case "price_level":
-                        if (v != JsonToken.VALUE_STRING) {
-                            return "event " + event + " update " + n + ": price_level must be a string";
-                        }
-                        rawPriceLen[i] = p.getTextLength();
-                        rawPriceOff[i] = append(p.getTextCharacters(), p.getTextOffset(), rawPriceLen[i]);
-                        break;
-                    case "new_quantity":
-                        if (v != JsonToken.VALUE_STRING) {
-                            return "event " + event + " update " + n + ": new_quantity must be a string";
-                        }
-                        rawSizeLen[i] = p.getTextLength();
-                        rawSizeOff[i] = append(p.getTextCharacters(), p.getTextOffset(), rawSizeLen[i]);
-                        break;
-                    default:
-                        p.skipChildren();
-                        break;
+            while (r.nextField()) {
+                if (r.strEscaped) {
+                    r.skipValue();
+                } else if (r.regionEquals(F_PRICE_LEVEL)) {
+                    if (r.peek() != '"') {
+                        return "event " + event + " update " + n + ": price_level must be a string";
+                    }
+                    r.readString();
+                    recordPrice(i);
+                } else if (r.regionEquals(F_NEW_QUANTITY)) {
+                    if (r.peek() != '"') {
+                        return "event " + event + " update " + n + ": new_quantity must be a string";
+                    }
+                    r.readString();
+                    recordSize(i);
+                } else if (r.regionEquals(F_SIDE)) {
+                    if (r.peek() != '"') {
+                        return "event " + event + " update " + n + ": side must be a string";
+                    }
+                    r.readString();
+                    rawSide[i] = classifySide(i);
+                } else {
+                    r.skipValue();
                 }
             }
-            if (!sawSide || rawPriceOff[i] == ABSENT || rawSizeOff[i] == ABSENT) {
-                // Marked so that convert() reports MISSING_FIELD (a negative price length means "missing").
-                rawSide[i] = SIDE_UNKNOWN;
-                rawPriceLen[i] = -1;
+            if (rawPriceOff[i] == ABSENT || rawSizeOff[i] == ABSENT) {
+                rawSide[i] = SIDE_MISSING;
             }
         }
         return null;
     }
 
-    private void parseAdvancedSubscriptions(final JsonParser p) throws IOException {
+    private void parseAdvancedSubscriptions() {
         if (subscriptions == null) {
             subscriptions = new LinkedHashMap<>();
         }
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            final String channelName = p.currentName();
+        final JsonReader r = json;
+        r.enterObject();
+        while (r.nextField()) {
+            final String channelName = r.stringValue();
             final List<String> ids = subscriptions.computeIfAbsent(channelName, k -> new ArrayList<>());
-            if (p.nextToken() == JsonToken.START_ARRAY) {
-                JsonToken t;
-                while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-                    if (t == JsonToken.VALUE_STRING) {
-                        ids.add(p.getText());
+            if (r.peek() == '[') {
+                r.enterArray();
+                while (r.nextElement()) {
+                    if (r.peek() == '"') {
+                        r.readString();
+                        ids.add(r.stringValue());
                     } else {
-                        p.skipChildren();
+                        r.skipValue();
                     }
                 }
             } else {
-                p.skipChildren();
+                r.skipValue();
             }
         }
     }
 
     /** Exchange {@code channels}: {@code [{"name":..., "product_ids":[...]}]}. */
-    private void parseExchangeChannels(final JsonParser p) throws IOException {
+    private void parseExchangeChannels() {
         if (subscriptions == null) {
             subscriptions = new LinkedHashMap<>();
         }
-        JsonToken t;
-        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-            if (t != JsonToken.START_OBJECT) {
-                p.skipChildren();
+        final JsonReader r = json;
+        r.enterArray();
+        while (r.nextElement()) {
+            if (r.peek() != '{') {
+                r.skipValue();
                 continue;
             }
+            r.enterObject();
             String name = null;
             final List<String> ids = new ArrayList<>();
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                final String field = p.currentName();
-                final JsonToken v = p.nextToken();
-                if ("name".equals(field) && v == JsonToken.VALUE_STRING) {
-                    name = p.getText();
-                } else if ("product_ids".equals(field) && v == JsonToken.START_ARRAY) {
-                    JsonToken id;
-                    while ((id = p.nextToken()) != JsonToken.END_ARRAY) {
-                        if (id == JsonToken.VALUE_STRING) {
-                            ids.add(p.getText());
+            while (r.nextField()) {
+                if (r.fieldIs(F_NAME) && r.peek() == '"') {
+                    r.readString();
+                    name = r.stringValue();
+                } else if (r.fieldIs(F_PRODUCT_IDS) && r.peek() == '[') {
+                    r.enterArray();
+                    while (r.nextElement()) {
+                        if (r.peek() == '"') {
+                            r.readString();
+                            ids.add(r.stringValue());
                         } else {
-                            p.skipChildren();
+                            r.skipValue();
                         }
                     }
                 } else {
-                    p.skipChildren();
+                    r.skipValue();
                 }
             }
             if (name != null) {
@@ -537,8 +577,8 @@ public final class CoinbaseDecoder {
                 final int e = out.addEvent(EventType.SNAPSHOT, 0);
                 out.eventProduct[e] = product;
                 out.ensureChangeCapacity((bidsEnd - bidsStart) + (asksEnd - asksStart));
-                if (!convert(bidsStart, bidsEnd, product, out, "bids") || !convert(asksStart, asksEnd, product, out,
-                        "asks")) {
+                if (!convert(bidsStart, bidsEnd, product, out, "bids")
+                        || !convert(asksStart, asksEnd, product, out, "asks")) {
                     return;
                 }
                 out.eventEnd[e] = out.changeCount;
@@ -658,7 +698,7 @@ public final class CoinbaseDecoder {
         }
         final Product product = products.get(arena, off, len);
         if (product == null) {
-            final String id = new String(arena, off, len);
+            final String id = new String(arena, off, len, StandardCharsets.UTF_8);
             if (ProductRegistry.isValidProductId(id) && !products.isOpen()) {
                 out.fail(DecodeError.UNKNOWN_PRODUCT, what + ": product " + id + " is not configured");
             } else {
@@ -673,35 +713,37 @@ public final class CoinbaseDecoder {
                             final String what) {
         final int priceScale = product.priceScale();
         final int sizeScale = product.sizeScale();
-        final char[] chars = arena;
+        final byte[] in = input;
         final byte[] sides = out.sideCode;
         final long[] prices = out.priceTicks;
         final long[] sizes = out.sizeLots;
+        final byte[] rawSide = this.rawSide;
+        final int[] rawPriceOff = this.rawPriceOff;
+        final int[] rawPriceLen = this.rawPriceLen;
+        final int[] rawSizeOff = this.rawSizeOff;
+        final int[] rawSizeLen = this.rawSizeLen;
         int n = out.changeCount;
         for (int i = from; i < to; i++) {
             final byte side = rawSide[i];
-            if (side == SIDE_UNKNOWN) {
-                if (rawPriceLen[i] < 0) {
-                    out.fail(DecodeError.MISSING_FIELD, what + " " + (i - from)
-                            + ": needs side, price_level and new_quantity");
-                } else {
-                    out.fail(DecodeError.UNKNOWN_SIDE, what + " " + (i - from) + ": side \""
-                            + abbreviate(new String(chars, rawSideOff[i], rawSideLen[i])) + "\"");
-                }
+            if (side < 0) {
+                failSide(out, what, i - from, i);
                 return false;
             }
-            final long price = Decimals.parse(chars, rawPriceOff[i], rawPriceLen[i], priceScale);
+            final int po = rawPriceOff[i];
+            final long price = po >= 0 ? Decimals.parse(in, po, rawPriceLen[i], priceScale)
+                    : Decimals.parse(arena, -(po + 1), rawPriceLen[i], priceScale);
             if (price <= 0) {
                 out.fail(DecodeError.BAD_PRICE, what + " " + (i - from) + ": price \""
-                        + abbreviate(new String(chars, rawPriceOff[i], rawPriceLen[i])) + "\": "
+                        + text(po, rawPriceLen[i]) + "\": "
                         + (price == 0 ? "must be positive" : DecimalError.ofCode(price).reason()));
                 return false;
             }
-            final long size = Decimals.parse(chars, rawSizeOff[i], rawSizeLen[i], sizeScale);
+            final int so = rawSizeOff[i];
+            final long size = so >= 0 ? Decimals.parse(in, so, rawSizeLen[i], sizeScale)
+                    : Decimals.parse(arena, -(so + 1), rawSizeLen[i], sizeScale);
             if (size < 0) {
                 out.fail(DecodeError.BAD_SIZE, what + " " + (i - from) + ": size \""
-                        + abbreviate(new String(chars, rawSizeOff[i], rawSizeLen[i])) + "\": "
-                        + DecimalError.ofCode(size).reason());
+                        + text(so, rawSizeLen[i]) + "\": " + DecimalError.ofCode(size).reason());
                 return false;
             }
             sides[n] = side;
@@ -711,6 +753,68 @@ public final class CoinbaseDecoder {
         }
         out.changeCount = n;
         return true;
+    }
+
+    private void failSide(final FeedMessage out, final String what, final int n, final int raw) {
+        if (rawSide[raw] == SIDE_MISSING) {
+            out.fail(DecodeError.MISSING_FIELD, what + " " + n + ": needs side, price_level and new_quantity");
+        } else {
+            out.fail(DecodeError.UNKNOWN_SIDE, what + " " + n + ": side \""
+                    + abbreviate(new String(arena, rawSideOff[raw], rawSideLen[raw], StandardCharsets.UTF_8)) + "\"");
+        }
+    }
+
+    private String text(final int off, final int len) {
+        final String s = off >= 0 ? new String(input, off, len, StandardCharsets.UTF_8)
+                : new String(arena, -(off + 1), len, StandardCharsets.UTF_8);
+        return abbreviate(s);
+    }
+
+    private void recordPrice(final int i) {
+        final JsonReader r = json;
+        if (r.strEscaped) {
+            final byte[] v = r.unescape();
+            rawPriceOff[i] = -(appendToArena(v, 0, v.length) + 1);
+            rawPriceLen[i] = v.length;
+        } else {
+            rawPriceOff[i] = r.strStart;
+            rawPriceLen[i] = r.strEnd - r.strStart;
+        }
+    }
+
+    private void recordSize(final int i) {
+        final JsonReader r = json;
+        if (r.strEscaped) {
+            final byte[] v = r.unescape();
+            rawSizeOff[i] = -(appendToArena(v, 0, v.length) + 1);
+            rawSizeLen[i] = v.length;
+        } else {
+            rawSizeOff[i] = r.strStart;
+            rawSizeLen[i] = r.strEnd - r.strStart;
+        }
+    }
+
+    /** Copies the last string read (unescaped) to the arena; returns its length. */
+    private int copyStringToArena() {
+        final JsonReader r = json;
+        if (r.strEscaped) {
+            final byte[] v = r.unescape();
+            appendToArena(v, 0, v.length);
+            return v.length;
+        }
+        final int len = r.strEnd - r.strStart;
+        appendToArena(r.bytes(), r.strStart, len);
+        return len;
+    }
+
+    private int appendToArena(final byte[] src, final int off, final int len) {
+        if (arenaLength + len > arena.length) {
+            arena = Arrays.copyOf(arena, Math.max(arena.length * 2, arenaLength + len));
+        }
+        System.arraycopy(src, off, arena, arenaLength, len);
+        final int at = arenaLength;
+        arenaLength += len;
+        return at;
     }
 
     private int newRaw() {
@@ -747,115 +851,98 @@ public final class CoinbaseDecoder {
         return e;
     }
 
-    private int append(final char[] src, final int off, final int len) {
-        if (arenaLength + len > arena.length) {
-            arena = Arrays.copyOf(arena, Math.max(arena.length * 2, arenaLength + len));
-        }
-        System.arraycopy(src, off, arena, arenaLength, len);
-        final int at = arenaLength;
-        arenaLength += len;
-        return at;
-    }
-
-    private static void skipRestOfArray(final JsonParser p) throws IOException {
-        JsonToken t;
-        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-            if (t == null) {
-                throw new IOException("unexpected end of input");
-            }
-            p.skipChildren();
-        }
-    }
-
-    private byte classifySide(final char[] c, final int off, final int len, final int raw) {
-        if (len == 3) {
-            if (c[off] == 'b' && c[off + 1] == 'u' && c[off + 2] == 'y') {
-                return Side.BID_CODE;
-            }
-            if (c[off] == 'b' && c[off + 1] == 'i' && c[off + 2] == 'd') {
-                return Side.BID_CODE;
-            }
-        } else if (len == 4) {
-            if (c[off] == 's' && c[off + 1] == 'e' && c[off + 2] == 'l' && c[off + 3] == 'l') {
+    /** Classifies the side just read; an unknown one is kept in the arena for the error message. */
+    private byte classifySide(final int raw) {
+        final JsonReader r = json;
+        if (!r.strEscaped) {
+            final byte[] c = r.bytes();
+            final int off = r.strStart;
+            final int len = r.strEnd - off;
+            if (len == 3 && c[off] == 'b') {
+                if ((c[off + 1] == 'u' && c[off + 2] == 'y') || (c[off + 1] == 'i' && c[off + 2] == 'd')) {
+                    return Side.BID_CODE;
+                }
+            } else if (len == 4 && c[off] == 's' && c[off + 1] == 'e' && c[off + 2] == 'l' && c[off + 3] == 'l') {
                 return Side.ASK_CODE;
-            }
-        } else if (len == 5) {
-            if (c[off] == 'o' && c[off + 1] == 'f' && c[off + 2] == 'f' && c[off + 3] == 'e' && c[off + 4] == 'r') {
+            } else if (len == 5 && c[off] == 'o' && c[off + 1] == 'f' && c[off + 2] == 'f' && c[off + 3] == 'e'
+                    && c[off + 4] == 'r') {
                 return Side.ASK_CODE;
             }
         }
-        rawSideLen[raw] = Math.min(len, 64);
-        rawSideOff[raw] = append(c, off, rawSideLen[raw]);
-        rawPriceLen[raw] = 0;
+        final byte[] name = r.strEscaped ? r.unescape() : null;
+        final int len = Math.min(64, name != null ? name.length : r.strEnd - r.strStart);
+        rawSideOff[raw] = name != null ? appendToArena(name, 0, len) : appendToArena(r.bytes(), r.strStart, len);
+        rawSideLen[raw] = len;
+        if (name != null) {
+            final String s = new String(name, StandardCharsets.UTF_8);
+            if (s.equals("buy") || s.equals("bid")) {
+                return Side.BID_CODE;
+            }
+            if (s.equals("sell") || s.equals("offer")) {
+                return Side.ASK_CODE;
+            }
+        }
         return SIDE_UNKNOWN;
     }
 
-    private static int classifyType(final char[] c, final int off, final int len) {
-        if (equals(c, off, len, "l2update")) {
+    private boolean stringIs(final byte[] value) {
+        final JsonReader r = json;
+        if (!r.strEscaped) {
+            return r.regionEquals(value);
+        }
+        return Arrays.equals(r.unescape(), value);
+    }
+
+    private int classifyType() {
+        if (stringIs(V_L2UPDATE)) {
             return T_L2UPDATE;
         }
-        if (equals(c, off, len, "snapshot")) {
+        if (stringIs(V_SNAPSHOT)) {
             return T_SNAPSHOT;
         }
-        if (equals(c, off, len, "heartbeat")) {
+        if (stringIs(V_HEARTBEAT)) {
             return T_HEARTBEAT;
         }
-        if (equals(c, off, len, "subscriptions")) {
+        if (stringIs(V_SUBSCRIPTIONS)) {
             return T_SUBSCRIPTIONS;
         }
-        if (equals(c, off, len, "error")) {
+        if (stringIs(V_ERROR)) {
             return T_ERROR;
         }
-        if (equals(c, off, len, GAP_TYPE)) {
+        if (stringIs(V_GAP)) {
             return T_GAP;
         }
         return T_OTHER;
     }
 
-    private static int classifyChannel(final char[] c, final int off, final int len) {
-        if (equals(c, off, len, "l2_data")) {
+    private int classifyChannel() {
+        if (stringIs(V_L2_DATA)) {
             return C_L2_DATA;
         }
-        if (equals(c, off, len, "subscriptions")) {
+        if (stringIs(V_SUBSCRIPTIONS)) {
             return C_SUBSCRIPTIONS;
         }
-        if (equals(c, off, len, "heartbeats")) {
+        if (stringIs(V_HEARTBEATS)) {
             return C_HEARTBEATS;
         }
         return C_OTHER;
     }
 
-    private static byte classifyEventType(final char[] c, final int off, final int len) {
-        if (equals(c, off, len, "update")) {
+    private byte classifyEventType() {
+        if (stringIs(V_UPDATE)) {
             return EventType.UPDATE;
         }
-        if (equals(c, off, len, "snapshot")) {
+        if (stringIs(V_SNAPSHOT)) {
             return EventType.SNAPSHOT;
         }
         return E_BAD;
     }
 
-    private static boolean equals(final char[] c, final int off, final int len, final String s) {
-        if (len != s.length()) {
-            return false;
-        }
-        for (int i = 0; i < len; i++) {
-            if (c[off + i] != s.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
+    private static byte[] ascii(final String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     private static String abbreviate(final String s) {
         return s.length() <= 40 ? s : s.substring(0, 40) + "...";
-    }
-
-    private static String firstLine(final String s) {
-        if (s == null) {
-            return "unreadable JSON";
-        }
-        final int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 }

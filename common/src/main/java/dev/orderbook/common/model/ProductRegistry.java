@@ -145,6 +145,47 @@ public final class ProductRegistry {
         return isValidProductId(id) ? register(id) : null;
     }
 
+    /**
+     * Looks up a product from ASCII bytes, allocating only when an open registry meets a new product.
+     *
+     * @return the product, or null if the id is malformed, unknown to a closed registry, or the open
+     *     registry is full
+     */
+    public Product get(final byte[] bytes, final int offset, final int length) {
+        int hash = 0;
+        for (int i = 0; i < length; i++) {
+            hash = 31 * hash + (bytes[offset + i] & 0xFF);
+        }
+        final int mask = slots.length - 1;
+        for (int slot = mix(hash) & mask; ; slot = (slot + 1) & mask) {
+            final int entry = slots[slot];
+            if (entry == 0) {
+                break;
+            }
+            final Product p = products.get(entry - 1);
+            if (regionMatches(p.id(), bytes, offset, length)) {
+                return p;
+            }
+        }
+        if (!open) {
+            return null;
+        }
+        final String id = new String(bytes, offset, length, java.nio.charset.StandardCharsets.ISO_8859_1);
+        return isValidProductId(id) ? register(id) : null;
+    }
+
+    private static boolean regionMatches(final String id, final byte[] bytes, final int offset, final int length) {
+        if (id.length() != length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (id.charAt(i) != (bytes[offset + i] & 0xFF)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static boolean regionMatches(final String id, final char[] chars, final int offset, final int length) {
         if (id.length() != length) {
             return false;

@@ -1,0 +1,473 @@
+package dev.orderbook.common.codec;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A strict, allocation-free pull reader for one JSON document in a byte array (RFC 8259 grammar: objects, arrays,
+ * strings with escapes, numbers, {@code true}/{@code false}/{@code null}), built for the decoder's hot path.
+ *
+ * <p>Strings are not decoded: {@link #readString()} validates one and records where its raw content lies in the
+ * input ({@link #strStart}, {@link #strEnd}) and whether it holds escapes ({@link #strEscaped}); callers use the raw
+ * bytes directly on the common path and {@link #unescape} on the rare one. Syntax errors throw {@link SyntaxError},
+ * which has no stack trace and carries the byte position.
+ *
+ * <p>Single thread; not thread-safe; reusable through {@link #reset}.
+ */
+final class JsonReader {
+    /** Deepest nesting accepted; Coinbase messages use at most 5. */
+    static final int MAX_DEPTH = 32;
+
+    /** A JSON syntax error; cheap to throw (no stack trace). */
+    static final class SyntaxError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        SyntaxError(final String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private byte[] b;
+    private int pos;
+    private int end;
+    private int start;
+    private int depth;
+    private final boolean[] first = new boolean[MAX_DEPTH + 1];
+
+    /** Raw content of the last string read: {@code b[strStart, strEnd)}, without quotes. */
+    int strStart;
+    int strEnd;
+    /** True if the last string read contains escape sequences. */
+    boolean strEscaped;
+
+    void reset(final byte[] bytes, final int offset, final int length) {
+        b = bytes;
+        pos = offset;
+        start = offset;
+        end = offset + length;
+        depth = 0;
+    }
+
+    byte[] bytes() {
+        return b;
+    }
+
+    private SyntaxError error(final String what) {
+        return new SyntaxError(what + " at byte " + (pos - start));
+    }
+
+    private void skipWhitespace() {
+        final byte[] bytes = b;
+        int p = pos;
+        while (p < end) {
+            final byte c = bytes[p];
+            if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+                break;
+            }
+            p++;
+        }
+        pos = p;
+    }
+
+    /** The next significant byte without consuming it; 0 at the end of input. */
+    byte peek() {
+        skipWhitespace();
+        return pos < end ? b[pos] : 0;
+    }
+
+    /** True if only whitespace remains. */
+    boolean atEnd() {
+        skipWhitespace();
+        return pos >= end;
+    }
+
+    void enterObject() {
+        if (peek() != '{') {
+            throw error("expected '{'");
+        }
+        pos++;
+        push();
+    }
+
+    void enterArray() {
+        if (peek() != '[') {
+            throw error("expected '['");
+        }
+        pos++;
+        push();
+    }
+
+    private void push() {
+        if (depth == MAX_DEPTH) {
+            throw error("nesting deeper than " + MAX_DEPTH);
+        }
+        first[++depth] = true;
+    }
+
+    /**
+     * Advances to the next field of the current object and reads its name (see {@link #strStart}); consumes the
+     * colon. Returns false, consuming the closing brace, when the object ends.
+     */
+    boolean nextField() {
+        final byte c = peek();
+        if (c == '}') {
+            pos++;
+            depth--;
+            return false;
+        }
+        if (!first[depth]) {
+            if (c != ',') {
+                throw error("expected ',' or '}'");
+            }
+            pos++;
+            if (peek() != '"') {
+                throw error("expected a field name");
+            }
+        } else if (c != '"') {
+            throw error("expected a field name or '}'");
+        }
+        first[depth] = false;
+        readString();
+        if (peek() != ':') {
+            throw error("expected ':'");
+        }
+        pos++;
+        return true;
+    }
+
+    /** Advances to the next element of the current array. Returns false, consuming the bracket, at its end. */
+    boolean nextElement() {
+        final byte c = peek();
+        if (c == ']') {
+            pos++;
+            depth--;
+            return false;
+        }
+        if (!first[depth]) {
+            if (c != ',') {
+                throw error("expected ',' or ']'");
+            }
+            pos++;
+            skipWhitespace();
+        }
+        first[depth] = false;
+        return true;
+    }
+
+    /** True if the field name just read by {@link #nextField()} equals the ASCII {@code name}. */
+    boolean fieldIs(final byte[] name) {
+        return !strEscaped && regionEquals(name);
+    }
+
+    /** True if the last string read equals the ASCII bytes {@code s} (escape-free strings only). */
+    boolean regionEquals(final byte[] s) {
+        final int n = strEnd - strStart;
+        if (n != s.length) {
+            return false;
+        }
+        final byte[] bytes = b;
+        for (int i = 0; i < n; i++) {
+            if (bytes[strStart + i] != s[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Reads a string value; its raw content is then at {@link #strStart}..{@link #strEnd}. */
+    void readString() {
+        if (peek() != '"') {
+            throw error("expected a string");
+        }
+        final byte[] bytes = b;
+        int p = pos + 1;
+        final int s = p;
+        boolean escaped = false;
+        while (true) {
+            if (p >= end) {
+                pos = p;
+                throw error("unterminated string");
+            }
+            final byte c = bytes[p];
+            if (c == '"') {
+                break;
+            }
+            if (c == '\\') {
+                escaped = true;
+                p = validateEscape(p + 1);
+                continue;
+            }
+            if (c >= 0 && c < 0x20) {
+                pos = p;
+                throw error("control character in string");
+            }
+            p++;
+        }
+        strStart = s;
+        strEnd = p;
+        strEscaped = escaped;
+        pos = p + 1;
+    }
+
+    private int validateEscape(final int p) {
+        if (p >= end) {
+            pos = p;
+            throw error("unterminated escape");
+        }
+        switch (b[p]) {
+            case '"':
+            case '\\':
+            case '/':
+            case 'b':
+            case 'f':
+            case 'n':
+            case 'r':
+            case 't':
+                return p + 1;
+            case 'u':
+                if (p + 5 > end) {
+                    pos = p;
+                    throw error("short \\u escape");
+                }
+                for (int i = p + 1; i < p + 5; i++) {
+                    if (hex(b[i]) < 0) {
+                        pos = i;
+                        throw error("bad \\u escape");
+                    }
+                }
+                return p + 5;
+            default:
+                pos = p;
+                throw error("bad escape");
+        }
+    }
+
+    private static int hex(final byte c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
+    }
+
+    /**
+     * Reads an integer number (no fraction or exponent) that fits a long.
+     *
+     * @throws SyntaxError if the value is not a number at all
+     * @return the value; {@link Long#MIN_VALUE} if it is a valid JSON number but not an integer that fits
+     */
+    long readLong() {
+        final byte c0 = peek();
+        if (c0 != '-' && (c0 < '0' || c0 > '9')) {
+            throw error("expected a number");
+        }
+        final int s = pos;
+        skipNumber();
+        final boolean negative = b[s] == '-';
+        long v = 0;
+        for (int i = negative ? s + 1 : s; i < pos; i++) {
+            final byte c = b[i];
+            if (c < '0' || c > '9' || v > (Long.MAX_VALUE - (c - '0')) / 10) {
+                return Long.MIN_VALUE;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return negative ? -v : v;
+    }
+
+    private void skipNumber() {
+        final byte[] bytes = b;
+        int p = pos;
+        if (p < end && bytes[p] == '-') {
+            p++;
+        }
+        if (p >= end) {
+            pos = p;
+            throw error("bad number");
+        }
+        if (bytes[p] == '0') {
+            p++;
+        } else if (bytes[p] >= '1' && bytes[p] <= '9') {
+            while (p < end && bytes[p] >= '0' && bytes[p] <= '9') {
+                p++;
+            }
+        } else {
+            pos = p;
+            throw error("bad number");
+        }
+        if (p < end && bytes[p] == '.') {
+            p++;
+            final int digits = p;
+            while (p < end && bytes[p] >= '0' && bytes[p] <= '9') {
+                p++;
+            }
+            if (p == digits) {
+                pos = p;
+                throw error("bad number fraction");
+            }
+        }
+        if (p < end && (bytes[p] == 'e' || bytes[p] == 'E')) {
+            p++;
+            if (p < end && (bytes[p] == '+' || bytes[p] == '-')) {
+                p++;
+            }
+            final int digits = p;
+            while (p < end && bytes[p] >= '0' && bytes[p] <= '9') {
+                p++;
+            }
+            if (p == digits) {
+                pos = p;
+                throw error("bad number exponent");
+            }
+        }
+        pos = p;
+    }
+
+    /** Skips one value of any type, validating it. */
+    void skipValue() {
+        final byte c = peek();
+        switch (c) {
+            case '"':
+                readString();
+                return;
+            case '{':
+                enterObject();
+                while (nextField()) {
+                    skipValue();
+                }
+                return;
+            case '[':
+                enterArray();
+                while (nextElement()) {
+                    skipValue();
+                }
+                return;
+            case 't':
+                literal(TRUE);
+                return;
+            case 'f':
+                literal(FALSE);
+                return;
+            case 'n':
+                literal(NULL);
+                return;
+            default:
+                if (c == '-' || (c >= '0' && c <= '9')) {
+                    skipNumber();
+                    return;
+                }
+                throw error(c == 0 ? "unexpected end of input" : "unexpected character");
+        }
+    }
+
+    private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
+    private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
+    private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+
+    private void literal(final byte[] word) {
+        if (pos + word.length > end) {
+            throw error("bad literal");
+        }
+        for (int i = 0; i < word.length; i++) {
+            if (b[pos + i] != word[i]) {
+                throw error("bad literal");
+            }
+        }
+        pos += word.length;
+    }
+
+    /** Skips the rest of the current array (after some elements were read). */
+    void skipRestOfArray() {
+        while (nextElement()) {
+            skipValue();
+        }
+    }
+
+    /**
+     * Appends the decoded content of the last string read to {@code out}, as UTF-16. Allocates only for non-ASCII
+     * content. Off the hot path (times, error texts).
+     */
+    void appendStringTo(final StringBuilder out) {
+        final byte[] bytes = b;
+        boolean ascii = !strEscaped;
+        if (ascii) {
+            for (int i = strStart; i < strEnd; i++) {
+                if (bytes[i] < 0) {
+                    ascii = false;
+                    break;
+                }
+            }
+        }
+        if (ascii) {
+            for (int i = strStart; i < strEnd; i++) {
+                out.append((char) bytes[i]);
+            }
+        } else {
+            out.append(stringValue());
+        }
+    }
+
+    /** The decoded content of the last string read. Allocates; off the hot path. */
+    String stringValue() {
+        if (!strEscaped) {
+            return new String(b, strStart, strEnd - strStart, StandardCharsets.UTF_8);
+        }
+        final byte[] unescaped = unescape();
+        return new String(unescaped, 0, unescaped.length, StandardCharsets.UTF_8);
+    }
+
+    /** The last string's content with escapes resolved, UTF-8 encoded. Allocates; rare path only. */
+    byte[] unescape() {
+        final StringBuilder sb = new StringBuilder(strEnd - strStart);
+        int i = strStart;
+        final int stop = strEnd;
+        final byte[] bytes = b;
+        int runStart = i;
+        while (i < stop) {
+            if (bytes[i] != '\\') {
+                i++;
+                continue;
+            }
+            sb.append(new String(bytes, runStart, i - runStart, StandardCharsets.UTF_8));
+            final byte e = bytes[i + 1];
+            switch (e) {
+                case 'b':
+                    sb.append('\b');
+                    break;
+                case 'f':
+                    sb.append('\f');
+                    break;
+                case 'n':
+                    sb.append('\n');
+                    break;
+                case 'r':
+                    sb.append('\r');
+                    break;
+                case 't':
+                    sb.append('\t');
+                    break;
+                case 'u':
+                    sb.append((char) ((hex(bytes[i + 2]) << 12) | (hex(bytes[i + 3]) << 8)
+                            | (hex(bytes[i + 4]) << 4) | hex(bytes[i + 5])));
+                    i += 4;
+                    break;
+                default:
+                    sb.append((char) e);
+                    break;
+            }
+            i += 2;
+            runStart = i;
+        }
+        sb.append(new String(bytes, runStart, stop - runStart, StandardCharsets.UTF_8));
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String toString() {
+        return "JsonReader[pos=" + (pos - start) + " depth=" + depth + "]";
+    }
+}
