@@ -111,6 +111,31 @@ public final class Decimals {
      * @return the fixed-point value ({@code >= 0}), or a negative {@link DecimalError} code
      */
     public static long parse(final byte[] bytes, final int offset, final int length, final int scale) {
+        // Fast path: at most 18 characters cannot overflow a long while accumulating, so no per-digit checks.
+        // Anything unusual (sign, exponent, second point, too many decimals) falls through to the full parser.
+        if (length > 0 && length <= 18) {
+            final int end = offset + length;
+            long value = 0;
+            int point = -1;
+            for (int i = offset; i < end; i++) {
+                final int d = bytes[i] - '0';
+                if (d >= 0 && d <= 9) {
+                    value = value * 10 + d;
+                } else if (bytes[i] == '.' && point < 0 && i > offset && i < end - 1) {
+                    point = i;
+                } else {
+                    return parseChecked(bytes, offset, length, scale);
+                }
+            }
+            final int fracDigits = point < 0 ? 0 : end - point - 1;
+            if (fracDigits <= scale) {
+                return scaleUp(value, scale - fracDigits);
+            }
+        }
+        return parseChecked(bytes, offset, length, scale);
+    }
+
+    private static long parseChecked(final byte[] bytes, final int offset, final int length, final int scale) {
         if (length <= 0) {
             return DecimalError.EMPTY.code();
         }

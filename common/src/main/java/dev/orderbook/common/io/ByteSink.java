@@ -131,12 +131,14 @@ public final class ByteSink {
                 digits--;
             }
             ensure(digits + 1);
-            bytes[length++] = '.';
-            for (int d = digits - 1; d >= 0; d--) {
-                final long p = Decimals.pow10(d);
-                bytes[length++] = DIGITS[(int) (frac / p)];
-                frac %= p;
+            final byte[] b = bytes;
+            b[length] = '.';
+            // Right to left, dividing by the constant 10 (a multiply, not a hardware division).
+            for (int at = length + digits; at > length; at--) {
+                b[at] = DIGITS[(int) (frac % 10)];
+                frac /= 10;
             }
+            length += digits + 1;
         }
         return this;
     }
