@@ -1,0 +1,125 @@
+package dev.orderbook.launcher;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class OrderbookCliTest {
+    private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    private PrintStream originalOut;
+    private PrintStream originalErr;
+
+    @BeforeEach
+    void captureStreams() {
+        originalOut = System.out;
+        originalErr = System.err;
+        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restoreStreams() {
+        System.setOut(originalOut);
+        System.setErr(originalErr);
+    }
+
+    private int run(final String... args) {
+        return OrderbookCli.commandLine().execute(args);
+    }
+
+    private String err() {
+        return stderr.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void helpShouldListEveryCommand() {
+        assertThat(run("--help")).isZero();
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("replay", "bench", "generate", "broker");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"replay", "bench", "generate", "broker"})
+    void everyCommandShouldHaveHelp(final String command) {
+        assertThat(run(command, "--help")).isZero();
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("Usage: orderbook " + command);
+    }
+
+    @Test
+    void benchBookShouldHaveHelp() {
+        assertThat(run("bench", "book", "--help")).isZero();
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("changes_per_sec");
+    }
+
+    @Test
+    void shouldReplayGzipFileToOutputAndAlertFilesAndEndStderrWithStats(@TempDir final Path dir) throws IOException {
+        final Path input = dir.resolve("feed.ndjson.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(input))) {
+            out.write(String.join("\n",
+                    "{\"type\":\"snapshot\",\"product_id\":\"BTC-USD\",\"bids\":[[\"100\",\"1\"]],\"asks\":[[\"101\",\"1\"]]}",
+                    "not json",
+                    "{\"type\":\"l2update\",\"product_id\":\"BTC-USD\",\"time\":\"t\",\"changes\":[[\"buy\",\"100.9\",\"2\"]]}")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        final Path output = dir.resolve("summaries.ndjson");
+        final Path alerts = dir.resolve("alerts.ndjson");
+        assertThat(run("replay", "--input", input.toString(), "--output", output.toString(),
+                "--alerts", alerts.toString(), "--alert-bps", "50")).isZero();
+        final List<String> summaries = Files.readAllLines(output);
+        assertThat(summaries).hasSize(2);
+        assertThat(summaries.get(1)).contains("\"bid_price\":\"100.9\"");
+        // 1/101 = 99 bps > 50: alert; 0.1/101 = 9.9 bps: none.
+        assertThat(Files.readAllLines(alerts)).containsExactly(summaries.get(0));
+        final String[] errLines = err().trim().split("\n");
+        assertThat(errLines[0]).startsWith("line 2: INVALID_JSON");
+        assertThat(errLines[errLines.length - 1]).startsWith("messages=2 changes=1 bad_lines=1 crossed=0 seconds=");
+    }
+
+    @Test
+    void shouldWriteSummariesToStdoutByDefault(@TempDir final Path dir) throws IOException {
+        final Path input = dir.resolve("feed.ndjson");
+        Files.writeString(input,
+                "{\"type\":\"snapshot\",\"product_id\":\"ETH-USD\",\"bids\":[[\"10\",\"1\"]],\"asks\":[[\"11\",\"1\"]]}\n");
+        assertThat(run("replay", "--input", input.toString())).isZero();
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).startsWith("{\"product_id\":\"ETH-USD\"").endsWith("}\n");
+    }
+
+    @Test
+    void shouldFailClearlyOnMissingInputFile(@TempDir final Path dir) {
+        assertThat(run("replay", "--input", dir.resolve("nope.ndjson").toString())).isEqualTo(1);
+        assertThat(err()).contains("no such file").contains("nope.ndjson");
+    }
+
+    @Test
+    void shouldRejectInvalidAlertThreshold(@TempDir final Path dir) throws IOException {
+        final Path input = Files.writeString(dir.resolve("f.ndjson"), "");
+        assertThat(run("replay", "--input", input.toString(), "--alert-bps", "-3")).isEqualTo(2);
+        assertThat(err()).contains("alert threshold");
+    }
+
+    @Test
+    void generateThenBenchBookShouldPrintOneLineOfFigures(@TempDir final Path dir) {
+        final Path feed = dir.resolve("feed.ndjson");
+        assertThat(run("generate", "--output", feed.toString(), "--changes", "20000", "--levels", "500",
+                "--products", "BTC-USD,ETH-USD")).isZero();
+        assertThat(err()).contains("synthetic");
+        assertThat(run("bench", "book", "--input", feed.toString(), "--passes", "1")).isZero();
+        assertThat(stdout.toString(StandardCharsets.UTF_8))
+                .matches("(?s)book changes=20000 seconds=[0-9.]+ changes_per_sec=[0-9]+ .*\n");
+    }
+}
