@@ -14,10 +14,17 @@ import java.util.Arrays;
 public final class ByteSink {
     private static final byte[] DIGITS = "0123456789".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DIGIT_PAIRS = new byte[200];
+
+    static {
+        for (int i = 0; i < 100; i++) {
+            DIGIT_PAIRS[2 * i] = (byte) ('0' + i / 10);
+            DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+        }
+    }
 
     private byte[] bytes;
     private int length;
-    private final char[] digitScratch = new char[20];
 
     public ByteSink() {
         this(256);
@@ -90,24 +97,47 @@ public final class ByteSink {
     }
 
     public ByteSink append(final long value) {
-        if (value == Long.MIN_VALUE) {
-            return appendAscii(Long.toString(value));
-        }
-        long v = value;
-        if (v < 0) {
+        if (value < 0) {
+            if (value == Long.MIN_VALUE) {
+                return appendAscii(Long.toString(value));
+            }
             append((byte) '-');
-            v = -v;
+            return append(-value);
         }
-        int n = 0;
-        do {
-            digitScratch[n++] = (char) ('0' + (int) (v % 10));
-            v /= 10;
-        } while (v != 0);
+        final int n = digitCount(value);
         ensure(n);
-        while (n > 0) {
-            bytes[length++] = (byte) digitScratch[--n];
+        final byte[] b = bytes;
+        int at = length + n;
+        long v = value;
+        // Two digits per step from the right; division by the constant 100 compiles to a multiply.
+        while (v >= 100) {
+            final long q = v / 100;
+            final int r = (int) (v - q * 100) << 1;
+            b[--at] = DIGIT_PAIRS[r + 1];
+            b[--at] = DIGIT_PAIRS[r];
+            v = q;
         }
+        if (v >= 10) {
+            final int r = (int) v << 1;
+            b[--at] = DIGIT_PAIRS[r + 1];
+            b[--at] = DIGIT_PAIRS[r];
+        } else {
+            b[--at] = (byte) ('0' + v);
+        }
+        length += n;
         return this;
+    }
+
+    /** Decimal digits of a non-negative value (1 for 0). */
+    static int digitCount(final long value) {
+        long p = 10;
+        for (int d = 1; d < 19; d++) {
+            if (value < p) {
+                return d;
+            }
+            p *= 10;
+        }
+        return 19;
     }
 
     /** Appends the shortest exact decimal form of a fixed-point value (see {@link Decimals#appendTo}). */
