@@ -132,6 +132,7 @@ public final class CoinbaseDecoder {
     private String message;
     private String reason;
     private Map<String, List<String>> subscriptions;
+    private boolean sawEvents;
 
     /** A decoder with {@link #DEFAULT_MAX_MESSAGE_BYTES}. */
     public CoinbaseDecoder(final ProductRegistry products) {
@@ -228,6 +229,7 @@ public final class CoinbaseDecoder {
         message = null;
         reason = null;
         subscriptions = null;
+        sawEvents = false;
     }
 
     /** Returns null on success, or a description of a field with the wrong JSON type. */
@@ -235,9 +237,7 @@ public final class CoinbaseDecoder {
         final JsonReader r = json;
         r.enterObject();
         while (r.nextField()) {
-            if (r.strEscaped) {
-                r.skipValue();
-            } else if (r.regionEquals(F_TYPE)) {
+            if (r.regionEquals(F_TYPE)) {
                 if (r.peek() != '"') {
                     return "\"type\" must be a string";
                 }
@@ -264,6 +264,7 @@ public final class CoinbaseDecoder {
                 if (r.peek() == '"') {
                     r.readString();
                     out.time.setLength(0);
+                    out.hasTime = true;
                     r.appendStringTo(out.time);
                 } else {
                     r.skipValue();
@@ -282,6 +283,7 @@ public final class CoinbaseDecoder {
                 if (failure != null) {
                     return failure;
                 }
+                sawEvents = true;
             } else if (r.regionEquals(F_SEQUENCE_NUM)) {
                 final byte c = r.peek();
                 if (c != '-' && (c < '0' || c > '9')) {
@@ -357,7 +359,7 @@ public final class CoinbaseDecoder {
                 return "change " + n + ": side must be a string";
             }
             r.readString();
-            rawSide[i] = classifySide(i);
+            rawSide[i] = classifySide(i, false);
             if (!r.nextElement() || r.peek() != '"') {
                 return "change " + n + ": price must be a string";
             }
@@ -412,9 +414,7 @@ public final class CoinbaseDecoder {
             }
             r.enterObject();
             while (r.nextField()) {
-                if (r.strEscaped) {
-                    r.skipValue();
-                } else if (r.regionEquals(F_UPDATES)) {
+                if (r.regionEquals(F_UPDATES)) {
                     if (r.peek() != '[') {
                         return "event " + e + ": \"updates\" must be an array";
                     }
@@ -467,9 +467,7 @@ public final class CoinbaseDecoder {
             rawPriceOff[i] = ABSENT;
             rawSizeOff[i] = ABSENT;
             while (r.nextField()) {
-                if (r.strEscaped) {
-                    r.skipValue();
-                } else if (r.regionEquals(F_PRICE_LEVEL)) {
+                if (r.regionEquals(F_PRICE_LEVEL)) {
                     if (r.peek() != '"') {
                         return "event " + event + " update " + n + ": price_level must be a string";
                     }
@@ -486,7 +484,7 @@ public final class CoinbaseDecoder {
                         return "event " + event + " update " + n + ": side must be a string";
                     }
                     r.readString();
-                    rawSide[i] = classifySide(i);
+                    rawSide[i] = classifySide(i, true);
                 } else {
                     r.skipValue();
                 }
@@ -539,10 +537,10 @@ public final class CoinbaseDecoder {
             String name = null;
             final List<String> ids = new ArrayList<>();
             while (r.nextField()) {
-                if (r.fieldIs(F_NAME) && r.peek() == '"') {
+                if (r.regionEquals(F_NAME) && r.peek() == '"') {
                     r.readString();
                     name = r.stringValue();
-                } else if (r.fieldIs(F_PRODUCT_IDS) && r.peek() == '[') {
+                } else if (r.regionEquals(F_PRODUCT_IDS) && r.peek() == '[') {
                     r.enterArray();
                     while (r.nextElement()) {
                         if (r.peek() == '"') {
@@ -570,15 +568,15 @@ public final class CoinbaseDecoder {
                     out.fail(DecodeError.MISSING_FIELD, "snapshot needs \"bids\" and \"asks\"");
                     return;
                 }
-                final Product product = resolveProduct(productOff, productLen, out, "snapshot");
+                final Product product = resolveProduct(productOff, productLen, out, "snapshot", -1);
                 if (product == null) {
                     return;
                 }
                 final int e = out.addEvent(EventType.SNAPSHOT, 0);
                 out.eventProduct[e] = product;
                 out.ensureChangeCapacity((bidsEnd - bidsStart) + (asksEnd - asksStart));
-                if (!convert(bidsStart, bidsEnd, product, out, "bids")
-                        || !convert(asksStart, asksEnd, product, out, "asks")) {
+                if (!convert(bidsStart, bidsEnd, product, out, "bids", -1)
+                        || !convert(asksStart, asksEnd, product, out, "asks", -1)) {
                     return;
                 }
                 out.eventEnd[e] = out.changeCount;
@@ -590,14 +588,14 @@ public final class CoinbaseDecoder {
                     out.fail(DecodeError.MISSING_FIELD, "l2update needs \"changes\"");
                     return;
                 }
-                final Product product = resolveProduct(productOff, productLen, out, "l2update");
+                final Product product = resolveProduct(productOff, productLen, out, "l2update", -1);
                 if (product == null) {
                     return;
                 }
                 final int e = out.addEvent(EventType.UPDATE, 0);
                 out.eventProduct[e] = product;
                 out.ensureChangeCapacity(changesEnd - changesStart);
-                if (!convert(changesStart, changesEnd, product, out, "changes")) {
+                if (!convert(changesStart, changesEnd, product, out, "changes", -1)) {
                     return;
                 }
                 out.eventEnd[e] = out.changeCount;
@@ -605,7 +603,7 @@ public final class CoinbaseDecoder {
                 return;
             }
             case T_HEARTBEAT: {
-                final Product product = resolveProduct(productOff, productLen, out, "heartbeat");
+                final Product product = resolveProduct(productOff, productLen, out, "heartbeat", -1);
                 if (product == null) {
                     return;
                 }
@@ -623,7 +621,7 @@ public final class CoinbaseDecoder {
                 out.kind = MessageKind.EXCHANGE_ERROR;
                 return;
             case T_GAP: {
-                final Product product = resolveProduct(productOff, productLen, out, "gap marker");
+                final Product product = resolveProduct(productOff, productLen, out, "gap marker", -1);
                 if (product == null) {
                     return;
                 }
@@ -658,6 +656,10 @@ public final class CoinbaseDecoder {
                 out.kind = MessageKind.IGNORED;
                 return;
         }
+        if (!sawEvents) {
+            out.fail(DecodeError.MISSING_FIELD, "l2_data needs \"events\"");
+            return;
+        }
         out.ensureChangeCapacity(rawCount);
         for (int e = 0; e < rawEventCount; e++) {
             final byte eventType = rawEventType[e];
@@ -673,13 +675,13 @@ public final class CoinbaseDecoder {
                 out.fail(DecodeError.MISSING_FIELD, "event " + e + ": no \"updates\"");
                 return;
             }
-            final Product product = resolveProduct(rawEventProductOff[e], rawEventProductLen[e], out, "event " + e);
+            final Product product = resolveProduct(rawEventProductOff[e], rawEventProductLen[e], out, "event", e);
             if (product == null) {
                 return;
             }
             final int ev = out.addEvent(eventType, out.changeCount);
             out.eventProduct[ev] = product;
-            if (!convert(rawEventStart[e], rawEventEnd[e], product, out, "event " + e + " update")) {
+            if (!convert(rawEventStart[e], rawEventEnd[e], product, out, "event update", e)) {
                 return;
             }
             out.eventEnd[ev] = out.changeCount;
@@ -687,22 +689,27 @@ public final class CoinbaseDecoder {
         out.kind = MessageKind.BOOK;
     }
 
-    private Product resolveProduct(final int off, final int len, final FeedMessage out, final String what) {
+    /**
+     * @param what names the message part for error details; with {@code event >= 0} the event's index is added
+     *     (built only on failure, so the hot path allocates no description)
+     */
+    private Product resolveProduct(final int off, final int len, final FeedMessage out, final String kind,
+                                   final int event) {
         if (off == ABSENT) {
-            out.fail(DecodeError.MISSING_FIELD, what + " needs \"product_id\"");
+            out.fail(DecodeError.MISSING_FIELD, describe(kind, event) + " needs \"product_id\"");
             return null;
         }
         if (len == 0) {
-            out.fail(DecodeError.BAD_PRODUCT, what + ": empty product_id");
+            out.fail(DecodeError.BAD_PRODUCT, describe(kind, event) + ": empty product_id");
             return null;
         }
         final Product product = products.get(arena, off, len);
         if (product == null) {
             final String id = new String(arena, off, len, StandardCharsets.UTF_8);
             if (ProductRegistry.isValidProductId(id) && !products.isOpen()) {
-                out.fail(DecodeError.UNKNOWN_PRODUCT, what + ": product " + id + " is not configured");
+                out.fail(DecodeError.UNKNOWN_PRODUCT, describe(kind, event) + ": product " + id + " is not configured");
             } else {
-                out.fail(DecodeError.BAD_PRODUCT, what + ": malformed product_id \"" + abbreviate(id) + "\"");
+                out.fail(DecodeError.BAD_PRODUCT, describe(kind, event) + ": malformed product_id \"" + abbreviate(id) + "\"");
             }
         }
         return product;
@@ -710,7 +717,7 @@ public final class CoinbaseDecoder {
 
     /** Converts raw changes {@code [from, to)} into {@code out}; false (and {@code out} failed) on a bad value. */
     private boolean convert(final int from, final int to, final Product product, final FeedMessage out,
-                            final String what) {
+                            final String kind, final int event) {
         final int priceScale = product.priceScale();
         final int sizeScale = product.sizeScale();
         final byte[] in = input;
@@ -726,14 +733,14 @@ public final class CoinbaseDecoder {
         for (int i = from; i < to; i++) {
             final byte side = rawSide[i];
             if (side < 0) {
-                failSide(out, what, i - from, i);
+                failSide(out, describe(kind, event), i - from, i);
                 return false;
             }
             final int po = rawPriceOff[i];
             final long price = po >= 0 ? Decimals.parse(in, po, rawPriceLen[i], priceScale)
                     : Decimals.parse(arena, -(po + 1), rawPriceLen[i], priceScale);
             if (price <= 0) {
-                out.fail(DecodeError.BAD_PRICE, what + " " + (i - from) + ": price \""
+                out.fail(DecodeError.BAD_PRICE, describe(kind, event) + " " + (i - from) + ": price \""
                         + text(po, rawPriceLen[i]) + "\": "
                         + (price == 0 ? "must be positive" : DecimalError.ofCode(price).reason()));
                 return false;
@@ -742,7 +749,7 @@ public final class CoinbaseDecoder {
             final long size = so >= 0 ? Decimals.parse(in, so, rawSizeLen[i], sizeScale)
                     : Decimals.parse(arena, -(so + 1), rawSizeLen[i], sizeScale);
             if (size < 0) {
-                out.fail(DecodeError.BAD_SIZE, what + " " + (i - from) + ": size \""
+                out.fail(DecodeError.BAD_SIZE, describe(kind, event) + " " + (i - from) + ": size \""
                         + text(so, rawSizeLen[i]) + "\": " + DecimalError.ofCode(size).reason());
                 return false;
             }
@@ -762,6 +769,15 @@ public final class CoinbaseDecoder {
             out.fail(DecodeError.UNKNOWN_SIDE, what + " " + n + ": side \""
                     + abbreviate(new String(arena, rawSideOff[raw], rawSideLen[raw], StandardCharsets.UTF_8)) + "\"");
         }
+    }
+
+    /** "event update 2" style descriptions for error details; "changes" for the Exchange feed. */
+    private static String describe(final String kind, final int event) {
+        if (event < 0) {
+            return kind;
+        }
+        final int space = kind.indexOf(' ');
+        return space < 0 ? kind + " " + event : kind.substring(0, space) + " " + event + kind.substring(space);
     }
 
     private String text(final int off, final int len) {
@@ -851,37 +867,44 @@ public final class CoinbaseDecoder {
         return e;
     }
 
-    /** Classifies the side just read; an unknown one is kept in the arena for the error message. */
-    private byte classifySide(final int raw) {
+    /**
+     * Classifies the side just read: {@code buy}/{@code sell} on the Exchange feed, {@code bid}/{@code offer} on
+     * Advanced Trade, and nothing else (the other protocol's names included). An unknown one is kept in the arena
+     * for the error message.
+     */
+    private byte classifySide(final int raw, final boolean advanced) {
         final JsonReader r = json;
-        if (!r.strEscaped) {
-            final byte[] c = r.bytes();
-            final int off = r.strStart;
-            final int len = r.strEnd - off;
-            if (len == 3 && c[off] == 'b') {
-                if ((c[off + 1] == 'u' && c[off + 2] == 'y') || (c[off + 1] == 'i' && c[off + 2] == 'd')) {
-                    return Side.BID_CODE;
-                }
-            } else if (len == 4 && c[off] == 's' && c[off + 1] == 'e' && c[off + 2] == 'l' && c[off + 3] == 'l') {
-                return Side.ASK_CODE;
-            } else if (len == 5 && c[off] == 'o' && c[off + 1] == 'f' && c[off + 2] == 'f' && c[off + 3] == 'e'
+        final byte[] c;
+        final int off;
+        final int len;
+        if (r.strEscaped) {
+            c = r.unescape();
+            off = 0;
+            len = c.length;
+        } else {
+            c = r.bytes();
+            off = r.strStart;
+            len = r.strEnd - off;
+        }
+        if (advanced) {
+            if (len == 3 && c[off] == 'b' && c[off + 1] == 'i' && c[off + 2] == 'd') {
+                return Side.BID_CODE;
+            }
+            if (len == 5 && c[off] == 'o' && c[off + 1] == 'f' && c[off + 2] == 'f' && c[off + 3] == 'e'
                     && c[off + 4] == 'r') {
                 return Side.ASK_CODE;
             }
-        }
-        final byte[] name = r.strEscaped ? r.unescape() : null;
-        final int len = Math.min(64, name != null ? name.length : r.strEnd - r.strStart);
-        rawSideOff[raw] = name != null ? appendToArena(name, 0, len) : appendToArena(r.bytes(), r.strStart, len);
-        rawSideLen[raw] = len;
-        if (name != null) {
-            final String s = new String(name, StandardCharsets.UTF_8);
-            if (s.equals("buy") || s.equals("bid")) {
+        } else {
+            if (len == 3 && c[off] == 'b' && c[off + 1] == 'u' && c[off + 2] == 'y') {
                 return Side.BID_CODE;
             }
-            if (s.equals("sell") || s.equals("offer")) {
+            if (len == 4 && c[off] == 's' && c[off + 1] == 'e' && c[off + 2] == 'l' && c[off + 3] == 'l') {
                 return Side.ASK_CODE;
             }
         }
+        final int kept = Math.min(64, len);
+        rawSideOff[raw] = appendToArena(c, off, kept);
+        rawSideLen[raw] = kept;
         return SIDE_UNKNOWN;
     }
 
