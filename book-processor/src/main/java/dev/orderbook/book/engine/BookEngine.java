@@ -18,7 +18,8 @@ import java.util.Arrays;
  * whenever a message changed a product's top of book or its state. The offline replay and the Kafka Streams processor
  * both drive this class, so they cannot disagree.
  *
- * <p>States (see {@link BookState}): a book is {@code stale} until its first snapshot. A snapshot replaces the book
+ * <p>States (see {@link BookState}): a book is {@code stale} until its first snapshot (an update for a product
+ * without one writes a single {@code stale} summary, so a missed snapshot is visible). A snapshot replaces the book
  * and makes it {@code live} (or {@code crossed}, if the snapshot itself is). A gap marker, or a gap in Advanced
  * Trade's per-connection {@code sequence_num}, makes a book {@code stale}. A book that becomes crossed after an
  * update is {@code crossed}. A stale or crossed book is frozen: updates are counted and skipped until the next
@@ -136,6 +137,8 @@ public final class BookEngine {
         } else {
             if (pb.state != BookState.LIVE) {
                 stats.skippedUpdates++;
+                // Says "stale" once for a product whose updates arrive before any snapshot (a missed snapshot).
+                maybeEmit(pb, msg.time(), sink);
                 return;
             }
             for (int i = from; i < to; i++) {

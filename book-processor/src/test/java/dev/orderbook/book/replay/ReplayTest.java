@@ -107,10 +107,13 @@ class ReplayTest {
     }
 
     @Test
-    void shouldIgnoreUpdatesBeforeTheFirstSnapshot() throws IOException {
-        final Run run = replay(update("BTC-USD", "t0", change("buy", "100.00", "1")), SNAPSHOT_BTC);
-        assertThat(run.summaries()).hasSize(1);
-        assertThat(run.stats().engine().skippedUpdates).isEqualTo(1);
+    void shouldSayStaleOnceWhenUpdatesArriveBeforeAnySnapshot() throws IOException {
+        final Run run = replay(update("BTC-USD", "t0", change("buy", "100.00", "1")),
+                update("BTC-USD", "t1", change("buy", "100.50", "1")), SNAPSHOT_BTC);
+        assertThat(run.parsed()).extracting(BookSummary::state).containsExactly("stale", "live");
+        assertThat(run.parsed().get(0).bidPrice()).isNull();
+        assertThat(run.parsed().get(0).bidLevels()).isZero();
+        assertThat(run.stats().engine().skippedUpdates).isEqualTo(2);
     }
 
     @Test

@@ -31,6 +31,7 @@ public final class FeedMessage {
     MessageKind kind;
     long sequence;
     final StringBuilder time = new StringBuilder(40);
+    boolean hasTime;
 
     int eventCount;
     Product[] eventProduct = new Product[4];
@@ -56,6 +57,7 @@ public final class FeedMessage {
         kind = null;
         sequence = NO_SEQUENCE;
         time.setLength(0);
+        hasTime = false;
         eventCount = 0;
         changeCount = 0;
         heartbeatProduct = null;
@@ -120,9 +122,12 @@ public final class FeedMessage {
         return sequence;
     }
 
-    /** The exchange's time for the message, verbatim (empty if it carries none, as an Exchange snapshot). */
+    /**
+     * The exchange's time for the message, verbatim: {@code time} on the Exchange feed, the envelope's
+     * {@code timestamp} on Advanced Trade; null if the message carries none (an Exchange snapshot).
+     */
     public CharSequence time() {
-        return time;
+        return hasTime ? time : null;
     }
 
     public int eventCount() {

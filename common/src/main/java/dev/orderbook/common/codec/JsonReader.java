@@ -39,6 +39,11 @@ final class JsonReader {
     /** True if the last string read contains escape sequences. */
     boolean strEscaped;
 
+    // What regionEquals compares: the raw string in the input, or a field name with its escapes resolved.
+    private byte[] cmpBytes;
+    private int cmpStart;
+    private int cmpEnd;
+
     void reset(final byte[] bytes, final int offset, final int length) {
         b = bytes;
         pos = offset;
@@ -127,6 +132,14 @@ final class JsonReader {
         }
         first[depth] = false;
         readString();
+        if (strEscaped) {
+            // Rare: a field name written with escapes ("product\u005fid") still names its field.
+            final byte[] name = unescape();
+            cmpBytes = name;
+            cmpStart = 0;
+            cmpEnd = name.length;
+            strEscaped = false;
+        }
         if (peek() != ':') {
             throw error("expected ':'");
         }
@@ -153,20 +166,16 @@ final class JsonReader {
         return true;
     }
 
-    /** True if the field name just read by {@link #nextField()} equals the ASCII {@code name}. */
-    boolean fieldIs(final byte[] name) {
-        return !strEscaped && regionEquals(name);
-    }
-
     /** True if the last string read equals the ASCII bytes {@code s} (escape-free strings only). */
     boolean regionEquals(final byte[] s) {
-        final int n = strEnd - strStart;
+        final int n = cmpEnd - cmpStart;
         if (n != s.length) {
             return false;
         }
-        final byte[] bytes = b;
+        final byte[] bytes = cmpBytes;
+        final int start = cmpStart;
         for (int i = 0; i < n; i++) {
-            if (bytes[strStart + i] != s[i]) {
+            if (bytes[start + i] != s[i]) {
                 return false;
             }
         }
@@ -205,6 +214,9 @@ final class JsonReader {
         strStart = s;
         strEnd = p;
         strEscaped = escaped;
+        cmpBytes = bytes;
+        cmpStart = s;
+        cmpEnd = p;
         pos = p + 1;
     }
 
@@ -411,10 +423,10 @@ final class JsonReader {
         }
     }
 
-    /** The decoded content of the last string read. Allocates; off the hot path. */
+    /** The decoded content of the last string read (or field name). Allocates; off the hot path. */
     String stringValue() {
         if (!strEscaped) {
-            return new String(b, strStart, strEnd - strStart, StandardCharsets.UTF_8);
+            return new String(cmpBytes, cmpStart, cmpEnd - cmpStart, StandardCharsets.UTF_8);
         }
         final byte[] unescaped = unescape();
         return new String(unescaped, 0, unescaped.length, StandardCharsets.UTF_8);

@@ -13,7 +13,16 @@ import java.util.Arrays;
  */
 public final class ByteSink {
     private static final byte[] DIGITS = "0123456789".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SHORT_ESCAPES = new byte[0x20];
+
+    static {
+        SHORT_ESCAPES['\b'] = 'b';
+        SHORT_ESCAPES['\f'] = 'f';
+        SHORT_ESCAPES['\n'] = 'n';
+        SHORT_ESCAPES['\r'] = 'r';
+        SHORT_ESCAPES['\t'] = 't';
+    }
     private static final byte[] DIGIT_PAIRS = new byte[200];
 
     static {
@@ -173,7 +182,10 @@ public final class ByteSink {
         return this;
     }
 
-    /** Appends {@code text} as a quoted JSON string, escaping as RFC 8259 requires; UTF-8 encoded. */
+    /**
+     * Appends {@code text} as a quoted JSON string, UTF-8 encoded, escaped as RFC 8259 requires and in the forms
+     * Jackson writes ({@code \\t}, {@code \\n}, ..., {@code \\u001F}), so that common tools agree byte for byte.
+     */
     public ByteSink appendJsonString(final CharSequence text) {
         append((byte) '"');
         final int n = text.length();
@@ -182,13 +194,18 @@ public final class ByteSink {
             if (c == '"' || c == '\\') {
                 append((byte) '\\').append((byte) c);
             } else if (c < 0x20) {
-                ensure(6);
-                bytes[length++] = '\\';
-                bytes[length++] = 'u';
-                bytes[length++] = '0';
-                bytes[length++] = '0';
-                bytes[length++] = HEX[c >> 4];
-                bytes[length++] = HEX[c & 0xF];
+                final byte shortForm = SHORT_ESCAPES[c];
+                if (shortForm != 0) {
+                    append((byte) '\\').append(shortForm);
+                } else {
+                    ensure(6);
+                    bytes[length++] = '\\';
+                    bytes[length++] = 'u';
+                    bytes[length++] = '0';
+                    bytes[length++] = '0';
+                    bytes[length++] = HEX[c >> 4];
+                    bytes[length++] = HEX[c & 0xF];
+                }
             } else if (c < 0x80) {
                 append((byte) c);
             } else {

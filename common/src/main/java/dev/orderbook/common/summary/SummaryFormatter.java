@@ -25,7 +25,7 @@ public final class SummaryFormatter {
      *
      * @param bidPriceTicks best bid, or {@code <= 0} when the bid side is empty
      * @param askPriceTicks best ask, or {@code <= 0} when the ask side is empty
-     * @param time the exchange's time of the message that produced this state; empty for none
+     * @param time the exchange's time of the message that produced this state, verbatim; null for none
      */
     public static void write(final ByteSink out, final Product product, final CharSequence time,
                              final long bidPriceTicks, final long bidSizeLots,
@@ -36,7 +36,7 @@ public final class SummaryFormatter {
         final boolean hasBid = bidPriceTicks > 0;
         final boolean hasAsk = askPriceTicks > 0;
         out.appendAscii("{\"product_id\":\"").appendAscii(product.id()).appendAscii("\",\"time\":");
-        if (time == null || time.length() == 0) {
+        if (time == null) {
             out.appendAscii("null");
         } else {
             out.appendJsonString(time);

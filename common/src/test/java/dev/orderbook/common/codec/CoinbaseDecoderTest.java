@@ -50,7 +50,7 @@ class CoinbaseDecoderTest {
         assertThat(msg.sizeLots(0)).isEqualTo(px("0.5"));
         assertThat(msg.sideCode(3)).isEqualTo(Side.ASK_CODE);
         assertThat(msg.priceTicks(3)).isEqualTo(px("65000.02"));
-        assertThat(msg.time()).isEmpty();
+        assertThat(msg.time()).isNull();
     }
 
     @Test
@@ -189,6 +189,12 @@ class CoinbaseDecoderTest {
             + "\"product_id\":\"BTC-USD\",\"updates\":[{\"side\":\"bid\",\"price_level\":\"1\"}]}]}|MISSING_FIELD",
         "advanced bad event type|{\"channel\":\"l2_data\",\"sequence_num\":1,\"events\":[{\"type\":\"delta\","
             + "\"product_id\":\"BTC-USD\",\"updates\":[]}]}|BAD_EVENT_TYPE",
+        "exchange bid side|{\"type\":\"l2update\",\"product_id\":\"BTC-USD\",\"changes\":[[\"bid\",\"1\",\"1\"]]}"
+            + "|UNKNOWN_SIDE",
+        "advanced buy side|{\"channel\":\"l2_data\",\"sequence_num\":1,\"events\":[{\"type\":\"update\","
+            + "\"product_id\":\"BTC-USD\",\"updates\":[{\"side\":\"buy\",\"price_level\":\"1\",\"new_quantity\":\"1\"}]}]}"
+            + "|UNKNOWN_SIDE",
+        "advanced without events|{\"channel\":\"l2_data\",\"sequence_num\":1}|MISSING_FIELD",
         "advanced ask side|{\"channel\":\"l2_data\",\"sequence_num\":1,\"events\":[{\"type\":\"update\","
             + "\"product_id\":\"BTC-USD\",\"updates\":[{\"side\":\"ask\",\"price_level\":\"1\",\"new_quantity\":\"1\"}]}]}"
             + "|UNKNOWN_SIDE",
@@ -206,6 +212,13 @@ class CoinbaseDecoderTest {
                 + "[[\"buy\",\"1\",\"1\"],[\"buy\",\"2\",\"1\"],[\"sell\",\"3\",\"x\"]]}");
         assertThat(msg.kind()).isEqualTo(MessageKind.INVALID);
         assertThat(msg.errorDetail()).contains("changes 2").contains("\"x\"");
+    }
+
+    @Test
+    void shouldReadFieldNamesWrittenWithEscapes() {
+        decode("{\"t\\u0079pe\":\"l2update\",\"product\\u005fid\":\"BTC-USD\",\"changes\":[[\"buy\",\"1\",\"2\"]]}");
+        assertThat(msg.kind()).isEqualTo(MessageKind.BOOK);
+        assertThat(msg.eventProduct(0).id()).isEqualTo("BTC-USD");
     }
 
     @Test
@@ -244,7 +257,7 @@ class CoinbaseDecoderTest {
         assertThat(msg.changeCount()).isZero();
         decode("{\"type\":\"l2update\",\"product_id\":\"BTC-USD\",\"changes\":[[\"buy\",\"1\",\"1\"]]}");
         assertThat(msg.changeCount()).isEqualTo(1);
-        assertThat(msg.time()).isEmpty();
+        assertThat(msg.time()).isNull();
     }
 
     @Test

@@ -36,7 +36,7 @@ class SummaryFormatterTest {
 
     @Test
     void shouldWriteNullsForEmptySideAndMissingTime() {
-        final String json = write("", 0, 0, d("10"), d("1"), BookState.LIVE);
+        final String json = write(null, 0, 0, d("10"), d("1"), BookState.LIVE);
         assertThat(json).contains("\"time\":null,\"bid_price\":null,\"bid_size\":null,\"ask_price\":\"10\"")
                 .contains("\"spread\":null,\"spread_bps\":null,\"mid\":null");
     }
@@ -51,7 +51,14 @@ class SummaryFormatterTest {
     @Test
     void shouldEscapeTimeAsJsonString() {
         assertThat(write("a\"b\\c\n", d("1"), d("1"), d("2"), d("1"), BookState.LIVE))
-                .contains("\"time\":\"a\\\"b\\\\c\\u000a\"");
+                .contains("\"time\":\"a\\\"b\\\\c\\n\"");
+    }
+
+    @Test
+    void shouldKeepAnEmptyTimeVerbatimAndEscapeControlCharactersLikeJackson() {
+        assertThat(write("", d("1"), d("1"), d("2"), d("1"), BookState.LIVE)).contains("\"time\":\"\",");
+        assertThat(write("a\tb\u001fc", d("1"), d("1"), d("2"), d("1"), BookState.LIVE))
+                .contains("\"time\":\"a\\tb\\u001Fc\"");
     }
 
     @Test
