@@ -90,6 +90,8 @@ public final class CoinbaseDecoder {
     private final ProductRegistry products;
     private final int maxMessageBytes;
     private final JsonReader json = new JsonReader();
+    private final int[] compactStarts = new int[3];
+    private final int[] compactEnds = new int[3];
 
     // Input of the message being decoded; values with escapes are unescaped into the arena instead.
     private byte[] input;
@@ -348,7 +350,18 @@ public final class CoinbaseDecoder {
     private String parseExchangeChanges() {
         final JsonReader r = json;
         r.enterArray();
+        final int[] starts = compactStarts;
+        final int[] ends = compactEnds;
         while (r.nextElement()) {
+            if (r.compactStringArray(3, starts, ends)) {
+                final int i = newRaw();
+                rawSide[i] = classifyExchangeSide(starts[0], ends[0], i);
+                rawPriceOff[i] = starts[1];
+                rawPriceLen[i] = ends[1] - starts[1];
+                rawSizeOff[i] = starts[2];
+                rawSizeLen[i] = ends[2] - starts[2];
+                continue;
+            }
             final int n = rawCount - changesStart;
             if (r.peek() != '[') {
                 return "each entry of \"changes\" must be an array [side, price, size]";
@@ -380,7 +393,19 @@ public final class CoinbaseDecoder {
         final JsonReader r = json;
         r.enterArray();
         int n = 0;
+        final int[] starts = compactStarts;
+        final int[] ends = compactEnds;
         while (r.nextElement()) {
+            if (r.compactStringArray(2, starts, ends)) {
+                final int i = newRaw();
+                rawSide[i] = side;
+                rawPriceOff[i] = starts[0];
+                rawPriceLen[i] = ends[0] - starts[0];
+                rawSizeOff[i] = starts[1];
+                rawSizeLen[i] = ends[1] - starts[1];
+                n++;
+                continue;
+            }
             if (r.peek() != '[') {
                 return "each entry of \"" + field + "\" must be an array [price, size]";
             }
@@ -708,6 +733,9 @@ public final class CoinbaseDecoder {
             final String id = new String(arena, off, len, StandardCharsets.UTF_8);
             if (ProductRegistry.isValidProductId(id) && !products.isOpen()) {
                 out.fail(DecodeError.UNKNOWN_PRODUCT, describe(kind, event) + ": product " + id + " is not configured");
+            } else if (ProductRegistry.isValidProductId(id)) {
+                out.fail(DecodeError.UNKNOWN_PRODUCT, describe(kind, event) + ": product " + id
+                        + " is one too many (at most " + ProductRegistry.MAX_PRODUCTS + " products)");
             } else {
                 out.fail(DecodeError.BAD_PRODUCT, describe(kind, event) + ": malformed product_id \"" + abbreviate(id) + "\"");
             }
@@ -865,6 +893,22 @@ public final class CoinbaseDecoder {
         rawEventEnd[e] = rawCount;
         rawEventHasUpdates[e] = false;
         return e;
+    }
+
+    /** The Exchange side in {@code input[from, to)} (escape-free), as {@link #classifySide} would classify it. */
+    private byte classifyExchangeSide(final int from, final int to, final int raw) {
+        final byte[] c = input;
+        final int len = to - from;
+        if (len == 3 && c[from] == 'b' && c[from + 1] == 'u' && c[from + 2] == 'y') {
+            return Side.BID_CODE;
+        }
+        if (len == 4 && c[from] == 's' && c[from + 1] == 'e' && c[from + 2] == 'l' && c[from + 3] == 'l') {
+            return Side.ASK_CODE;
+        }
+        final int kept = Math.min(64, len);
+        rawSideOff[raw] = appendToArena(c, from, kept);
+        rawSideLen[raw] = kept;
+        return SIDE_UNKNOWN;
     }
 
     /**

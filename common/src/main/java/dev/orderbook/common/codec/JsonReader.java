@@ -182,6 +182,51 @@ final class JsonReader {
         return true;
     }
 
+    /**
+     * Fast path for the compact form in which Coinbase sends levels and changes: an array of exactly {@code n}
+     * strings with no whitespace and no escapes, such as {@code ["buy","64999.50","0.12"]}. On a match the whole
+     * array is consumed and string {@code k}'s raw content is {@code starts[k]..ends[k]}; otherwise nothing is
+     * consumed and the caller takes the general path, which accepts every valid form and reports every invalid one.
+     */
+    boolean compactStringArray(final int n, final int[] starts, final int[] ends) {
+        final byte[] bytes = b;
+        final int limit = end;
+        int p = pos;
+        if (p + 2 > limit || bytes[p] != '[') {
+            return false;
+        }
+        p++;
+        for (int k = 0; k < n; k++) {
+            if (p >= limit || bytes[p] != '"') {
+                return false;
+            }
+            final int s = ++p;
+            while (p < limit) {
+                final byte c = bytes[p];
+                if (c == '"') {
+                    break;
+                }
+                if (c == '\\' || (c >= 0 && c < 0x20)) {
+                    return false;
+                }
+                p++;
+            }
+            if (p >= limit) {
+                return false;
+            }
+            starts[k] = s;
+            ends[k] = p;
+            p++;
+            if (p >= limit || bytes[p] != (k == n - 1 ? ']' : ',')) {
+                return false;
+            }
+            p++;
+        }
+        pos = p;
+        strEscaped = false;
+        return true;
+    }
+
     /** Reads a string value; its raw content is then at {@link #strStart}..{@link #strEnd}. */
     void readString() {
         if (peek() != '"') {
