@@ -1,6 +1,8 @@
 package dev.orderbook.common.summary;
 
+import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.math.RoundingMode;
 
 /**
  * Exact spread arithmetic on fixed-point prices, in integers only, so every run on every JVM gives the same digits.
@@ -14,9 +16,14 @@ public final class SpreadMath {
     private SpreadMath() {
     }
 
+    /** Returned by {@link #spreadBpsE4} when the value does not fit a long (absurdly crossed books only). */
+    public static final long DOES_NOT_FIT = Long.MIN_VALUE;
+
     /**
-     * The spread relative to the ask, in units of 0.0001 basis point, rounded half away from zero:
-     * {@code round((ask - bid) / ask * 10^4 * 10^4)}. Negative for a crossed book.
+     * The spread relative to the ask, in units of 0.0001 basis point, rounded half-up (that is, away from zero):
+     * {@code round((ask - bid) / ask * 10^4 * 10^4)}. Negative for a crossed book. An uncrossed book always fits
+     * (below 10^8); a crossed one whose bid is more than ~9*10^10 times its ask does not: then
+     * {@link #DOES_NOT_FIT}, and {@link #spreadBpsExact} gives the value.
      *
      * @param bidTicks best bid, {@code > 0}
      * @param askTicks best ask, {@code > 0}
@@ -34,9 +41,21 @@ public final class SpreadMath {
             final BigInteger[] qr = BigInteger.valueOf(magnitude).multiply(BigInteger.valueOf(BPS_E4_PER_UNIT))
                     .divideAndRemainder(BigInteger.valueOf(askTicks));
             final boolean up = qr[1].shiftLeft(1).compareTo(BigInteger.valueOf(askTicks)) >= 0;
-            result = qr[0].longValueExact() + (up ? 1 : 0);
+            final BigInteger rounded = up ? qr[0].add(BigInteger.ONE) : qr[0];
+            if (rounded.bitLength() > 62) {
+                return DOES_NOT_FIT;
+            }
+            result = rounded.longValue();
         }
         return spread < 0 ? -result : result;
+    }
+
+    /** The spread in basis points as an exact decimal string, rounded half-up to 4 places; any size. */
+    public static String spreadBpsExact(final long bidTicks, final long askTicks) {
+        return new BigDecimal(BigInteger.valueOf(askTicks).subtract(BigInteger.valueOf(bidTicks)))
+                .multiply(BigDecimal.valueOf(10_000))
+                .divide(new BigDecimal(askTicks), BPS_DECIMALS, RoundingMode.HALF_UP)
+                .stripTrailingZeros().toPlainString();
     }
 
     private static long divideRoundHalfUp(final long dividend, final long divisor) {

@@ -51,9 +51,14 @@ public final class SummaryFormatter {
         decimalOrNull(out, hasAsk, askSizeLots, ss);
         if (hasBid && hasAsk) {
             out.appendAscii(",\"spread\":\"").appendDecimal(askPriceTicks - bidPriceTicks, ps)
-                    .appendAscii("\",\"spread_bps\":")
-                    .appendDecimal(SpreadMath.spreadBpsE4(bidPriceTicks, askPriceTicks), SpreadMath.BPS_DECIMALS)
-                    .appendAscii(",\"mid\":\"");
+                    .appendAscii("\",\"spread_bps\":");
+            final long bpsE4 = SpreadMath.spreadBpsE4(bidPriceTicks, askPriceTicks);
+            if (bpsE4 == SpreadMath.DOES_NOT_FIT) {
+                out.appendAscii(SpreadMath.spreadBpsExact(bidPriceTicks, askPriceTicks));
+            } else {
+                out.appendDecimal(bpsE4, SpreadMath.BPS_DECIMALS);
+            }
+            out.appendAscii(",\"mid\":\"");
             appendMid(out, bidPriceTicks, askPriceTicks, ps);
             out.append((byte) '"');
         } else {

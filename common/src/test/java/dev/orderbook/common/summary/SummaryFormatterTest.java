@@ -49,6 +49,16 @@ class SummaryFormatterTest {
     }
 
     @Test
+    void shouldWriteExactSpreadBpsForAnAbsurdlyCrossedBookInsteadOfFailing() {
+        // bid 100, ask 0.0000000001: the spread, -99.9999999999, is -9.99999999999 * 10^15 bps: beyond a long
+        // in 0.0001 bp units, so written exactly from the fallback instead of throwing.
+        final String json = write("t", d("100"), d("1"), 1, d("1"), BookState.CROSSED);
+        assertThat(json).contains("\"spread_bps\":-9999999999990000,").contains("\"state\":\"crossed\"");
+        assertThat(BookSummary.fromJson(json).spreadBps()).isEqualByComparingTo("-9999999999990000");
+        assertThat(SpreadMath.spreadBpsE4(d("100"), 1)).isEqualTo(SpreadMath.DOES_NOT_FIT);
+    }
+
+    @Test
     void shouldEscapeTimeAsJsonString() {
         assertThat(write("a\"b\\c\n", d("1"), d("1"), d("2"), d("1"), BookState.LIVE))
                 .contains("\"time\":\"a\\\"b\\\\c\\n\"");
