@@ -51,12 +51,18 @@ final class ReplayCommand implements Callable<Integer> {
     Map<String, String> alertBpsFor = new LinkedHashMap<>();
 
     @Option(names = "--scale", paramLabel = "N", defaultValue = "10",
-            description = "Decimal places of the fixed-point prices and sizes (default: ${DEFAULT-VALUE}).")
+            description = "Decimal places of the fixed-point prices and sizes, 10 to 18 (default: ${DEFAULT-VALUE}).")
     int scale;
 
     @Option(names = "--scale-for", paramLabel = "PRODUCT=PRICE_SCALE:SIZE_SCALE",
             description = "Per-product scales, repeatable, e.g. --scale-for SHIB-USD=12:2")
     Map<String, String> scaleFor = new LinkedHashMap<>();
+
+    @Option(names = "--no-sequence-check",
+            description = "Do not treat a jump in Advanced Trade's sequence_num as lost messages. Use it for a file "
+                    + "that interleaves several connections; by default the file is taken to be one connection's "
+                    + "messages in order, as recorded.")
+    boolean noSequenceCheck;
 
     @Option(names = "--max-line-bytes", paramLabel = "N", defaultValue = "" + CoinbaseDecoder.DEFAULT_MAX_MESSAGE_BYTES,
             description = "Longer lines are bad lines (default: ${DEFAULT-VALUE}).")
@@ -66,8 +72,12 @@ final class ReplayCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         final Replay.Options options;
         try {
+            if (scale < 10 || scale > 18) {
+                throw new IllegalArgumentException("--scale must be 10 to 18 (a product that needs fewer decimal "
+                        + "places, for huge sizes, takes --scale-for), was " + scale);
+            }
             options = new Replay.Options(AlertThresholds.of(alertBps, alertBpsFor),
-                    ProductRegistry.open(scale, scale, Scales.parse(scaleFor)), maxLineBytes, 1000);
+                    ProductRegistry.open(scale, scale, Scales.parse(scaleFor)), maxLineBytes, 1000, !noSequenceCheck);
         } catch (final IllegalArgumentException e) {
             System.err.println("orderbook replay: " + e.getMessage());
             return 2;

@@ -71,8 +71,8 @@ class OrderbookCliTest {
         final Path input = dir.resolve("feed.ndjson.gz");
         try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(input))) {
             out.write(String.join("\n",
-                    "{\"type\":\"snapshot\",\"product_id\":\"BTC-USD\",\"bids\":[[\"100\",\"1\"]],\"asks\":[[\"101\",\"1\"]]}",
                     "not json",
+                    "{\"type\":\"snapshot\",\"product_id\":\"BTC-USD\",\"bids\":[[\"100\",\"1\"]],\"asks\":[[\"101\",\"1\"]]}",
                     "{\"type\":\"l2update\",\"product_id\":\"BTC-USD\",\"time\":\"t\",\"changes\":[[\"buy\",\"100.9\",\"2\"]]}")
                     .getBytes(StandardCharsets.UTF_8));
         }
@@ -86,7 +86,7 @@ class OrderbookCliTest {
         // 1/101 = 99 bps > 50: alert; 0.1/101 = 9.9 bps: none.
         assertThat(Files.readAllLines(alerts)).containsExactly(summaries.get(0));
         final String[] errLines = err().trim().split("\n");
-        assertThat(errLines[0]).startsWith("line 2: INVALID_JSON");
+        assertThat(errLines[0]).startsWith("line 1: INVALID_JSON");
         assertThat(errLines[errLines.length - 1]).startsWith("messages=2 changes=1 bad_lines=1 crossed=0 seconds=");
     }
 
@@ -103,6 +103,15 @@ class OrderbookCliTest {
     void shouldFailClearlyOnMissingInputFile(@TempDir final Path dir) {
         assertThat(run("replay", "--input", dir.resolve("nope.ndjson").toString())).isEqualTo(1);
         assertThat(err()).contains("no such file").contains("nope.ndjson");
+    }
+
+    @Test
+    void shouldRejectScalesOutsideTheSupportedRangeAtStartup(@TempDir final Path dir) throws IOException {
+        final Path input = Files.writeString(dir.resolve("f.ndjson"), "");
+        assertThat(run("replay", "--input", input.toString(), "--scale", "5")).isEqualTo(2);
+        assertThat(err()).contains("--scale must be 10 to 18");
+        assertThat(run("replay", "--input", input.toString(), "--scale-for", "BTC-USD=25:2")).isEqualTo(2);
+        assertThat(err()).contains("scale must be 0..18");
     }
 
     @Test

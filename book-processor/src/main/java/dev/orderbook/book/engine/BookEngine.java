@@ -5,13 +5,16 @@ import dev.orderbook.common.codec.EventType;
 import dev.orderbook.common.codec.FeedMessage;
 import dev.orderbook.common.codec.MessageKind;
 import dev.orderbook.common.codec.Protocol;
+import dev.orderbook.common.codec.StaleScope;
 import dev.orderbook.common.io.ByteSink;
 import dev.orderbook.common.model.BookState;
 import dev.orderbook.common.model.Product;
 import dev.orderbook.common.summary.SpreadMath;
 import dev.orderbook.common.summary.SummaryFormatter;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The book logic: applies decoded Coinbase messages to one {@link OrderBook} per product and emits a summary
@@ -25,19 +28,32 @@ import java.util.Arrays;
  * update is {@code crossed}. A stale or crossed book is frozen: updates are counted and skipped until the next
  * snapshot, so exactly one stale or crossed summary is written and no wrong top of book is ever reported as live.
  *
+ * <p>Bad input: a message that could not be decoded may have carried level changes, so the books it concerned
+ * ({@link StaleScope}) become {@code stale} through {@link #onUndecodable}, never staying {@code live} and wrong.
+ *
  * <p>Alerts: a summary of a {@code live} book whose spread exceeds the product's threshold is flagged as an alert.
  *
  * <p>Single thread; not thread-safe. Allocates only when a product is first seen and when a summary is emitted.
  */
 public final class BookEngine {
     private final AlertThresholds thresholds;
+    private final boolean checkAdvancedSequence;
     private final EngineStats stats = new EngineStats();
     private final ByteSink summary = new ByteSink(512);
     private ProductBook[] books = new ProductBook[16];
+    /** Books in order of creation: "every book" is visited in this order, so output is deterministic. */
+    private final List<ProductBook> bookOrder = new ArrayList<>();
     private long lastAdvancedSequence = -1;
 
-    public BookEngine(final AlertThresholds thresholds) {
+    /**
+     * @param thresholds spread-alert thresholds
+     * @param checkAdvancedSequence whether a gap in Advanced Trade's {@code sequence_num} makes every book stale.
+     *     Right for one connection's messages in order (a recorded file); wrong for a topic that splits messages
+     *     per product, whose ingestor writes gap markers instead.
+     */
+    public BookEngine(final AlertThresholds thresholds, final boolean checkAdvancedSequence) {
         this.thresholds = thresholds;
+        this.checkAdvancedSequence = checkAdvancedSequence;
     }
 
     public EngineStats stats() {
@@ -59,6 +75,7 @@ public final class BookEngine {
         if (pb == null) {
             pb = new ProductBook(product, thresholds.bpsE4For(product.id()));
             books[i] = pb;
+            bookOrder.add(pb);
         }
         return pb;
     }
@@ -73,7 +90,7 @@ public final class BookEngine {
             throw new IllegalArgumentException("invalid messages are the caller's to report: " + msg);
         }
         stats.messages++;
-        if (msg.protocol() == Protocol.ADVANCED && msg.sequence() != FeedMessage.NO_SEQUENCE) {
+        if (checkAdvancedSequence && msg.protocol() == Protocol.ADVANCED && msg.sequence() != FeedMessage.NO_SEQUENCE) {
             checkAdvancedSequence(msg, sink);
         }
         switch (kind) {
@@ -106,13 +123,35 @@ public final class BookEngine {
         final long seq = msg.sequence();
         if (lastAdvancedSequence >= 0 && seq > lastAdvancedSequence + 1) {
             stats.sequenceGaps++;
-            for (final ProductBook pb : books) {
-                if (pb != null) {
-                    markStale(pb, msg.time(), sink);
-                }
+            for (final ProductBook pb : bookOrder) {
+                markStale(pb, msg.time(), sink);
             }
         }
         lastAdvancedSequence = seq;
+    }
+
+    /**
+     * A message that could not be decoded: the books in its scope become stale (their summaries carry no time).
+     * Every other book is untouched.
+     */
+    public void onUndecodable(final StaleScope scope, final SummarySink sink) {
+        stats.undecodable++;
+        if (scope.isAll()) {
+            for (final ProductBook pb : bookOrder) {
+                staleByBadInput(pb, sink);
+            }
+        } else {
+            for (final Product product : scope.products()) {
+                staleByBadInput(bookFor(product), sink);
+            }
+        }
+    }
+
+    private void staleByBadInput(final ProductBook pb, final SummarySink sink) {
+        if (pb.state != BookState.STALE) {
+            stats.staleByBadInput++;
+        }
+        markStale(pb, null, sink);
     }
 
     private void applyEvent(final FeedMessage msg, final int e, final SummarySink sink) {

@@ -20,6 +20,10 @@ public final class EngineStats {
     public long gapMarkers;
     /** Advanced Trade sequence_num gaps detected. */
     public long sequenceGaps;
+    /** Messages that could not be decoded. */
+    public long undecodable;
+    /** Times bad input made a book stale (it was live or crossed before). */
+    public long staleByBadInput;
     public long summaries;
     public long alerts;
     public long exchangeErrors;

@@ -6,6 +6,7 @@ import dev.orderbook.book.engine.SummarySink;
 import dev.orderbook.common.codec.CoinbaseDecoder;
 import dev.orderbook.common.codec.FeedMessage;
 import dev.orderbook.common.codec.MessageKind;
+import dev.orderbook.common.codec.StaleScope;
 import dev.orderbook.common.io.ByteSink;
 import dev.orderbook.common.io.NdjsonReader;
 import dev.orderbook.common.model.Product;
@@ -21,8 +22,8 @@ import java.io.UncheckedIOException;
  * mixed) and writes the summary NDJSON that the streaming processor would publish for the same input, byte for byte.
  *
  * <p>A line that is not a valid message is counted and reported on the diagnostics stream with its line number and
- * reason (the first {@link Options#maxReportedBadLines()}; the count covers all), and the replay goes on. Blank lines
- * are skipped.
+ * reason (the first {@link Options#maxReportedBadLines()}; the count covers all), the books it concerned become
+ * {@code stale} (see {@link StaleScope}), and the replay goes on. Blank lines are skipped.
  *
  * <p>Deterministic: output depends on the input bytes and options only. Single thread.
  */
@@ -32,9 +33,11 @@ public final class Replay {
      * @param products product registry (open: any product; closed: others are bad lines)
      * @param maxLineBytes longer lines are bad lines ({@code OVERSIZED})
      * @param maxReportedBadLines bad lines reported individually; further ones are only counted
+     * @param checkSequence whether a gap in Advanced Trade's {@code sequence_num} makes every book stale; right for
+     *     a file that holds one connection's messages in order, as {@code record} writes them
      */
     public record Options(AlertThresholds thresholds, ProductRegistry products, int maxLineBytes,
-                          int maxReportedBadLines) {
+                          int maxReportedBadLines, boolean checkSequence) {
         public Options {
             if (thresholds == null || products == null) {
                 throw new IllegalArgumentException("thresholds and products may not be null");
@@ -46,7 +49,7 @@ public final class Replay {
 
         public static Options defaults() {
             return new Options(AlertThresholds.defaults(), ProductRegistry.open(),
-                    CoinbaseDecoder.DEFAULT_MAX_MESSAGE_BYTES, 1000);
+                    CoinbaseDecoder.DEFAULT_MAX_MESSAGE_BYTES, 1000, true);
         }
     }
 
@@ -65,7 +68,7 @@ public final class Replay {
                                   final PrintStream diagnostics, final Options options) throws IOException {
         final long startNs = System.nanoTime();
         final CoinbaseDecoder decoder = new CoinbaseDecoder(options.products(), options.maxLineBytes());
-        final BookEngine engine = new BookEngine(options.thresholds());
+        final BookEngine engine = new BookEngine(options.thresholds(), options.checkSequence());
         final FeedMessage msg = new FeedMessage();
         final SummarySink sink = new SummarySink() {
             @Override
@@ -90,6 +93,7 @@ public final class Replay {
                     badLines++;
                     report(diagnostics, options, badLines, in.lineNumber(), "OVERSIZED",
                             in.length() + " bytes > limit " + options.maxLineBytes());
+                    engine.onUndecodable(StaleScope.all(), sink);
                     continue;
                 }
                 if (isBlank(in.buffer(), in.offset(), in.length())) {
@@ -99,6 +103,8 @@ public final class Replay {
                 if (msg.kind() == MessageKind.INVALID) {
                     badLines++;
                     report(diagnostics, options, badLines, in.lineNumber(), msg.error().name(), msg.errorDetail());
+                    engine.onUndecodable(StaleScope.of(in.buffer(), in.offset(), in.length(), options.products()),
+                            sink);
                     continue;
                 }
                 engine.onMessage(msg, sink);

@@ -22,9 +22,10 @@ public record ReplayStats(long lines, long badLines, EngineStats engine, double 
     public String toStatsLine() {
         return String.format(Locale.ROOT,
                 "messages=%d changes=%d bad_lines=%d crossed=%d seconds=%.3f changes_per_sec=%.0f"
-                        + " snapshot_levels=%d summaries=%d alerts=%d gaps=%d sequence_gaps=%d skipped_updates=%d",
+                        + " snapshot_levels=%d summaries=%d alerts=%d gaps=%d sequence_gaps=%d skipped_updates=%d"
+                        + " stale_by_bad_input=%d",
                 engine.messages, engine.changes, badLines, engine.crossed, seconds, changesPerSecond(),
                 engine.snapshotLevels, engine.summaries, engine.alerts, engine.gapMarkers, engine.sequenceGaps,
-                engine.skippedUpdates);
+                engine.skippedUpdates, engine.staleByBadInput);
     }
 }

@@ -140,6 +140,20 @@ final class ReferenceReplay {
         }
         if (parsed == null) {
             badLineNumbers.add(lineNumber);
+            // A dropped line may have carried changes: the books it was about are stale, with no time.
+            final List<String> doubted = productsInDoubt(line);
+            if (doubted == null) {
+                for (final Book book : books.values()) {
+                    book.state = State.STALE;
+                    writeIfChanged(book, null);
+                }
+            } else {
+                for (final String productId : doubted) {
+                    final Book book = book(productId);
+                    book.state = State.STALE;
+                    writeIfChanged(book, null);
+                }
+            }
             return;
         }
         final Message message = parsed;
@@ -265,6 +279,61 @@ final class ReferenceReplay {
 
     // ---------------------------------------------------------------------------------------------------------
     // Parsing, straight from the specification.
+
+    /**
+     * Which books a bad line puts in doubt, straight from the specification: null for every book (not JSON, not an
+     * object, neither a string channel nor a string type, an l2_data message whose events are not an array or name
+     * an element without a valid product id, a snapshot/l2update without a valid product id, a gap marker), the
+     * named products for l2_data / snapshot / l2update, and none for any other channel or type.
+     */
+    static List<String> productsInDoubt(final String line) {
+        final JsonNode root;
+        try {
+            root = MAPPER.readTree(line);
+        } catch (final JsonProcessingException e) {
+            return null;
+        }
+        if (root == null || !root.isObject()) {
+            return null;
+        }
+        final JsonNode channel = root.get("channel");
+        if (channel != null && channel.isTextual()) {
+            if (!channel.textValue().equals("l2_data")) {
+                return List.of();
+            }
+            final JsonNode events = root.get("events");
+            if (events == null || !events.isArray()) {
+                return null;
+            }
+            final List<String> ids = new ArrayList<>();
+            for (final JsonNode event : events) {
+                final JsonNode id = event.get("product_id");
+                if (id == null || !id.isTextual() || !PRODUCT_ID.matcher(id.textValue()).matches()) {
+                    return null;
+                }
+                if (!ids.contains(id.textValue())) {
+                    ids.add(id.textValue());
+                }
+            }
+            return ids;
+        }
+        final JsonNode type = root.get("type");
+        if (type == null || !type.isTextual()) {
+            return null;
+        }
+        final String t = type.textValue();
+        if (t.equals("x-orderbook-gap")) {
+            return null;
+        }
+        if (!t.equals("snapshot") && !t.equals("l2update")) {
+            return List.of();
+        }
+        final JsonNode id = root.get("product_id");
+        if (id == null || !id.isTextual() || !PRODUCT_ID.matcher(id.textValue()).matches()) {
+            return null;
+        }
+        return List.of(id.textValue());
+    }
 
     /** Reads one line; null for a bad line (or a blank one). */
     static Message parseOrNull(final String line) {

@@ -159,22 +159,60 @@ class ReplayTest {
 
     @Test
     void shouldReportBadLinesWithLineNumberAndGoOn() throws IOException {
-        final Run run = replay(SNAPSHOT_BTC,
-                "{not json",
+        final Run run = replay("{not json",
+                SNAPSHOT_BTC,
                 update("BTC-USD", "t1", change("buy", "100.00", "-1")),
                 "",
+                SNAPSHOT_BTC,
                 update("BTC-USD", "t2", change("buy", "100.00", "7")));
-        assertThat(run.diagnostics()).contains("line 2: INVALID_JSON").contains("line 3: BAD_SIZE");
+        assertThat(run.diagnostics()).contains("line 1: INVALID_JSON").contains("line 3: BAD_SIZE");
         assertThat(run.stats().badLines()).isEqualTo(2);
-        assertThat(run.parsed().get(run.parsed().size() - 1).bidSize()).isEqualByComparingTo("7");
+        assertThat(run.parsed()).extracting(BookSummary::state).containsExactly("live", "stale", "live", "live");
+        assertThat(run.parsed().get(3).bidSize()).isEqualByComparingTo("7");
     }
 
     @Test
-    void shouldNotApplyAnyChangeOfARejectedMessage() throws IOException {
+    void shouldMarkBookStaleWhenAMessageForItIsRejected() throws IOException {
         final Run run = replay(SNAPSHOT_BTC,
-                update("BTC-USD", "t1", change("buy", "100.00", "9"), change("sell", "x", "1")));
-        assertThat(run.summaries()).hasSize(1);
-        assertThat(run.parsed().get(0).bidSize()).isEqualByComparingTo("1");
+                update("BTC-USD", "t1", change("buy", "100.00", "9"), change("sell", "x", "1")),
+                update("BTC-USD", "t2", change("buy", "100.00", "5")));
+        // Nothing of the rejected message is applied, and the book no longer claims to be live.
+        assertThat(run.parsed()).extracting(BookSummary::state).containsExactly("live", "stale");
+        assertThat(run.parsed().get(1).bidSize()).isEqualByComparingTo("1");
+        assertThat(run.parsed().get(1).time()).isNull();
+        assertThat(run.stats().engine().staleByBadInput).isEqualTo(1);
+        assertThat(run.stats().engine().skippedUpdates).isEqualTo(1);
+    }
+
+    @Test
+    void shouldMarkEveryBookStaleWhenARejectedLineCannotBeAttributed() throws IOException {
+        final String eth = "{\"type\":\"snapshot\",\"product_id\":\"ETH-USD\",\"bids\":[[\"9\",\"1\"]],"
+                + "\"asks\":[[\"10\",\"1\"]]}";
+        final Run run = replay(SNAPSHOT_BTC, eth, "{\"type\":\"l2update\",\"changes\":[[\"buy\",\"1\"",
+                "{\"type\":\"heartbeat\",\"product_id\":7}");
+        assertThat(run.parsed()).extracting(s -> s.productId() + ":" + s.state())
+                .containsExactly("BTC-USD:live", "ETH-USD:live", "BTC-USD:stale", "ETH-USD:stale");
+        assertThat(run.stats().badLines()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldLeaveBooksAloneWhenARejectedLineIsNotBookData() throws IOException {
+        final Run run = replay(SNAPSHOT_BTC, "{\"type\":\"heartbeat\",\"product_id\":\"btc\",\"sequence\":1}",
+                "{\"channel\":\"heartbeats\",\"sequence_num\":\"x\"}");
+        assertThat(run.stats().badLines()).isEqualTo(2);
+        assertThat(run.parsed()).extracting(BookSummary::state).containsExactly("live");
+    }
+
+    @Test
+    void shouldIgnoreSequenceGapsWhenSequenceCheckIsOff() throws IOException {
+        final String snap = "{\"channel\":\"l2_data\",\"timestamp\":\"a\",\"sequence_num\":%d,\"events\":["
+                + "{\"type\":\"snapshot\",\"product_id\":\"BTC-USD\",\"updates\":["
+                + "{\"side\":\"bid\",\"price_level\":\"10\",\"new_quantity\":\"1\"}]}]}";
+        final Replay.Options options = new Replay.Options(AlertThresholds.defaults(), ProductRegistry.open(),
+                CoinbaseDecoder.DEFAULT_MAX_MESSAGE_BYTES, 100, false);
+        final Run run = replay(options, String.format(snap, 1), String.format(snap, 9));
+        assertThat(run.parsed()).extracting(BookSummary::state).containsExactly("live");
+        assertThat(run.stats().engine().sequenceGaps).isZero();
     }
 
     @Test
@@ -182,7 +220,7 @@ class ReplayTest {
         final String eth = "{\"type\":\"snapshot\",\"product_id\":\"ETH-USD\",\"bids\":[[\"999\",\"1\"]],"
                 + "\"asks\":[[\"1000\",\"1\"]]}"; // spread 10 bps exactly: not above the default
         final Replay.Options options = new Replay.Options(AlertThresholds.of("10", Map.of("BTC-USD", "200")),
-                ProductRegistry.open(), CoinbaseDecoder.DEFAULT_MAX_MESSAGE_BYTES, 100);
+                ProductRegistry.open(), CoinbaseDecoder.DEFAULT_MAX_MESSAGE_BYTES, 100, true);
         final Run run = replay(options, SNAPSHOT_BTC, eth,
                 update("ETH-USD", "t1", change("buy", "999", "0"), change("buy", "998", "1")),
                 update("BTC-USD", "t2", change("sell", "101", "0"), change("sell", "102", "0"),

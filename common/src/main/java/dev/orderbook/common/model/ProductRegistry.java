@@ -37,6 +37,15 @@ public final class ProductRegistry {
                             final Map<String, int[]> scaleOverrides) {
         Decimals.checkScale(defaultPriceScale);
         Decimals.checkScale(defaultSizeScale);
+        // Validated here, at start-up, so that a bad override fails loudly before any message is decoded.
+        scaleOverrides.forEach((id, scales) -> {
+            if (!isValidProductId(id) || scales == null || scales.length != 2) {
+                throw new IllegalArgumentException("scale override needs a product id and {priceScale, sizeScale}: "
+                        + id);
+            }
+            Decimals.checkScale(scales[0]);
+            Decimals.checkScale(scales[1]);
+        });
         this.open = open;
         this.defaultPriceScale = defaultPriceScale;
         this.defaultSizeScale = defaultSizeScale;
