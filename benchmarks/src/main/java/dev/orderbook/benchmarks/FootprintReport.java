@@ -2,9 +2,10 @@ package dev.orderbook.benchmarks;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.lang.reflect.Method;
 import java.util.Arrays;
 import java.util.function.Supplier;
+
+import org.openjdk.jol.info.GraphLayout;
 
 import dev.orderbook.book.orderbook.BookSide;
 import dev.orderbook.common.model.Side;
@@ -13,13 +14,12 @@ import dev.orderbook.common.model.Side;
  * Reports the memory per resting level of {@link BookSide}: a bid side of 50,000 levels (or the number given as the
  * first argument) built from a best-first snapshot, then after a long run of {@link BookWorkload} changes (20% deep). Three measures per state:
  * {@link BookSide#footprintBytes()} (the side's own accounting), the retained size from JOL's {@code GraphLayout}
- * when {@code org.openjdk.jol:jol-core} is on the class path, and the used heap (after full GCs) released by
+ * ({@code org.openjdk.jol:jol-core}, shaded into benchmarks.jar), and the used heap (after full GCs) released by
  * dropping {@value #COPIES} - 1 sides in that state. Run it with a collector without humongous regions (G1 rounds
  * arrays of half a region or more up to whole regions, which is heap overhead of G1, not of the side).
  *
  * <pre>
- * java -XX:+UseSerialGC -cp benchmarks/target/benchmarks.jar dev.orderbook.benchmarks.FootprintReport
- * java -XX:+UseSerialGC -cp benchmarks/target/benchmarks.jar:jol-core-0.17.jar dev.orderbook.benchmarks.FootprintReport
+ * java -XX:+UseSerialGC -cp benchmarks/target/benchmarks.jar dev.orderbook.benchmarks.FootprintReport 50000
  * </pre>
  */
 public final class FootprintReport {
@@ -56,7 +56,7 @@ public final class FootprintReport {
         return side;
     }
 
-    private static void report(final String when, final Supplier<BookSide> build) throws Exception {
+    private static void report(final String when, final Supplier<BookSide> build) throws InterruptedException {
         final BookSide[] sides = new BookSide[COPIES];
         for (int i = 0; i < COPIES; i++) {
             sides[i] = build.get();
@@ -67,15 +67,11 @@ public final class FootprintReport {
         final BookSide side = sides[0];
         final int levels = side.levels();
         final long accounted = side.footprintBytes();
-        final long jol = jolTotalSize(side);
+        final long jol = GraphLayout.parseInstance(side).totalSize();
         System.out.printf("%s: %d levels%n", when, levels);
         System.out.printf("  footprintBytes(): %,d bytes = %.2f bytes/level%n", accounted, (double) accounted / levels);
-        if (jol >= 0) {
-            System.out.printf("  JOL GraphLayout:  %,d bytes = %.2f bytes/level (includes the shared Side enum)%n",
-                jol, (double) jol / levels);
-        } else {
-            System.out.println("  JOL GraphLayout:  (jol-core not on the class path)");
-        }
+        System.out.printf("  JOL GraphLayout:  %,d bytes = %.2f bytes/level (includes the shared Side enum)%n",
+            jol, (double) jol / levels);
         System.out.printf("  heap released:    %,d bytes = %.2f bytes/level (per side, %d sides dropped)%n",
             heapPerSide, (double) heapPerSide / levels, COPIES - 1);
     }
@@ -89,18 +85,5 @@ public final class FootprintReport {
             used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
         }
         return used;
-    }
-
-    /** JOL's retained size of the side, or -1 if JOL is not on the class path. */
-    private static long jolTotalSize(final Object root) throws Exception {
-        final Class<?> layout;
-        try {
-            layout = Class.forName("org.openjdk.jol.info.GraphLayout");
-        } catch (final ClassNotFoundException e) {
-            return -1;
-        }
-        final Method parse = layout.getMethod("parseInstance", Object[].class);
-        final Object graph = parse.invoke(null, (Object) new Object[] {root});
-        return (Long) layout.getMethod("totalSize").invoke(graph);
     }
 }

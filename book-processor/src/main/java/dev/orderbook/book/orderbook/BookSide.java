@@ -584,20 +584,7 @@ public final class BookSide {
 
     /** Rebuilds the side with a finer unit, exactly. O(levels); allocates temporary arrays. Rare by design. */
     private void rescale(final long newUnit) {
-        final int n = windowLevels + treeLevels;
-        final long[] prices = new long[n];
-        final long[] lots = new long[n];
-        final int[] count = {0};
-        forEachLevel(n, (price, size) -> {
-            prices[count[0]] = price;
-            lots[count[0]] = size;
-            count[0]++;
-        });
-        beginLoad();
-        priceUnit = newUnit;
-        for (int i = 0; i < n; i++) {
-            load(prices[i], lots[i]);
-        }
+        reloadWithUnit(newUnit);
         endLoad();
     }
 
@@ -606,6 +593,14 @@ public final class BookSide {
         if (stagedCount != 0) {
             layOutStaged();
         }
+        reloadWithUnit(newUnit);
+    }
+
+    /**
+     * Collects the window and tree levels (staged levels are not among them: lay them out first), then begins a new
+     * load with {@code newUnit} and loads them into it, leaving that load open. Allocates temporary arrays.
+     */
+    private void reloadWithUnit(final long newUnit) {
         final int n = windowLevels + treeLevels;
         final long[] prices = new long[n];
         final long[] lots = new long[n];

@@ -2,8 +2,8 @@ package dev.orderbook.common.decimal;
 
 /**
  * Fixed-point decimals held in a {@code long}: a value {@code v} at scale {@code s} is the integer
- * {@code v * 10^s}. Parses exchange decimal strings straight from characters or bytes and formats them back
- * exactly, allocating nothing.
+ * {@code v * 10^s}. Parses exchange decimal strings straight from bytes and formats them back exactly,
+ * allocating nothing (the {@link CharSequence} and {@link String} conveniences excepted).
  *
  * <p>Parsing never throws on bad input: it returns a negative error code (see {@link DecimalError}), since
  * every valid price or size is non-negative. Accepted syntax is the exchange's: digits, optionally a point
@@ -47,62 +47,6 @@ public final class Decimals {
     /** True if {@code result} of a parse method is an error code rather than a value. */
     public static boolean isError(final long result) {
         return result < 0;
-    }
-
-    /**
-     * Parses a non-negative decimal from {@code chars[offset, offset+length)} at {@code scale}.
-     *
-     * @return the fixed-point value ({@code >= 0}), or a negative {@link DecimalError} code
-     */
-    public static long parse(final char[] chars, final int offset, final int length, final int scale) {
-        if (length <= 0) {
-            return DecimalError.EMPTY.code();
-        }
-        final int end = offset + length;
-        long value = 0;
-        int i = offset;
-        int intDigits = 0;
-        char c = chars[i];
-        if (c == '-') {
-            return DecimalError.NEGATIVE.code();
-        }
-        while (i < end && (c = chars[i]) >= '0' && c <= '9') {
-            if (value > MAX_DIV_10 || (value == MAX_DIV_10 && c - '0' > MAX_LAST_DIGIT)) {
-                return DecimalError.OVERFLOW.code();
-            }
-            value = value * 10 + (c - '0');
-            intDigits++;
-            i++;
-        }
-        if (intDigits == 0) {
-            return classify(c);
-        }
-        int fracDigits = 0;
-        if (i < end) {
-            if (chars[i] != '.') {
-                return classify(chars[i]);
-            }
-            i++;
-            if (i == end) {
-                return DecimalError.MALFORMED.code();
-            }
-            while (i < end && (c = chars[i]) >= '0' && c <= '9') {
-                if (fracDigits < scale) {
-                    if (value > MAX_DIV_10 || (value == MAX_DIV_10 && c - '0' > MAX_LAST_DIGIT)) {
-                        return DecimalError.OVERFLOW.code();
-                    }
-                    value = value * 10 + (c - '0');
-                    fracDigits++;
-                } else if (c != '0') {
-                    return DecimalError.TOO_PRECISE.code();
-                }
-                i++;
-            }
-            if (i < end) {
-                return classify(chars[i]);
-            }
-        }
-        return scaleUp(value, scale - fracDigits);
     }
 
     /**
@@ -186,13 +130,18 @@ public final class Decimals {
         return scaleUp(value, scale - fracDigits);
     }
 
-    /** Parses a {@link CharSequence}; convenient off the hot path (configuration, tests). */
+    /**
+     * Parses a {@link CharSequence} by copying it to bytes and calling {@link #parse(byte[], int, int, int)};
+     * allocates, so it is for use off the hot path (configuration, tests). A char outside ASCII cannot be part
+     * of a valid decimal, so it is copied as {@code '?'}, which the parser rejects as malformed.
+     */
     public static long parse(final CharSequence text, final int scale) {
-        final char[] chars = new char[text.length()];
-        for (int i = 0; i < chars.length; i++) {
-            chars[i] = text.charAt(i);
+        final byte[] bytes = new byte[text.length()];
+        for (int i = 0; i < bytes.length; i++) {
+            final char c = text.charAt(i);
+            bytes[i] = c < 0x80 ? (byte) c : (byte) '?';
         }
-        return parse(chars, 0, chars.length, scale);
+        return parse(bytes, 0, bytes.length, scale);
     }
 
     /**

@@ -13,8 +13,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class DecimalsTest {
 
-    private static long parseChars(final String s, final int scale) {
-        return Decimals.parse(s.toCharArray(), 0, s.length(), scale);
+    private static long parseChars(final CharSequence s, final int scale) {
+        return Decimals.parse(s, scale);
     }
 
     private static long parseBytes(final String s, final int scale) {
@@ -64,6 +64,16 @@ class DecimalsTest {
     void shouldRejectInvalidDecimalsWithReason(final String text, final DecimalError expected) {
         assertThat(parseChars(text, 10)).isEqualTo(expected.code());
         assertThat(parseBytes(text, 10)).isEqualTo(expected.code());
+    }
+
+    @Test
+    void shouldRejectNonAsciiCharsAsMalformed() {
+        // (byte) '\u0131' would be '1' and (byte) '\u012E' would be '.': a plain narrowing cast would accept these.
+        assertThat(parseChars("1\u0131", 10)).isEqualTo(DecimalError.MALFORMED.code());
+        assertThat(parseChars("1\u012E5", 10)).isEqualTo(DecimalError.MALFORMED.code());
+        assertThat(parseChars("\u012D1", 10)).isEqualTo(DecimalError.MALFORMED.code());
+        assertThat(parseChars("\u00e9", 10)).isEqualTo(DecimalError.MALFORMED.code());
+        assertThat(parseChars(new StringBuilder("65000.01"), 2)).isEqualTo(6500001L);
     }
 
     @ParameterizedTest
