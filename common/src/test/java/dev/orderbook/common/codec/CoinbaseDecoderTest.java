@@ -262,18 +262,6 @@ class CoinbaseDecoderTest {
 
     @Test
     void shouldDecodeLargeSnapshotWithFiftyThousandLevels() {
-        final StringBuilder sb = new StringBuilder("{\"type\":\"snapshot\",\"product_id\":\"BTC-USD\",\"bids\":[");
-        for (int i = 0; i < 25_000; i++) {
-            sb.append(i == 0 ? "" : ",").append("[\"").append(65000 - i * 0.01).append("\",\"0.5\"]");
-        }
-        sb.append("],\"asks\":[");
-        for (int i = 0; i < 25_000; i++) {
-            sb.append(i == 0 ? "" : ",").append("[\"").append(65001 + i).append("\",\"1.25\"]");
-        }
-        sb.append("]}");
-        decode(sb.toString());
-        assertThat(msg.kind()).as("%s", msg).isIn(MessageKind.BOOK, MessageKind.INVALID);
-        // Doubles printed by Java may carry too many digits; rebuild with exact cents.
         final StringBuilder exact = new StringBuilder("{\"type\":\"snapshot\",\"product_id\":\"BTC-USD\",\"bids\":[");
         for (int i = 0; i < 25_000; i++) {
             final long cents = 6_500_000 - i;
