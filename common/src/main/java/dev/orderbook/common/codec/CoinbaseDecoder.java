@@ -815,26 +815,23 @@ public final class CoinbaseDecoder {
     }
 
     private void recordPrice(final int i) {
-        final JsonReader r = json;
-        if (r.strEscaped) {
-            final byte[] v = r.unescape();
-            rawPriceOff[i] = -(appendToArena(v, 0, v.length) + 1);
-            rawPriceLen[i] = v.length;
-        } else {
-            rawPriceOff[i] = r.strStart;
-            rawPriceLen[i] = r.strEnd - r.strStart;
-        }
+        recordValue(rawPriceOff, rawPriceLen, i);
     }
 
     private void recordSize(final int i) {
+        recordValue(rawSizeOff, rawSizeLen, i);
+    }
+
+    /** Where the decimal just read lies: in the input, or (escaped, rare) unescaped in the arena. */
+    private void recordValue(final int[] offsets, final int[] lengths, final int i) {
         final JsonReader r = json;
         if (r.strEscaped) {
             final byte[] v = r.unescape();
-            rawSizeOff[i] = -(appendToArena(v, 0, v.length) + 1);
-            rawSizeLen[i] = v.length;
+            offsets[i] = -(appendToArena(v, 0, v.length) + 1);
+            lengths[i] = v.length;
         } else {
-            rawSizeOff[i] = r.strStart;
-            rawSizeLen[i] = r.strEnd - r.strStart;
+            offsets[i] = r.strStart;
+            lengths[i] = r.strEnd - r.strStart;
         }
     }
 

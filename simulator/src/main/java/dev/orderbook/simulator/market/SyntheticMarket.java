@@ -41,7 +41,7 @@ public final class SyntheticMarket {
     /** A product's batching window: {@code level2_batch} sends about 50 ms of changes per message. */
     public static final long BATCH_WINDOW_NS = 50_000_000L;
     /** Returned by {@link #bestPriceTicks} when a side is empty (never, after construction). */
-    public static final long NO_PRICE = BookSide.NO_PRICE;
+    public static final long NO_PRICE = MarketBookSide.NO_PRICE;
 
     private static final long BATCH_JITTER_NS = 10_000_000L;
     private static final int MAX_SKIPPED_WINDOWS = 100;
@@ -195,7 +195,7 @@ public final class SyntheticMarket {
         book.nextTimeNs = scheduleAfter(book, timeNs);
     }
 
-    private BookSide side(final int productIndex, final Side side) {
+    private MarketBookSide side(final int productIndex, final Side side) {
         final ProductBook book = books[productIndex];
         return side == Side.BID ? book.bids : book.asks;
     }
@@ -210,7 +210,7 @@ public final class SyntheticMarket {
         return book;
     }
 
-    private void fillSide(final BookSide side, final ProductSpec spec, final long bestPriceTicks) {
+    private void fillSide(final MarketBookSide side, final ProductSpec spec, final long bestPriceTicks) {
         long price = bestPriceTicks;
         for (int i = 0; i < targetLevelsPerSide && price >= 1; i++) {
             side.set(price, randomSizeLots(spec));
@@ -252,8 +252,8 @@ public final class SyntheticMarket {
         if (budget == 0) {
             return 0;
         }
-        final BookSide bids = book.bids;
-        final BookSide asks = book.asks;
+        final MarketBookSide bids = book.bids;
+        final MarketBookSide asks = book.asks;
         final double mid = book.midTicks;
         int used = 0;
         if (mid >= asks.bestPrice()) {
@@ -292,8 +292,8 @@ public final class SyntheticMarket {
 
     private void nearChange(final ProductBook book, final ChangeBatch out) {
         final boolean bidSide = random.nextBoolean();
-        final BookSide side = bidSide ? book.bids : book.asks;
-        final BookSide other = bidSide ? book.asks : book.bids;
+        final MarketBookSide side = bidSide ? book.bids : book.asks;
+        final MarketBookSide other = bidSide ? book.asks : book.bids;
         final int roll = random.nextInt(100);
         if (roll < NEAR_UPDATE_PERCENT) {
             updateAt(book.spec, side, nearRank(side), out);
@@ -304,12 +304,12 @@ public final class SyntheticMarket {
         }
     }
 
-    private int nearRank(final BookSide side) {
+    private int nearRank(final MarketBookSide side) {
         final int rank = (int) (-StrictMath.log(1.0 - random.nextDouble()) * NEAR_RANK_MEAN);
         return Math.min(rank, Math.min(NEAR_TOP_LEVELS, side.levelCount()) - 1);
     }
 
-    private void insertNear(final ProductSpec spec, final BookSide side, final BookSide other,
+    private void insertNear(final ProductSpec spec, final MarketBookSide side, final MarketBookSide other,
                             final ChangeBatch out) {
         final boolean bids = side.isBids();
         final long best = side.bestPrice();
@@ -331,7 +331,7 @@ public final class SyntheticMarket {
 
     private void deepChange(final ProductBook book, final ChangeBatch out) {
         final boolean bidSide = random.nextBoolean();
-        final BookSide side = bidSide ? book.bids : book.asks;
+        final MarketBookSide side = bidSide ? book.bids : book.asks;
         final int levels = side.levelCount();
         if (levels <= NEAR_TOP_LEVELS + 1) {
             nearChange(book, out);
@@ -351,7 +351,7 @@ public final class SyntheticMarket {
     }
 
     /** A new level just beyond {@code rank} (between it and the next, or past the worst level). */
-    private void insertDeep(final ProductSpec spec, final BookSide side, final int rank, final ChangeBatch out) {
+    private void insertDeep(final ProductSpec spec, final MarketBookSide side, final int rank, final ChangeBatch out) {
         final long price = side.priceAt(rank);
         final long direction = side.isBids() ? -1 : 1;
         final long newPrice;
@@ -369,17 +369,17 @@ public final class SyntheticMarket {
         }
     }
 
-    private void updateAt(final ProductSpec spec, final BookSide side, final int rank, final ChangeBatch out) {
+    private void updateAt(final ProductSpec spec, final MarketBookSide side, final int rank, final ChangeBatch out) {
         setLevel(spec, side, side.priceAt(rank), out);
     }
 
-    private void deleteAt(final BookSide side, final int rank, final ChangeBatch out) {
+    private void deleteAt(final MarketBookSide side, final int rank, final ChangeBatch out) {
         final long price = side.priceAt(rank);
         side.set(price, 0);
         out.add(side.isBids() ? Side.BID_CODE : Side.ASK_CODE, price, 0);
     }
 
-    private void setLevel(final ProductSpec spec, final BookSide side, final long priceTicks, final ChangeBatch out) {
+    private void setLevel(final ProductSpec spec, final MarketBookSide side, final long priceTicks, final ChangeBatch out) {
         final long drawn = randomSizeLots(spec);
         // A size change always changes the size, as the exchange never reports a level as changed to itself.
         final long size = side.set(priceTicks, drawn) == drawn ? drawn + 1 : drawn;
@@ -432,8 +432,8 @@ public final class SyntheticMarket {
     /** One product's true book and walk state. */
     private static final class ProductBook {
         final ProductSpec spec;
-        final BookSide bids = new BookSide(true);
-        final BookSide asks = new BookSide(false);
+        final MarketBookSide bids = new MarketBookSide(true);
+        final MarketBookSide asks = new MarketBookSide(false);
         double midTicks;
         long lastTimeNs;
         long nextTimeNs;

@@ -14,7 +14,7 @@ import java.util.Arrays;
  *
  * <p>Invariants: keys strictly ascending across blocks; no empty block; every size positive. Not thread-safe.
  */
-final class BookSide {
+final class MarketBookSide {
     /** Returned as a price when the side is empty. */
     static final long NO_PRICE = Long.MIN_VALUE;
 
@@ -33,7 +33,7 @@ final class BookSide {
     private int foundBlock;
     private int foundIndex;
 
-    BookSide(final boolean bids) {
+    MarketBookSide(final boolean bids) {
         this.bids = bids;
     }
 

@@ -12,12 +12,12 @@ import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
 
-class BookSideTest {
+class MarketBookSideTest {
 
     @Test
     void shouldMatchSortedMapUnderRandomInsertsUpdatesAndRemovals() {
         for (final boolean bids : new boolean[] {true, false}) {
-            final BookSide side = new BookSide(bids);
+            final MarketBookSide side = new MarketBookSide(bids);
             final TreeMap<Long, Long> reference = new TreeMap<>(bids ? Comparator.<Long>reverseOrder() : null);
             final SplittableRandom random = new SplittableRandom(7);
             for (int step = 0; step < 60_000; step++) {
@@ -42,7 +42,7 @@ class BookSideTest {
 
     @Test
     void rankAccessShouldAgreeWithIteration() {
-        final BookSide side = new BookSide(false);
+        final MarketBookSide side = new MarketBookSide(false);
         for (long price = 1000; price < 3000; price += 2) {
             side.set(price, price);
         }
@@ -58,7 +58,7 @@ class BookSideTest {
 
     @Test
     void bidsShouldBeBestFirstDescending() {
-        final BookSide side = new BookSide(true);
+        final MarketBookSide side = new MarketBookSide(true);
         side.set(100, 1);
         side.set(300, 3);
         side.set(200, 2);
@@ -70,8 +70,8 @@ class BookSideTest {
 
     @Test
     void emptySideShouldReportNoPrice() {
-        final BookSide side = new BookSide(true);
-        assertThat(side.bestPrice()).isEqualTo(BookSide.NO_PRICE);
+        final MarketBookSide side = new MarketBookSide(true);
+        assertThat(side.bestPrice()).isEqualTo(MarketBookSide.NO_PRICE);
         assertThat(side.set(5, 0)).isZero();
         assertThat(side.levelCount()).isZero();
         assertThatThrownBy(() -> side.priceAt(0)).isInstanceOf(IndexOutOfBoundsException.class);
@@ -79,11 +79,11 @@ class BookSideTest {
 
     @Test
     void negativeSizeShouldBeRejected() {
-        final BookSide side = new BookSide(false);
+        final MarketBookSide side = new MarketBookSide(false);
         assertThatThrownBy(() -> side.set(5, -1)).isInstanceOf(IllegalArgumentException.class);
     }
 
-    private static void assertSameLevels(final BookSide side, final TreeMap<Long, Long> reference) {
+    private static void assertSameLevels(final MarketBookSide side, final TreeMap<Long, Long> reference) {
         assertThat(side.levelCount()).isEqualTo(reference.size());
         final List<long[]> actual = new ArrayList<>();
         side.forEachLevel((price, size) -> actual.add(new long[] {price, size}));
