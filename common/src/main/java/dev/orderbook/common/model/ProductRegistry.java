@@ -2,6 +2,7 @@ package dev.orderbook.common.model;
 
 import dev.orderbook.common.decimal.Decimals;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -9,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Maps product ids, given as characters or bytes, to {@link Product}s without allocating on a hit.
+ * Maps product ids, given as a String or ASCII bytes, to {@link Product}s without allocating on a hit.
  *
  * <p>Two modes: a closed registry knows a fixed set of products and answers {@code null} for any other
  * (an unknown product is bad input); an open registry registers any well-formed id on first sight, up to
@@ -126,35 +127,6 @@ public final class ProductRegistry {
     }
 
     /**
-     * Looks up a product from characters, allocating only when an open registry meets a new product.
-     *
-     * @return the product, or null if the id is malformed, unknown to a closed registry, or the open
-     *     registry is full
-     */
-    public Product get(final char[] chars, final int offset, final int length) {
-        int hash = 0;
-        for (int i = 0; i < length; i++) {
-            hash = 31 * hash + chars[offset + i];
-        }
-        final int mask = slots.length - 1;
-        for (int slot = mix(hash) & mask; ; slot = (slot + 1) & mask) {
-            final int entry = slots[slot];
-            if (entry == 0) {
-                break;
-            }
-            final Product p = products.get(entry - 1);
-            if (regionMatches(p.id(), chars, offset, length)) {
-                return p;
-            }
-        }
-        if (!open) {
-            return null;
-        }
-        final String id = new String(chars, offset, length);
-        return isValidProductId(id) ? register(id) : null;
-    }
-
-    /**
      * Looks up a product from ASCII bytes, allocating only when an open registry meets a new product.
      *
      * @return the product, or null if the id is malformed, unknown to a closed registry, or the open
@@ -179,7 +151,7 @@ public final class ProductRegistry {
         if (!open) {
             return null;
         }
-        final String id = new String(bytes, offset, length, java.nio.charset.StandardCharsets.ISO_8859_1);
+        final String id = new String(bytes, offset, length, StandardCharsets.ISO_8859_1);
         return isValidProductId(id) ? register(id) : null;
     }
 
@@ -189,18 +161,6 @@ public final class ProductRegistry {
         }
         for (int i = 0; i < length; i++) {
             if (id.charAt(i) != (bytes[offset + i] & 0xFF)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean regionMatches(final String id, final char[] chars, final int offset, final int length) {
-        if (id.length() != length) {
-            return false;
-        }
-        for (int i = 0; i < length; i++) {
-            if (id.charAt(i) != chars[offset + i]) {
                 return false;
             }
         }
