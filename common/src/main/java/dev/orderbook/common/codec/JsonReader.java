@@ -73,6 +73,17 @@ final class JsonReader {
         pos = p;
     }
 
+    /** Byte position in the input of the next significant byte (whitespace skipped). */
+    int position() {
+        skipWhitespace();
+        return pos;
+    }
+
+    /** Byte position just after what was consumed last (no whitespace skipped). */
+    int consumedUpTo() {
+        return pos;
+    }
+
     /** The next significant byte without consuming it; 0 at the end of input. */
     byte peek() {
         skipWhitespace();
