@@ -92,6 +92,11 @@ public final class CoinbaseDecoder {
     private final JsonReader json = new JsonReader();
     private final int[] compactStarts = new int[3];
     private final int[] compactEnds = new int[3];
+    private static final int COMPACT_MAX_PAIRS = 8;
+    private final int[] keyStarts = new int[COMPACT_MAX_PAIRS];
+    private final int[] keyEnds = new int[COMPACT_MAX_PAIRS];
+    private final int[] valueStarts = new int[COMPACT_MAX_PAIRS];
+    private final int[] valueEnds = new int[COMPACT_MAX_PAIRS];
 
     // Input of the message being decoded; values with escapes are unescaped into the arena instead.
     private byte[] input;
@@ -355,7 +360,7 @@ public final class CoinbaseDecoder {
         while (r.nextElement()) {
             if (r.compactStringArray(3, starts, ends)) {
                 final int i = newRaw();
-                rawSide[i] = classifyExchangeSide(starts[0], ends[0], i);
+                rawSide[i] = classifyPlainSide(input, starts[0], ends[0], i, false);
                 rawPriceOff[i] = starts[1];
                 rawPriceLen[i] = ends[1] - starts[1];
                 rawSizeOff[i] = starts[2];
@@ -482,6 +487,11 @@ public final class CoinbaseDecoder {
         final JsonReader r = json;
         r.enterArray();
         while (r.nextElement()) {
+            final int pairs = r.compactStringObject(COMPACT_MAX_PAIRS, keyStarts, keyEnds, valueStarts, valueEnds);
+            if (pairs > 0) {
+                addCompactUpdate(pairs);
+                continue;
+            }
             final int n = rawCount - rawEventStart[event];
             if (r.peek() != '{') {
                 return "event " + event + ": each update must be an object";
@@ -519,6 +529,40 @@ public final class CoinbaseDecoder {
             }
         }
         return null;
+    }
+
+    /** One compact Advanced Trade update, its fields as found by {@link JsonReader#compactStringObject}. */
+    private void addCompactUpdate(final int pairs) {
+        final int i = newRaw();
+        final byte[] in = input;
+        rawSide[i] = SIDE_MISSING;
+        rawPriceOff[i] = ABSENT;
+        rawSizeOff[i] = ABSENT;
+        for (int k = 0; k < pairs; k++) {
+            final int ks = keyStarts[k];
+            final int keyLength = keyEnds[k] - ks;
+            if (keyLength == F_SIDE.length && regionIs(in, ks, F_SIDE)) {
+                rawSide[i] = classifyPlainSide(in, valueStarts[k], valueEnds[k], i, true);
+            } else if (keyLength == F_PRICE_LEVEL.length && regionIs(in, ks, F_PRICE_LEVEL)) {
+                rawPriceOff[i] = valueStarts[k];
+                rawPriceLen[i] = valueEnds[k] - valueStarts[k];
+            } else if (keyLength == F_NEW_QUANTITY.length && regionIs(in, ks, F_NEW_QUANTITY)) {
+                rawSizeOff[i] = valueStarts[k];
+                rawSizeLen[i] = valueEnds[k] - valueStarts[k];
+            }
+        }
+        if (rawPriceOff[i] == ABSENT || rawSizeOff[i] == ABSENT) {
+            rawSide[i] = SIDE_MISSING;
+        }
+    }
+
+    private static boolean regionIs(final byte[] bytes, final int start, final byte[] name) {
+        for (int j = 0; j < name.length; j++) {
+            if (bytes[start + j] != name[j]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void parseAdvancedSubscriptions() {
@@ -892,59 +936,41 @@ public final class CoinbaseDecoder {
         return e;
     }
 
-    /** The Exchange side in {@code input[from, to)} (escape-free), as {@link #classifySide} would classify it. */
-    private byte classifyExchangeSide(final int from, final int to, final int raw) {
-        final byte[] c = input;
-        final int len = to - from;
-        if (len == 3 && c[from] == 'b' && c[from + 1] == 'u' && c[from + 2] == 'y') {
-            return Side.BID_CODE;
-        }
-        if (len == 4 && c[from] == 's' && c[from + 1] == 'e' && c[from + 2] == 'l' && c[from + 3] == 'l') {
-            return Side.ASK_CODE;
-        }
-        final int kept = Math.min(64, len);
-        rawSideOff[raw] = appendToArena(c, from, kept);
-        rawSideLen[raw] = kept;
-        return SIDE_UNKNOWN;
-    }
-
     /**
      * Classifies the side just read: {@code buy}/{@code sell} on the Exchange feed, {@code bid}/{@code offer} on
-     * Advanced Trade, and nothing else (the other protocol's names included). An unknown one is kept in the arena
-     * for the error message.
+     * Advanced Trade, and nothing else (the other protocol's names included).
      */
     private byte classifySide(final int raw, final boolean advanced) {
         final JsonReader r = json;
-        final byte[] c;
-        final int off;
-        final int len;
-        if (r.strEscaped) {
-            c = r.unescape();
-            off = 0;
-            len = c.length;
-        } else {
-            c = r.bytes();
-            off = r.strStart;
-            len = r.strEnd - off;
+        if (!r.strEscaped) {
+            return classifyPlainSide(input, r.strStart, r.strEnd, raw, advanced);
         }
+        final byte[] unescaped = r.unescape();
+        return classifyPlainSide(unescaped, 0, unescaped.length, raw, advanced);
+    }
+
+    /** The side in {@code c[from, to)}; an unknown one is kept in the arena for the error message. */
+    private byte classifyPlainSide(final byte[] c, final int from, final int to, final int raw,
+                                   final boolean advanced) {
+        final int len = to - from;
         if (advanced) {
-            if (len == 3 && c[off] == 'b' && c[off + 1] == 'i' && c[off + 2] == 'd') {
+            if (len == 3 && c[from] == 'b' && c[from + 1] == 'i' && c[from + 2] == 'd') {
                 return Side.BID_CODE;
             }
-            if (len == 5 && c[off] == 'o' && c[off + 1] == 'f' && c[off + 2] == 'f' && c[off + 3] == 'e'
-                    && c[off + 4] == 'r') {
+            if (len == 5 && c[from] == 'o' && c[from + 1] == 'f' && c[from + 2] == 'f' && c[from + 3] == 'e'
+                    && c[from + 4] == 'r') {
                 return Side.ASK_CODE;
             }
         } else {
-            if (len == 3 && c[off] == 'b' && c[off + 1] == 'u' && c[off + 2] == 'y') {
+            if (len == 3 && c[from] == 'b' && c[from + 1] == 'u' && c[from + 2] == 'y') {
                 return Side.BID_CODE;
             }
-            if (len == 4 && c[off] == 's' && c[off + 1] == 'e' && c[off + 2] == 'l' && c[off + 3] == 'l') {
+            if (len == 4 && c[from] == 's' && c[from + 1] == 'e' && c[from + 2] == 'l' && c[from + 3] == 'l') {
                 return Side.ASK_CODE;
             }
         }
         final int kept = Math.min(64, len);
-        rawSideOff[raw] = appendToArena(c, off, kept);
+        rawSideOff[raw] = appendToArena(c, from, kept);
         rawSideLen[raw] = kept;
         return SIDE_UNKNOWN;
     }

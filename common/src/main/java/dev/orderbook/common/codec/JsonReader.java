@@ -211,18 +211,9 @@ final class JsonReader {
             if (p >= limit || bytes[p] != '"') {
                 return false;
             }
-            final int s = ++p;
-            while (p < limit) {
-                final byte c = bytes[p];
-                if (c == '"') {
-                    break;
-                }
-                if (c == '\\' || (c >= 0 && c < 0x20)) {
-                    return false;
-                }
-                p++;
-            }
-            if (p >= limit) {
+            final int s = p + 1;
+            p = endOfPlainString(bytes, s, limit);
+            if (p < 0) {
                 return false;
             }
             starts[k] = s;
@@ -236,6 +227,68 @@ final class JsonReader {
         pos = p;
         strEscaped = false;
         return true;
+    }
+
+    /**
+     * Fast path for the compact form of Advanced Trade's update objects: an object of at most {@code maxPairs}
+     * string-valued fields with no whitespace and no escapes, such as
+     * {@code {"side":"bid","price_level":"1.5","new_quantity":"2"}}. On a match the whole object is consumed, pair
+     * {@code k}'s raw key is {@code keyStarts[k]..keyEnds[k]} and raw value {@code valueStarts[k]..valueEnds[k]}, and
+     * the number of pairs is returned; otherwise nothing is consumed and -1 is returned (the general path takes it).
+     */
+    int compactStringObject(final int maxPairs, final int[] keyStarts, final int[] keyEnds,
+                            final int[] valueStarts, final int[] valueEnds) {
+        final byte[] bytes = b;
+        final int limit = end;
+        int p = pos;
+        if (p >= limit || bytes[p] != '{') {
+            return -1;
+        }
+        p++;
+        for (int n = 0; n < maxPairs; n++) {
+            if (p >= limit || bytes[p] != '"') {
+                return -1;
+            }
+            final int ks = p + 1;
+            p = endOfPlainString(bytes, ks, limit);
+            if (p < 0 || p + 2 >= limit || bytes[p + 1] != ':' || bytes[p + 2] != '"') {
+                return -1;
+            }
+            keyStarts[n] = ks;
+            keyEnds[n] = p;
+            final int vs = p + 3;
+            p = endOfPlainString(bytes, vs, limit);
+            if (p < 0 || p + 1 >= limit) {
+                return -1;
+            }
+            valueStarts[n] = vs;
+            valueEnds[n] = p;
+            p++;
+            if (bytes[p] == '}') {
+                pos = p + 1;
+                strEscaped = false;
+                return n + 1;
+            }
+            if (bytes[p] != ',') {
+                return -1;
+            }
+            p++;
+        }
+        return -1;
+    }
+
+    /** The closing quote of a string whose content starts at {@code p}, or -1 if it has an escape or control byte. */
+    private static int endOfPlainString(final byte[] bytes, final int start, final int limit) {
+        for (int p = start; p < limit; p++) {
+            final byte c = bytes[p];
+            if (c == '"') {
+                return p;
+            }
+            if (c == '\\' || (c >= 0 && c < 0x20)) {
+                return -1;
+            }
+        }
+        return -1;
     }
 
     /** Reads a string value; its raw content is then at {@link #strStart}..{@link #strEnd}. */
