@@ -1,0 +1,278 @@
+package dev.orderbook.simulator.server;
+
+import dev.orderbook.simulator.market.Protocol;
+
+import org.glassfish.tyrus.container.grizzly.server.GrizzlyServerContainer;
+import org.glassfish.tyrus.core.TyrusWebSocketEngine;
+import org.glassfish.tyrus.server.TyrusServerContainer;
+import org.glassfish.tyrus.spi.ServerContainer;
+
+import jakarta.websocket.DeploymentException;
+import jakarta.websocket.server.ServerEndpointConfig;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A Coinbase exchange simulator: a WebSocket server ({@code ws://127.0.0.1:PORT/}) that speaks one Coinbase
+ * market-data protocol (see COINBASE.md) from a seeded {@link dev.orderbook.simulator.market.SyntheticMarket},
+ * for testing feed clients against a real socket.
+ *
+ * <p>A client subscribes (within {@link SimulatorOptions#subscribeTimeout()}, or it is closed) and gets the
+ * confirmation, a snapshot per product, then updates and heartbeats. All connections share one market; each gets
+ * its snapshot at a batch boundary and every batch after it, so a client that applies them holds the market's
+ * book exactly ({@link #bookSnapshot}). Faults can be injected at any time from any thread.
+ *
+ * <p>Threading: Tyrus on Grizzly runs the sockets; one sender thread ({@code exchange-simulator-sender}) paces
+ * the market and does all sending, asynchronously. Public methods are thread-safe.
+ *
+ * <p>Lifecycle: {@link #start} binds and starts sending; {@link #close()} stops the sender, closes every
+ * connection and releases the port. Note: the Grizzly container listens on all interfaces ({@code 0.0.0.0});
+ * clients should use {@link #url()}.
+ */
+public final class ExchangeSimulator implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ExchangeSimulator.class);
+    private static final long QUERY_TIMEOUT_MS = 10_000;
+    private static final long SENDER_JOIN_MS = 5_000;
+    private static final long PORT_RELEASE_WAIT_MS = 2_000;
+    private static final long PORT_PROBE_INTERVAL_MS = 10;
+
+    private final SimulatorOptions options;
+    private final FeedSender sender;
+    private final Thread senderThread;
+    private final ServerContainer container;
+    private final int port;
+    private boolean closed;
+
+    private ExchangeSimulator(final SimulatorOptions options, final FeedSender sender, final Thread senderThread,
+                              final ServerContainer container, final int port) {
+        this.options = options;
+        this.sender = sender;
+        this.senderThread = senderThread;
+        this.container = container;
+        this.port = port;
+    }
+
+    /**
+     * Starts a simulator: builds the market, binds the port and starts the sender thread.
+     *
+     * @param options how to run; may not be null
+     * @throws IOException if the server cannot start (port in use, ...)
+     */
+    public static ExchangeSimulator start(final SimulatorOptions options) throws IOException {
+        final FeedSender sender = new FeedSender(options);
+        final Map<String, Object> properties = new HashMap<>();
+        properties.put(TyrusWebSocketEngine.INCOMING_BUFFER_SIZE, options.maxMessageBytes());
+        final ServerContainer container = new GrizzlyServerContainer().createContainer(properties);
+        container.setDefaultMaxTextMessageBufferSize(options.maxMessageBytes());
+        final SimulatorEndpoint endpoint = new SimulatorEndpoint(sender, options.maxMessageBytes());
+        final ServerEndpointConfig config = ServerEndpointConfig.Builder.create(SimulatorEndpoint.class, "/")
+                .configurator(new ServerEndpointConfig.Configurator() {
+                    @Override
+                    public <T> T getEndpointInstance(final Class<T> endpointClass) {
+                        return endpointClass.cast(endpoint);
+                    }
+                })
+                .build();
+        final int boundPort;
+        try {
+            container.addEndpoint(config);
+            container.start("/", options.port());
+            boundPort = ((TyrusServerContainer) container).getPort();
+        } catch (final DeploymentException e) {
+            container.stop();
+            throw new IOException("cannot start the simulator on port " + options.port(), e);
+        }
+        final Thread thread = new Thread(sender, "exchange-simulator-sender");
+        thread.setDaemon(true);
+        thread.start();
+        log.info("Exchange simulator started. protocol=[{}] port=[{}] products=[{}] messagesPerSecond=[{}]",
+                options.protocol(), boundPort, options.marketOptions().products().size(),
+                options.messagesPerSecond());
+        return new ExchangeSimulator(options, sender, thread, container, boundPort);
+    }
+
+    /**
+     * Runs a simulator until the thread is interrupted or the JVM shuts down, after printing
+     * {@code Coinbase simulator (<protocol>) at ws://127.0.0.1:PORT/} to {@code out}. Restores the interrupt flag.
+     *
+     * @throws IOException if the server cannot start
+     */
+    public static void runUntilInterrupted(final SimulatorOptions options, final PrintStream out) throws IOException {
+        final CountDownLatch stopped = new CountDownLatch(1);
+        try (ExchangeSimulator simulator = start(options)) {
+            final Thread hook = new Thread(() -> {
+                simulator.close();
+                stopped.countDown();
+            }, "exchange-simulator-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            out.println("Coinbase simulator (" + options.protocol() + ") at " + simulator.url());
+            out.flush();
+            boolean interrupted = false;
+            try {
+                stopped.await();
+            } catch (final InterruptedException e) {
+                // Restored only after closing: Grizzly's unbind fails on an interrupted thread.
+                interrupted = true;
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (final IllegalStateException e) {
+                    // The JVM is shutting down and the hook is closing the simulator.
+                    log.debug("Shutdown in progress", e);
+                }
+            }
+            simulator.close();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The protocol spoken. */
+    public Protocol protocol() {
+        return options.protocol();
+    }
+
+    /** The port listened on (the actual one when the options asked for port 0). */
+    public int port() {
+        return port;
+    }
+
+    /** {@code ws://127.0.0.1:PORT/}. */
+    public String url() {
+        return "ws://127.0.0.1:" + port + "/";
+    }
+
+    /** Market update messages generated so far (each sent to every connection subscribed to its product). */
+    public long messagesGenerated() {
+        return sender.messagesGenerated();
+    }
+
+    /**
+     * A copy of one product's book in the market, taken between two batches: equal to the book of a client that
+     * has applied every message sent before the call returned. Works while silent, so a test can
+     * {@link #goSilent} and then compare.
+     *
+     * @param productId a product of the market
+     * @throws IllegalArgumentException if the product is unknown
+     */
+    public BookSnapshot bookSnapshot(final String productId) {
+        try {
+            return sender.bookSnapshot(productId).get(QUERY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while taking a book snapshot", e);
+        } catch (final ExecutionException e) {
+            if (e.getCause() instanceof IllegalArgumentException) {
+                throw (IllegalArgumentException) e.getCause();
+            }
+            throw new IllegalStateException("book snapshot failed", e.getCause());
+        } catch (final TimeoutException e) {
+            throw new IllegalStateException("book snapshot timed out", e);
+        }
+    }
+
+    /** Fault: closes every connection (close code 1011, "simulated connection drop"); clients may reconnect. */
+    public void dropConnections() {
+        sender.dropConnections();
+    }
+
+    /**
+     * Fault, Advanced Trade: every connection's next message has a {@code sequence_num} one higher than it should,
+     * a gap of one. No effect on the Exchange feed, which has no per-connection sequence.
+     */
+    public void skipSequence() {
+        sender.skipSequence();
+    }
+
+    /**
+     * Fault: sends nothing at all, heartbeats included, for {@code duration}; the market stands still meanwhile.
+     * Other faults and subscriptions queued during the silence take effect when it ends.
+     */
+    public void goSilent(final Duration duration) {
+        sender.goSilent(duration);
+    }
+
+    /** Fault: one text frame of invalid JSON (a torn update) to every subscribed connection. */
+    public void sendMalformed() {
+        sender.sendMalformed();
+    }
+
+    /**
+     * Fault: one valid JSON text frame of about {@code bytes} bytes of a type clients must ignore
+     * ({@code "type":"simulator_padding"}, on Advanced Trade {@code "channel":"simulator_padding"} with the next
+     * {@code sequence_num}) to every subscribed connection.
+     */
+    public void sendOversized(final int bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("bytes must not be negative, was " + bytes);
+        }
+        sender.sendOversized(bytes);
+    }
+
+    /** Fault: while true, every subscribe is answered with an {@code error} message and nothing else. */
+    public void refuseSubscriptions(final boolean refuse) {
+        sender.refuseSubscriptions(refuse);
+    }
+
+    /** Changes the rate of market update messages, in messages per second ({@code >= 1}). */
+    public void slowDown(final int messagesPerSecond) {
+        sender.setMessagesPerSecond(messagesPerSecond);
+    }
+
+    /** Stops sending, closes every connection and releases the port. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        sender.stop();
+        try {
+            senderThread.join(SENDER_JOIN_MS);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        sender.closeAll();
+        container.stop();
+        awaitPortReleased();
+        log.info("Exchange simulator stopped. port=[{}] messagesGenerated=[{}]", port, sender.messagesGenerated());
+    }
+
+    /**
+     * Grizzly closes the listening channel on its selector thread, after {@code stop()} has returned; wait for
+     * that, so that a caller can bind the port again as soon as {@link #close()} returns.
+     */
+    private void awaitPortReleased() {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PORT_RELEASE_WAIT_MS);
+        while (System.nanoTime() < deadline) {
+            try (ServerSocket probe = new ServerSocket()) {
+                // Reuse tolerates closed connections in TIME_WAIT; the bind fails only while something listens.
+                probe.setReuseAddress(true);
+                probe.bind(new InetSocketAddress(port));
+                return;
+            } catch (final IOException e) {
+                try {
+                    Thread.sleep(PORT_PROBE_INTERVAL_MS);
+                } catch (final InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+        log.warn("Port still bound after close. port=[{}] waitedMs=[{}]", port, PORT_RELEASE_WAIT_MS);
+    }
+}

@@ -1,0 +1,87 @@
+package dev.orderbook.simulator.server;
+
+import dev.orderbook.simulator.market.MarketOptions;
+import dev.orderbook.simulator.market.Protocol;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How an {@link ExchangeSimulator} runs. Immutable; validated on construction. Start from {@link #of} and adjust
+ * with the {@code with...} methods.
+ *
+ * @param protocol          the Coinbase protocol spoken; may not be null
+ * @param port              TCP port to listen on, {@code 0} for any free port
+ * @param marketOptions     the synthetic market (products, seed, depth); may not be null
+ * @param messagesPerSecond market update messages generated per second, in {@code [1, MAX_MESSAGES_PER_SECOND]};
+ *                          each goes to every connection subscribed to its product
+ * @param maxMessageBytes   largest text message the server accepts from a client, in bytes; also the size of its
+ *                          incoming buffer
+ * @param subscribeTimeout  a connection that has not subscribed this long after opening is closed; positive
+ */
+public record SimulatorOptions(Protocol protocol, int port, MarketOptions marketOptions, int messagesPerSecond,
+                               int maxMessageBytes, Duration subscribeTimeout) {
+
+    /** Default rate: a busy but realistic feed; tests raise it to measure throughput. */
+    public static final int MESSAGES_PER_SECOND_DEFAULT = 1_000;
+    /** Highest rate accepted; the sender is measured to reach 50,000 messages/s on loopback. */
+    public static final int MAX_MESSAGES_PER_SECOND = 1_000_000;
+    /** Default incoming buffer: generous, as COINBASE.md asks of WebSocket buffers (16 MiB). */
+    public static final int MAX_MESSAGE_BYTES_DEFAULT = 16 << 20;
+    /** Coinbase closes a connection that has not subscribed within 5 s of connecting. */
+    public static final Duration SUBSCRIBE_TIMEOUT_DEFAULT = Duration.ofSeconds(5);
+
+    public SimulatorOptions {
+        if (protocol == null) {
+            throw new IllegalArgumentException("protocol may not be null");
+        }
+        if (port < 0 || port > 65_535) {
+            throw new IllegalArgumentException("port must be in [0, 65535], was " + port);
+        }
+        if (marketOptions == null) {
+            throw new IllegalArgumentException("marketOptions may not be null");
+        }
+        checkRate(messagesPerSecond);
+        if (maxMessageBytes < 1024) {
+            throw new IllegalArgumentException("maxMessageBytes must be at least 1024, was " + maxMessageBytes);
+        }
+        if (subscribeTimeout == null || subscribeTimeout.isNegative() || subscribeTimeout.isZero()) {
+            throw new IllegalArgumentException("subscribeTimeout must be positive, was " + subscribeTimeout);
+        }
+    }
+
+    /** Options for {@code protocol} and {@code market} on a free port with every other setting at its default. */
+    public static SimulatorOptions of(final Protocol protocol, final MarketOptions market) {
+        return new SimulatorOptions(protocol, 0, market, MESSAGES_PER_SECOND_DEFAULT, MAX_MESSAGE_BYTES_DEFAULT,
+                SUBSCRIBE_TIMEOUT_DEFAULT);
+    }
+
+    /** Options for the given products (built-in parameters, default depth) and seed; see {@link #of}. */
+    public static SimulatorOptions of(final Protocol protocol, final List<String> productIds, final long seed) {
+        return of(protocol, MarketOptions.of(productIds, seed));
+    }
+
+    public SimulatorOptions withPort(final int newPort) {
+        return new SimulatorOptions(protocol, newPort, marketOptions, messagesPerSecond, maxMessageBytes,
+                subscribeTimeout);
+    }
+
+    public SimulatorOptions withMessagesPerSecond(final int rate) {
+        return new SimulatorOptions(protocol, port, marketOptions, rate, maxMessageBytes, subscribeTimeout);
+    }
+
+    public SimulatorOptions withMaxMessageBytes(final int bytes) {
+        return new SimulatorOptions(protocol, port, marketOptions, messagesPerSecond, bytes, subscribeTimeout);
+    }
+
+    public SimulatorOptions withSubscribeTimeout(final Duration timeout) {
+        return new SimulatorOptions(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes, timeout);
+    }
+
+    static void checkRate(final int messagesPerSecond) {
+        if (messagesPerSecond < 1 || messagesPerSecond > MAX_MESSAGES_PER_SECOND) {
+            throw new IllegalArgumentException("messagesPerSecond must be in [1, " + MAX_MESSAGES_PER_SECOND
+                    + "], was " + messagesPerSecond);
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package dev.orderbook.simulator.server;
+
+import dev.orderbook.simulator.market.MarketOptions;
+import dev.orderbook.simulator.market.Protocol;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The simulator speaking the Exchange feed, over a real WebSocket on loopback. */
+class ExchangeFeedSimulatorIT {
+    static final List<String> PRODUCTS = List.of("BTC-USD", "ETH-USD");
+    static final String SUBSCRIBE = "{\"type\":\"subscribe\",\"product_ids\":[\"BTC-USD\",\"ETH-USD\"],"
+            + "\"channels\":[\"level2_batch\",\"heartbeat\"]}";
+
+    static SimulatorOptions options(final int messagesPerSecond) {
+        final MarketOptions market = MarketOptions.of(PRODUCTS, 42);
+        return SimulatorOptions.of(Protocol.EXCHANGE, new MarketOptions(market.products(), 42, 1_000,
+                market.deepFraction(), market.batchSizes())).withMessagesPerSecond(messagesPerSecond);
+    }
+
+    /** Subscribes and returns the two snapshots' books, keyed by product, after checking the confirmation. */
+    static Map<String, ClientBook> subscribe(final FeedTestClient client) throws InterruptedException {
+        client.send(SUBSCRIBE);
+        final JsonNode confirmation = client.nextJson();
+        assertThat(confirmation.toString()).isEqualTo("{\"type\":\"subscriptions\",\"channels\":["
+                + "{\"name\":\"level2_batch\",\"product_ids\":[\"BTC-USD\",\"ETH-USD\"]},"
+                + "{\"name\":\"heartbeat\",\"product_ids\":[\"BTC-USD\",\"ETH-USD\"]}]}");
+        final Map<String, ClientBook> books = new HashMap<>();
+        for (int i = 0; i < PRODUCTS.size(); i++) {
+            final JsonNode snapshot = client.nextJson();
+            assertThat(snapshot.get("type").asText()).isEqualTo("snapshot");
+            final ClientBook book = new ClientBook();
+            book.applyExchangeSnapshot(snapshot);
+            books.put(snapshot.get("product_id").asText(), book);
+        }
+        assertThat(books).containsOnlyKeys(PRODUCTS);
+        return books;
+    }
+
+    @Test
+    void subscribeShouldBeConfirmedAndFollowedByOneSnapshotPerProductThenUpdates() throws Exception {
+        try (ExchangeSimulator simulator = ExchangeSimulator.start(options(500));
+             FeedTestClient client = FeedTestClient.connect(simulator.url())) {
+            assertThat(simulator.url()).isEqualTo("ws://127.0.0.1:" + simulator.port() + "/");
+            final Map<String, ClientBook> books = subscribe(client);
+            assertThat(books.get("BTC-USD").bids.size()).isBetween(900, 1_100);
+            final JsonNode update = client.nextMatching(m -> "l2update".equals(m.path("type").asText()),
+                    Duration.ofSeconds(2));
+            assertThat(update.get("changes").size()).isPositive();
+            assertThat(update.get("time").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z");
+        }
+    }
+
+    @Test
+    void appliedUpdatesShouldKeepBooksUncrossedAndEqualToTheMarketAtACheckpoint() throws Exception {
+        try (ExchangeSimulator simulator = ExchangeSimulator.start(options(2_000));
+             FeedTestClient client = FeedTestClient.connect(simulator.url())) {
+            final Map<String, ClientBook> books = subscribe(client);
+            final long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(800);
+            int updates = 0;
+            while (System.nanoTime() < until) {
+                final FeedTestClient.Frame frame = client.frames.poll(100, TimeUnit.MILLISECONDS);
+                if (frame != null && apply(frame, books)) {
+                    updates++;
+                }
+            }
+            simulator.goSilent(Duration.ofSeconds(3));
+            // Drain what was in flight when the market stopped.
+            FeedTestClient.Frame frame;
+            while ((frame = client.frames.poll(300, TimeUnit.MILLISECONDS)) != null) {
+                if (apply(frame, books)) {
+                    updates++;
+                }
+            }
+            assertThat(updates).isGreaterThan(500);
+            for (final String product : PRODUCTS) {
+                final BookSnapshot market = simulator.bookSnapshot(product);
+                assertThat(books.get(product).bids).as(product + " bids").isEqualTo(market.bids());
+                assertThat(books.get(product).asks).as(product + " asks").isEqualTo(market.asks());
+            }
+        }
+    }
+
+    /** Applies an update to its product's book and checks it stays uncrossed; false for other messages. */
+    private static boolean apply(final FeedTestClient.Frame frame, final Map<String, ClientBook> books) {
+        final JsonNode message = frame.json();
+        if (!"l2update".equals(message.get("type").asText())) {
+            return false;
+        }
+        final ClientBook book = books.get(message.get("product_id").asText());
+        book.applyExchangeUpdate(message);
+        assertThat(book.isCrossed()).as("crossed after %s", message).isFalse();
+        return true;
+    }
+
+    @Test
+    void heartbeatsShouldArriveEverySecondPerProductWithIncreasingSequence() throws Exception {
+        try (ExchangeSimulator simulator = ExchangeSimulator.start(options(100));
+             FeedTestClient client = FeedTestClient.connect(simulator.url())) {
+            subscribe(client);
+            final Map<String, List<Long>> sequences = new HashMap<>();
+            final long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2_300);
+            while (System.nanoTime() < until) {
+                final FeedTestClient.Frame frame = client.frames.poll(50, TimeUnit.MILLISECONDS);
+                if (frame != null && "heartbeat".equals(frame.json().get("type").asText())) {
+                    final JsonNode heartbeat = frame.json();
+                    assertThat(heartbeat.fieldNames()).toIterable()
+                            .containsExactly("type", "sequence", "last_trade_id", "product_id", "time");
+                    sequences.computeIfAbsent(heartbeat.get("product_id").asText(), k -> new ArrayList<>())
+                            .add(heartbeat.get("sequence").asLong());
+                }
+            }
+            assertThat(sequences).containsOnlyKeys(PRODUCTS);
+            for (final List<Long> perProduct : sequences.values()) {
+                assertThat(perProduct).hasSize(2).isSorted().doesNotHaveDuplicates();
+            }
+        }
+    }
+
+    @Test
+    void unknownProductShouldGetAnErrorAndNoData() throws Exception {
+        try (ExchangeSimulator simulator = ExchangeSimulator.start(options(500));
+             FeedTestClient client = FeedTestClient.connect(simulator.url())) {
+            client.send("{\"type\":\"subscribe\",\"product_ids\":[\"DOGE-USD\"],"
+                    + "\"channels\":[\"level2_batch\",\"heartbeat\"]}");
+            final JsonNode error = client.nextJson();
+            assertThat(error.get("type").asText()).isEqualTo("error");
+            assertThat(error.get("message").asText()).isEqualTo("Failed to subscribe");
+            assertThat(error.get("reason").asText()).contains("DOGE-USD");
+            assertThat(client.frames.poll(1_200, TimeUnit.MILLISECONDS)).isNull();
+        }
+    }
+
+    @Test
+    void refusedSubscriptionsShouldBeAnsweredWithAnError() throws Exception {
+        try (ExchangeSimulator simulator = ExchangeSimulator.start(options(500));
+             FeedTestClient client = FeedTestClient.connect(simulator.url())) {
+            simulator.refuseSubscriptions(true);
+            client.send(SUBSCRIBE);
+            final JsonNode error = client.nextJson();
+            assertThat(error.get("type").asText()).isEqualTo("error");
+            assertThat(error.get("message").asText()).isEqualTo("Failed to subscribe");
+            assertThat(client.frames.poll(300, TimeUnit.MILLISECONDS)).isNull();
+            simulator.refuseSubscriptions(false);
+            subscribe(client);
+        }
+    }
+
+    @Test
+    void connectionWithoutSubscribeShouldBeClosedAfterFiveSeconds() throws Exception {
+        try (ExchangeSimulator simulator = ExchangeSimulator.start(options(500));
+             FeedTestClient client = FeedTestClient.connect(simulator.url())) {
+            final long connected = System.nanoTime();
+            final int code = client.closeCode.get(8, TimeUnit.SECONDS);
+            final long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connected);
+            assertThat(code).isEqualTo(1008);
+            assertThat(elapsedMs).isBetween(4_900L, 6_500L);
+            assertThat(client.frames).isEmpty();
+        }
+    }
+}
