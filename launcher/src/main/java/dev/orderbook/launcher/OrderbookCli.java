@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             GenerateCommand.class,
             BrokerCommand.class,
+            SimulateCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class OrderbookCli implements Runnable {

@@ -50,11 +50,11 @@ class OrderbookCliTest {
     @Test
     void helpShouldListEveryCommand() {
         assertThat(run("--help")).isZero();
-        assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("replay", "bench", "generate", "broker");
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("replay", "bench", "generate", "broker", "simulate");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"replay", "bench", "generate", "broker"})
+    @ValueSource(strings = {"replay", "bench", "generate", "broker", "simulate"})
     void everyCommandShouldHaveHelp(final String command) {
         assertThat(run(command, "--help")).isZero();
         assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("Usage: orderbook " + command);
@@ -112,6 +112,12 @@ class OrderbookCliTest {
         assertThat(err()).contains("--scale must be 10 to 18");
         assertThat(run("replay", "--input", input.toString(), "--scale-for", "BTC-USD=25:2")).isEqualTo(2);
         assertThat(err()).contains("scale must be 0..18");
+    }
+
+    @Test
+    void simulateShouldRejectAnUnknownProtocol() {
+        assertThat(run("simulate", "--protocol", "fix")).isEqualTo(2);
+        assertThat(err()).contains("orderbook simulate:");
     }
 
     @Test

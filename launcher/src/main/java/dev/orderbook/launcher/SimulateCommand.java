@@ -1,0 +1,68 @@
+package dev.orderbook.launcher;
+
+import dev.orderbook.simulator.market.BatchSizeDistribution;
+import dev.orderbook.simulator.market.MarketOptions;
+import dev.orderbook.simulator.market.Protocol;
+import dev.orderbook.simulator.server.ExchangeSimulator;
+import dev.orderbook.simulator.server.SimulatorOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code ./orderbook simulate}: a Coinbase-protocol WebSocket server on loopback, fed by the synthetic market. */
+@Command(name = "simulate", mixinStandardHelpOptions = true,
+        description = {
+            "Runs an exchange simulator until Ctrl-C: a real WebSocket server that speaks the Coinbase Exchange feed "
+                    + "(level2_batch + heartbeat) or Advanced Trade (level2 + heartbeats) protocol from a seeded "
+                    + "SYNTHETIC market, and prints its URL, so that a feed client can be pointed at "
+                    + "ws://127.0.0.1:PORT/.",
+            "Subscribe within 5 s, as on Coinbase; unknown products get an error message."})
+final class SimulateCommand implements Callable<Integer> {
+    @Option(names = "--port", defaultValue = "0", paramLabel = "N",
+            description = "Port to listen on (default: a free port).")
+    int port;
+
+    @Option(names = "--protocol", defaultValue = "exchange", paramLabel = "exchange|advanced",
+            description = "Protocol (default: ${DEFAULT-VALUE}).")
+    String protocol;
+
+    @Option(names = "--products", split = ",", paramLabel = "A,B,...", defaultValue = "BTC-USD,ETH-USD",
+            description = "Products the market trades (default: ${DEFAULT-VALUE}).")
+    List<String> products;
+
+    @Option(names = "--rate", defaultValue = "" + SimulatorOptions.MESSAGES_PER_SECOND_DEFAULT,
+            paramLabel = "MESSAGES_PER_SECOND", description = "Update messages per second (default: ${DEFAULT-VALUE}).")
+    int rate;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--levels", defaultValue = "" + MarketOptions.LEVELS_PER_SIDE_DEFAULT, paramLabel = "N",
+            description = "Levels per side (default: ${DEFAULT-VALUE}).")
+    int levels;
+
+    @Override
+    public Integer call() {
+        final SimulatorOptions options;
+        try {
+            final Protocol p = Protocol.valueOf(protocol.trim().toUpperCase(Locale.ROOT));
+            final MarketOptions market = new MarketOptions(MarketOptions.specsFor(products), seed, levels,
+                    MarketOptions.DEEP_FRACTION_DEFAULT, BatchSizeDistribution.defaults());
+            options = SimulatorOptions.of(p, market).withPort(port).withMessagesPerSecond(rate);
+        } catch (final IllegalArgumentException e) {
+            System.err.println("orderbook simulate: " + e.getMessage());
+            return 2;
+        }
+        try {
+            ExchangeSimulator.runUntilInterrupted(options, System.out);
+            return 0;
+        } catch (final IOException e) {
+            System.err.println("orderbook simulate: cannot start: " + e.getMessage());
+            return 1;
+        }
+    }
+}
