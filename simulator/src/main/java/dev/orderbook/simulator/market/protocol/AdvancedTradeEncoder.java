@@ -32,8 +32,6 @@ import java.util.SplittableRandom;
  * <p>Deterministic given its seed; not thread-safe (see {@link FeedEncoder}).
  */
 public final class AdvancedTradeEncoder implements FeedEncoder {
-    private static final String[] UNKNOWN_SIDES = {"hold", "ask", "both"};
-    private static final String[] NON_NUMERIC_PRICES = {"NaN", "abc", "65k"};
     private static final long MAX_PUBLISH_DELAY_NS = 2_000_000L;
     private static final long SUBSCRIPTION_DELAY_NS = 150_000L;
     private static final long MAX_SERVER_UPTIME_NS = 500_000L * 1_000_000_000L;
@@ -179,23 +177,13 @@ public final class AdvancedTradeEncoder implements FeedEncoder {
         out.append("\",\"sequence_num\":").append(Math.max(0, nextSequenceNum - 1))
                 .append(",\"events\":[{\"type\":\"update\",\"product_id\":\"").append(spec.productId())
                 .append("\",\"updates\":[{\"side\":\"")
-                .append(kind == MalformedKind.UNKNOWN_SIDE
-                        ? UNKNOWN_SIDES[random.nextInt(UNKNOWN_SIDES.length)] : bid ? "bid" : "offer")
+                .append(kind.side(random, bid ? "bid" : "offer"))
                 .append("\",\"event_time\":\"");
         timestamps.appendMicros(out, timeNs);
         out.append("\",\"price_level\":\"");
-        if (kind == MalformedKind.NON_NUMERIC_PRICE) {
-            out.append(NON_NUMERIC_PRICES[random.nextInt(NON_NUMERIC_PRICES.length)]);
-        } else if (kind == MalformedKind.EXPONENT) {
-            WireDecimals.appendExponentForm(out, priceTicks, spec.priceScale());
-        } else {
-            WireDecimals.appendFixed(out, priceTicks, spec.priceScale(), spec.priceScale());
-        }
+        kind.appendPrice(out, random, priceTicks, spec.priceScale());
         out.append("\",\"new_quantity\":\"");
-        if (kind == MalformedKind.NEGATIVE_SIZE) {
-            out.append('-');
-        }
-        WireDecimals.appendFixed(out, sizeLots, spec.sizeScale(), spec.sizeScale());
+        kind.appendSize(out, sizeLots, spec.sizeScale());
         out.append("\"}]}]}");
         if (kind == MalformedKind.INVALID_JSON) {
             // Any proper prefix of a JSON object is invalid JSON: a torn write.

@@ -29,8 +29,6 @@ import java.util.SplittableRandom;
  * <p>Deterministic given its seed; not thread-safe (see {@link FeedEncoder}).
  */
 public final class ExchangeFeedEncoder implements FeedEncoder {
-    private static final String[] UNKNOWN_SIDES = {"hold", "ask", "both"};
-    private static final String[] NON_NUMERIC_PRICES = {"NaN", "abc", "65k"};
     private static final long SEQUENCE_BASE = 90_000_000_000L;
     private static final long TRADE_ID_BASE = 600_000_000L;
     private static final int MAX_TRADES_PER_HEARTBEAT = 5;
@@ -178,21 +176,11 @@ public final class ExchangeFeedEncoder implements FeedEncoder {
         final StringBuilder out = badMessage;
         out.setLength(0);
         out.append("{\"type\":\"l2update\",\"product_id\":\"").append(spec.productId()).append("\",\"changes\":[[\"");
-        out.append(kind == MalformedKind.UNKNOWN_SIDE
-                ? UNKNOWN_SIDES[random.nextInt(UNKNOWN_SIDES.length)] : bid ? "buy" : "sell");
+        out.append(kind.side(random, bid ? "buy" : "sell"));
         out.append("\",\"");
-        if (kind == MalformedKind.NON_NUMERIC_PRICE) {
-            out.append(NON_NUMERIC_PRICES[random.nextInt(NON_NUMERIC_PRICES.length)]);
-        } else if (kind == MalformedKind.EXPONENT) {
-            WireDecimals.appendExponentForm(out, priceTicks, spec.priceScale());
-        } else {
-            WireDecimals.appendFixed(out, priceTicks, spec.priceScale(), spec.priceScale());
-        }
+        kind.appendPrice(out, random, priceTicks, spec.priceScale());
         out.append("\",\"");
-        if (kind == MalformedKind.NEGATIVE_SIZE) {
-            out.append('-');
-        }
-        WireDecimals.appendFixed(out, sizeLots, spec.sizeScale(), spec.sizeScale());
+        kind.appendSize(out, sizeLots, spec.sizeScale());
         out.append("\"]],\"time\":\"");
         timestamps.appendMicros(out, timeNs);
         out.append("\"}");
