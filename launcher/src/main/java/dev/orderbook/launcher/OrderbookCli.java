@@ -1,5 +1,6 @@
 package dev.orderbook.launcher;
 
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -29,6 +30,9 @@ public final class OrderbookCli implements Runnable {
     }
 
     public static void main(final String[] args) {
+        // One log format on stderr: libraries that use java.util.logging (Grizzly) go through logback too.
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
         System.exit(commandLine().execute(args));
     }
 
