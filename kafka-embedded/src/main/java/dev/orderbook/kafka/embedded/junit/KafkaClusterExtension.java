@@ -8,6 +8,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -152,17 +153,33 @@ public final class KafkaClusterExtension implements ParameterResolver {
         return prefix + "-" + TOPIC_SEQUENCE.incrementAndGet() + "-" + Integer.toString(random, 36);
     }
 
-    /** Metadata may reach the broker a moment after CreateTopics returns; producers would then retry. */
+    /** The topic's description, or null while the broker does not know the topic yet. */
+    private static TopicDescription describeOrNull(final Admin admin, final String topic)
+        throws InterruptedException, ExecutionException, TimeoutException {
+        try {
+            return admin.describeTopics(List.of(topic))
+                .allTopicNames()
+                .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .get(topic);
+        } catch (final ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Metadata may reach the broker a moment after CreateTopics returns: until then DescribeTopics answers
+     * UnknownTopicOrPartition, or partitions have no leader yet. Both mean "not yet", polled until the deadline.
+     */
     private static void awaitLeaders(final Admin admin, final String topic)
         throws InterruptedException, ExecutionException, TimeoutException {
         final long deadlineNs = System.nanoTime() + ADMIN_TIMEOUT.toNanos();
         while (true) {
-            final TopicDescription description = admin.describeTopics(List.of(topic))
-                .allTopicNames()
-                .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                .get(topic);
-            if (description.partitions().stream().map(TopicPartitionInfo::leader).allMatch(leader -> leader != null
-                && !leader.isEmpty())) {
+            final TopicDescription description = describeOrNull(admin, topic);
+            if (description != null && description.partitions().stream().map(TopicPartitionInfo::leader)
+                .allMatch(leader -> leader != null && !leader.isEmpty())) {
                 return;
             }
             if (System.nanoTime() > deadlineNs) {

@@ -69,6 +69,21 @@ class KafkaClusterExtensionIT {
     }
 
     @Test
+    void shouldReturnOnlyWhenEveryPartitionHasALeaderEvenBackToBack(final KafkaCluster cluster) throws Exception {
+        // Right after CreateTopics the broker may not know the topic yet; createTopic must wait, not fail.
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+            cluster.bootstrapServers()))) {
+            for (int i = 0; i < 25; i++) {
+                final String topic = KafkaClusterExtension.createTopic(cluster, "burst", 2);
+                final TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
+                    .get(30, TimeUnit.SECONDS).get(topic);
+                assertThat(description.partitions()).hasSize(2)
+                    .allSatisfy(p -> assertThat(p.leader()).isNotNull());
+            }
+        }
+    }
+
+    @Test
     void shouldRoundTripRecordOnCreatedTopic(final KafkaCluster cluster) throws Exception {
         final String topic = KafkaClusterExtension.createTopic(cluster, "round-trip", 1);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(
