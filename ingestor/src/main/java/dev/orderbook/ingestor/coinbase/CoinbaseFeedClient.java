@@ -1,0 +1,544 @@
+package dev.orderbook.ingestor.coinbase;
+
+import dev.orderbook.common.codec.CoinbaseDecoder;
+import dev.orderbook.common.codec.FeedMessage;
+import dev.orderbook.common.codec.MessageKind;
+import dev.orderbook.common.codec.Protocol;
+import dev.orderbook.common.model.ProductRegistry;
+
+import org.glassfish.tyrus.client.ClientManager;
+import org.glassfish.tyrus.client.ClientProperties;
+
+import jakarta.websocket.ClientEndpointConfig;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.DeploymentException;
+import jakarta.websocket.Endpoint;
+import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.MessageHandler;
+import jakarta.websocket.Session;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A Coinbase market-data WebSocket client (Exchange or Advanced Trade, see COINBASE.md) that stays connected: it
+ * subscribes to the configured products' book and heartbeat channels, hands every text frame verbatim to a
+ * {@link FeedListener}, reports where continuity was lost ({@link FeedListener#onGap}) and reconnects with
+ * exponential backoff and jitter after any close, error, silence or sequence gap, resubscribing so that a fresh
+ * snapshot follows.
+ *
+ * <p>Threading: Tyrus reads the socket on its own threads; they only time-stamp a frame and queue it, and never
+ * block. One worker thread ({@code coinbase-feed-worker}) takes the queue in order, checks Advanced Trade
+ * {@code sequence_num} continuity and subscription replies, and calls the listener. One scheduler thread
+ * ({@code coinbase-feed-connector}) connects, watches for silence and schedules reconnects. All three are daemon
+ * threads; {@link #close()} stops them. Public methods are thread-safe.
+ *
+ * <p>Invariants: one connection at a time; each gets a new session id (a random UUID) and numbers its frames 1, 2,
+ * 3, ...; gaps for a connection are queued after its last frame. If the queue holds
+ * {@link FeedClientConfig#queueCapacity()} frames the listener is too slow: the connection is dropped (with
+ * {@code disconnect} gaps) rather than blocking the socket, as Coinbase itself does with {@code ErrSlowConsume}.
+ */
+public final class CoinbaseFeedClient implements AutoCloseable {
+    /** {@link FeedListener#onGap} reason: the connection closed or failed. */
+    public static final String GAP_DISCONNECT = "disconnect";
+    /** {@link FeedListener#onGap} reason: an Advanced Trade {@code sequence_num} was skipped or repeated. */
+    public static final String GAP_SEQUENCE = "sequence";
+    /** {@link FeedListener#onGap} reason: nothing arrived within the silence timeout. */
+    public static final String GAP_SILENCE = "silence";
+
+    private static final Logger log = LoggerFactory.getLogger(CoinbaseFeedClient.class);
+    private static final int HANDSHAKE_TIMEOUT_MS = 10_000;
+    private static final long STOP_WAIT_MS = 5_000;
+    // Largest doubling exponent: 2^20 times the minimum backoff is beyond any sensible maximum.
+    private static final int MAX_BACKOFF_SHIFT = 20;
+    private static final long SILENCE_CHECK_MIN_MS = 50;
+    private static final long SILENCE_CHECK_MAX_MS = 500;
+    private static final Object STOP = new Object();
+
+    private final FeedClientConfig config;
+    private final FeedListener listener;
+    private final URI uri;
+    private final ClientManager client;
+    private final ClientEndpointConfig endpointConfig;
+    private final List<String> subscribeMessages;
+    private final String bookChannel;
+    private final ScheduledExecutorService scheduler;
+    private final Thread worker;
+    // Unbounded for control events (which must never be lost); frames are bounded by queuedFrames.
+    private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+    private final AtomicInteger queuedFrames = new AtomicInteger();
+    private volatile boolean closed;
+    private volatile Connection current;
+    // Scheduler thread only: connections in a row that never delivered book data.
+    private int failedConnections;
+
+    private CoinbaseFeedClient(final FeedClientConfig config, final FeedListener listener) {
+        this.config = config;
+        this.listener = listener;
+        this.uri = URI.create(config.url());
+        this.client = ClientManager.createClient();
+        client.getProperties().put(ClientProperties.INCOMING_BUFFER_SIZE, config.maxMessageBytes());
+        client.getProperties().put(ClientProperties.HANDSHAKE_TIMEOUT, HANDSHAKE_TIMEOUT_MS);
+        client.setDefaultMaxTextMessageBufferSize(config.maxMessageBytes());
+        this.endpointConfig = ClientEndpointConfig.Builder.create().build();
+        this.subscribeMessages = subscribeMessages(config.protocol(), config.productIds());
+        this.bookChannel = config.protocol() == Protocol.EXCHANGE ? "level2_batch" : "level2";
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> daemon(runnable,
+                "coinbase-feed-connector"));
+        this.worker = daemon(new Worker(), "coinbase-feed-worker");
+    }
+
+    /**
+     * Starts the client: the worker, then the first connection attempt (asynchronously; failures are retried).
+     *
+     * @param config   how to connect; may not be null
+     * @param listener receives everything, on the worker thread; may not be null
+     * @return the running client; close it to stop
+     */
+    public static CoinbaseFeedClient start(final FeedClientConfig config, final FeedListener listener) {
+        if (config == null || listener == null) {
+            throw new IllegalArgumentException("config and listener may not be null");
+        }
+        final CoinbaseFeedClient feed = new CoinbaseFeedClient(config, listener);
+        feed.worker.start();
+        final long checkMs = Math.max(SILENCE_CHECK_MIN_MS,
+                Math.min(SILENCE_CHECK_MAX_MS, config.silenceTimeout().toMillis() / 4));
+        feed.scheduler.scheduleWithFixedDelay(feed::checkSilence, checkMs, checkMs, TimeUnit.MILLISECONDS);
+        feed.scheduler.execute(feed::connect);
+        return feed;
+    }
+
+    /** The configuration in use. */
+    public FeedClientConfig config() {
+        return config;
+    }
+
+    /** The current connection's session id, or null before the first connection has been attempted. */
+    public String sessionId() {
+        final Connection c = current;
+        return c == null ? null : c.sessionId;
+    }
+
+    /**
+     * Stops: no more reconnects, closes the connection and stops the worker. Frames still queued are discarded and
+     * no gaps are reported for the closing connection. Idempotent; may be called from the listener. Restores the
+     * interrupt flag if interrupted while waiting for the threads.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        scheduler.shutdownNow();
+        boolean interrupted = false;
+        try {
+            if (!scheduler.awaitTermination(STOP_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                log.warn("Connector thread still running after close. url=[{}] waitedMs=[{}]", uri, STOP_WAIT_MS);
+            }
+        } catch (final InterruptedException e) {
+            interrupted = true;
+        }
+        final Connection c = current;
+        if (c != null) {
+            closeSession(c, CloseReason.CloseCodes.NORMAL_CLOSURE, "client closing");
+        }
+        client.shutdown();
+        events.add(STOP);
+        if (Thread.currentThread() != worker) {
+            try {
+                worker.join(STOP_WAIT_MS);
+            } catch (final InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- connector thread ------------------------------------------------------------------------------------
+
+    private void connect() {
+        if (closed) {
+            return;
+        }
+        final Connection c = new Connection(UUID.randomUUID().toString());
+        current = c;
+        try {
+            client.connectToServer(new FeedEndpoint(c), endpointConfig, uri);
+        } catch (final DeploymentException | IOException | RuntimeException e) {
+            // Any failure, even an unexpected one, must lead to a retry: the scheduler would drop it silently.
+            failedConnections++;
+            final long delayMs = backoffMs(failedConnections);
+            log.warn("Connect failed; retrying. url=[{}] sessionId=[{}] failedInRow=[{}] delayMs=[{}] error=[{}]",
+                    uri, c.sessionId, failedConnections, delayMs, e.toString());
+            schedule(this::connect, delayMs);
+            return;
+        }
+        if (closed) {
+            closeSession(c, CloseReason.CloseCodes.NORMAL_CLOSURE, "client closing");
+        }
+    }
+
+    private void checkSilence() {
+        final Connection c = current;
+        if (c == null || c.session == null) {
+            return;
+        }
+        final long silentNs = System.nanoTime() - c.lastReceiveNs;
+        if (silentNs > config.silenceTimeout().toNanos()) {
+            try {
+                connectionLost(c, GAP_SILENCE, true, "nothing received for "
+                        + TimeUnit.NANOSECONDS.toMillis(silentNs) + " ms");
+            } catch (final RuntimeException e) {
+                // A periodic task that throws is cancelled for good: log and keep watching.
+                log.warn("Silence check failed. url=[{}] sessionId=[{}]", uri, c.sessionId, e);
+            }
+        }
+    }
+
+    /** After a connection ended: close its socket if still open, then connect again after a backoff. */
+    private void reconnect(final Connection c, final String reason, final String detail) {
+        closeSession(c, CloseReason.CloseCodes.GOING_AWAY, "reconnecting: " + reason);
+        if (closed) {
+            return;
+        }
+        failedConnections = c.healthy ? 0 : failedConnections + 1;
+        final long delayMs = backoffMs(failedConnections);
+        final long frames;
+        synchronized (c) {
+            frames = c.frames;
+        }
+        log.warn("Connection lost; reconnecting. url=[{}] sessionId=[{}] reason=[{}] detail=[{}] frames=[{}] "
+                + "failedInRow=[{}] delayMs=[{}]", uri, c.sessionId, reason, detail, frames, failedConnections,
+                delayMs);
+        schedule(this::connect, delayMs);
+    }
+
+    /**
+     * Exponential backoff with jitter: the minimum doubled per failure in a row, plus up to half of that again at
+     * random so that many clients dropped at once do not come back in lockstep; within [min, max].
+     */
+    private long backoffMs(final int failures) {
+        final long minMs = config.reconnectBackoffMin().toMillis();
+        final long maxMs = config.reconnectBackoffMax().toMillis();
+        final long baseMs = Math.min(maxMs, minMs << Math.min(failures, MAX_BACKOFF_SHIFT));
+        final long jitterMs = ThreadLocalRandom.current().nextLong(baseMs / 2 + 1);
+        return Math.max(minMs, Math.min(maxMs, baseMs + jitterMs));
+    }
+
+    private void schedule(final Runnable task, final long delayMs) {
+        try {
+            scheduler.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+        } catch (final RejectedExecutionException e) {
+            // Closing: the scheduler no longer takes work, and nothing is to be reconnected.
+            log.debug("Not scheduled; client closing. url=[{}]", uri);
+        }
+    }
+
+    private void closeSession(final Connection c, final CloseReason.CloseCode code, final String why) {
+        final Session session = c.session;
+        if (session == null || !session.isOpen()) {
+            return;
+        }
+        try {
+            session.close(new CloseReason(code, why));
+        } catch (final IOException | RuntimeException e) {
+            log.debug("Close failed. url=[{}] sessionId=[{}]", uri, c.sessionId, e);
+        }
+    }
+
+    // ---- any thread ------------------------------------------------------------------------------------------
+
+    /**
+     * Ends a connection once: queues its gaps (after its last frame) and hands the reconnect to the connector.
+     * Never blocks, so it is safe on a socket thread.
+     */
+    private void connectionLost(final Connection c, final String reason, final boolean queueGaps,
+                                final String detail) {
+        synchronized (c) {
+            if (closed || c.ended) {
+                return;
+            }
+            c.ended = true;
+            if (queueGaps) {
+                for (final String productId : config.productIds()) {
+                    events.add(new Gap(productId, reason));
+                }
+            }
+        }
+        try {
+            scheduler.execute(() -> reconnect(c, reason, detail));
+        } catch (final RejectedExecutionException e) {
+            log.debug("Not reconnecting; client closing. url=[{}] sessionId=[{}]", uri, c.sessionId);
+        }
+    }
+
+    private static List<String> subscribeMessages(final Protocol protocol, final List<String> productIds) {
+        final StringBuilder ids = new StringBuilder("[");
+        for (int i = 0; i < productIds.size(); i++) {
+            // Product ids are validated as [A-Z0-9-] only, so no escaping is needed.
+            ids.append(i == 0 ? "\"" : ",\"").append(productIds.get(i)).append('"');
+        }
+        ids.append(']');
+        final List<String> messages = new ArrayList<>(2);
+        if (protocol == Protocol.EXCHANGE) {
+            messages.add("{\"type\":\"subscribe\",\"product_ids\":" + ids
+                    + ",\"channels\":[\"level2_batch\",\"heartbeat\"]}");
+        } else {
+            // Advanced Trade takes one channel per subscribe message.
+            messages.add("{\"type\":\"subscribe\",\"product_ids\":" + ids + ",\"channel\":\"level2\"}");
+            messages.add("{\"type\":\"subscribe\",\"product_ids\":" + ids + ",\"channel\":\"heartbeats\"}");
+        }
+        return List.copyOf(messages);
+    }
+
+    private static Thread daemon(final Runnable runnable, final String name) {
+        final Thread thread = new Thread(runnable, name);
+        thread.setDaemon(true);
+        return thread;
+    }
+
+    // ---- socket threads --------------------------------------------------------------------------------------
+
+    /** Tyrus endpoint of one connection. Callbacks run on Tyrus threads and never block. */
+    private final class FeedEndpoint extends Endpoint implements MessageHandler.Whole<String> {
+        private final Connection connection;
+
+        FeedEndpoint(final Connection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public void onOpen(final Session session, final EndpointConfig endpointConfig) {
+            final Connection c = connection;
+            c.session = session;
+            session.setMaxTextMessageBufferSize(config.maxMessageBytes());
+            c.lastReceiveNs = System.nanoTime();
+            synchronized (c) {
+                if (closed || c.ended) {
+                    return;
+                }
+                events.add(new Connected(c.sessionId));
+            }
+            session.addMessageHandler(String.class, this);
+            sendSubscribe(c, session, 0);
+        }
+
+        /** Sends subscribe message {@code index} and, once it is written, the next: one send in flight at a time. */
+        private void sendSubscribe(final Connection c, final Session session, final int index) {
+            if (index >= subscribeMessages.size()) {
+                return;
+            }
+            session.getAsyncRemote().sendText(subscribeMessages.get(index), result -> {
+                if (result.isOK()) {
+                    sendSubscribe(c, session, index + 1);
+                } else {
+                    connectionLost(c, GAP_DISCONNECT, true, "subscribe failed: " + result.getException());
+                }
+            });
+        }
+
+        @Override
+        public void onMessage(final String text) {
+            final long receiveTimeNs = System.nanoTime();
+            final Connection c = connection;
+            c.lastReceiveNs = receiveTimeNs;
+            synchronized (c) {
+                if (c.ended) {
+                    return;
+                }
+                if (queuedFrames.get() < config.queueCapacity()) {
+                    queuedFrames.incrementAndGet();
+                    events.add(new Frame(c, ++c.frames, receiveTimeNs, text));
+                    return;
+                }
+            }
+            connectionLost(c, GAP_DISCONNECT, true, "listener queue full, capacity " + config.queueCapacity());
+        }
+
+        @Override
+        public void onClose(final Session session, final CloseReason closeReason) {
+            connectionLost(connection, GAP_DISCONNECT, true, "closed " + closeReason.getCloseCode().getCode() + " "
+                    + closeReason.getReasonPhrase());
+        }
+
+        @Override
+        public void onError(final Session session, final Throwable error) {
+            connectionLost(connection, GAP_DISCONNECT, true, "error " + error);
+        }
+    }
+
+    // ---- worker thread ---------------------------------------------------------------------------------------
+
+    /** Takes the queue in order and calls the listener; the only thread that does. */
+    private final class Worker implements Runnable {
+        private final CoinbaseDecoder decoder = new CoinbaseDecoder(ProductRegistry.open(), config.maxMessageBytes());
+        private final FeedMessage decoded = new FeedMessage();
+
+        @Override
+        public void run() {
+            try {
+                while (!closed) {
+                    final Object event = events.take();
+                    if (event == STOP || closed) {
+                        return;
+                    }
+                    dispatch(event);
+                }
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private void dispatch(final Object event) {
+            try {
+                if (event instanceof Frame) {
+                    final Frame frame = (Frame) event;
+                    queuedFrames.decrementAndGet();
+                    final byte[] utf8Json = frame.text.getBytes(StandardCharsets.UTF_8);
+                    try {
+                        inspect(frame, utf8Json);
+                    } catch (final RuntimeException e) {
+                        // The frame is still delivered: the consumer decides what to make of it.
+                        log.warn("Inspecting a frame failed. url=[{}] event=[{}]", uri, frame, e);
+                    }
+                    listener.onMessage(frame.connection.sessionId, frame.sessionSequence, frame.receiveTimeNs,
+                            utf8Json);
+                } else if (event instanceof Gap) {
+                    final Gap gap = (Gap) event;
+                    listener.onGap(gap.productId, gap.reason);
+                } else if (event instanceof Connected) {
+                    listener.onConnected(((Connected) event).sessionId);
+                }
+            } catch (final RuntimeException e) {
+                log.warn("Listener failed; carrying on. url=[{}] event=[{}]", uri, event, e);
+            }
+        }
+
+        /**
+         * Reads kind, sequence and subscription replies. A sequence gap is reported before the frame that revealed
+         * it, so the consumer marks the book stale before seeing it; the connection is then replaced for a fresh
+         * snapshot.
+         */
+        private void inspect(final Frame frame, final byte[] utf8Json) {
+            final Connection c = frame.connection;
+            final FeedMessage m = decoder.decode(utf8Json, decoded);
+            final MessageKind kind = m.kind();
+            // An invalid frame's number is not to be trusted (a torn write may repeat the last one).
+            if (config.protocol() == Protocol.ADVANCED && kind != MessageKind.INVALID
+                    && m.sequence() != FeedMessage.NO_SEQUENCE) {
+                final long expected = c.lastSequence + 1;
+                if (c.lastSequence != FeedMessage.NO_SEQUENCE && m.sequence() != expected && !c.sequenceGap) {
+                    c.sequenceGap = true;
+                    for (final String productId : config.productIds()) {
+                        notifyListener(() -> listener.onGap(productId, GAP_SEQUENCE));
+                    }
+                    connectionLost(c, GAP_SEQUENCE, false, "sequence_num " + m.sequence() + ", expected "
+                            + expected);
+                }
+                c.lastSequence = m.sequence();
+            }
+            if (kind == MessageKind.BOOK) {
+                c.healthy = true;
+            } else if (kind == MessageKind.EXCHANGE_ERROR) {
+                final String detail = "error from server: " + m.errorMessage();
+                notifyListener(() -> listener.onSubscriptionProblem(detail));
+            } else if (kind == MessageKind.SUBSCRIPTIONS) {
+                c.confirmations++;
+                // Confirmations are cumulative: check the one answering our last subscribe message.
+                if (c.confirmations == subscribeMessages.size()) {
+                    final List<String> confirmed = m.subscriptions().getOrDefault(bookChannel, List.of());
+                    final List<String> missing = new ArrayList<>();
+                    for (final String productId : config.productIds()) {
+                        if (!confirmed.contains(productId)) {
+                            missing.add(productId);
+                        }
+                    }
+                    if (!missing.isEmpty()) {
+                        final String detail = "confirmation lacks " + missing + " on channel " + bookChannel
+                                + ", confirmed " + m.subscriptions();
+                        notifyListener(() -> listener.onSubscriptionProblem(detail));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Calls the listener so that its failure does not stop what the caller does next (reconnect, delivery). */
+    private void notifyListener(final Runnable call) {
+        try {
+            call.run();
+        } catch (final RuntimeException e) {
+            log.warn("Listener failed; carrying on. url=[{}]", uri, e);
+        }
+    }
+
+    // ---- state and events ------------------------------------------------------------------------------------
+
+    /** One connection attempt. Guarded by its own monitor where noted. */
+    private static final class Connection {
+        final String sessionId;
+        volatile Session session;
+        volatile long lastReceiveNs;
+        /** Set once book data arrived: the connection worked, so the backoff starts over. */
+        volatile boolean healthy;
+        /** Guarded by this: no frames or gaps are queued for it afterwards. */
+        boolean ended;
+        /** Guarded by this: frames queued so far. */
+        long frames;
+        /** Worker only. */
+        long lastSequence = FeedMessage.NO_SEQUENCE;
+        /** Worker only. */
+        boolean sequenceGap;
+        /** Worker only. */
+        int confirmations;
+
+        Connection(final String sessionId) {
+            this.sessionId = sessionId;
+        }
+    }
+
+    private static final class Frame {
+        final Connection connection;
+        final long sessionSequence;
+        final long receiveTimeNs;
+        final String text;
+
+        Frame(final Connection connection, final long sessionSequence, final long receiveTimeNs, final String text) {
+            this.connection = connection;
+            this.sessionSequence = sessionSequence;
+            this.receiveTimeNs = receiveTimeNs;
+            this.text = text;
+        }
+
+        @Override
+        public String toString() {
+            return "frame sessionId=" + connection.sessionId + " sessionSequence=" + sessionSequence;
+        }
+    }
+
+    private record Gap(String productId, String reason) {
+    }
+
+    private record Connected(String sessionId) {
+    }
+}

@@ -1,0 +1,119 @@
+package dev.orderbook.ingestor.coinbase;
+
+import dev.orderbook.common.codec.Protocol;
+import dev.orderbook.common.model.ProductRegistry;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+
+/**
+ * How a {@link CoinbaseFeedClient} connects. Immutable; validated on construction, so a bad configuration fails at
+ * startup. Start from {@link #of} and adjust with the {@code with...} methods.
+ *
+ * @param url                 WebSocket URL ({@code ws://} or {@code wss://}); may not be null
+ * @param protocol            the Coinbase protocol the server speaks; may not be null
+ * @param productIds          products to subscribe to, non-empty, distinct, valid product ids
+ * @param silenceTimeout      a connection that receives nothing (heartbeats included) for this long is treated as
+ *                            dead: a gap is reported and it reconnects. Heartbeats arrive every second, so shorter
+ *                            than about 2 s risks false alarms; longer leaves a dead book looking live for longer
+ * @param reconnectBackoffMin first reconnect delay; doubled after each unhealthy connection, with jitter
+ * @param reconnectBackoffMax largest reconnect delay; Coinbase allows about 8 connection attempts per second per IP
+ * @param maxMessageBytes     largest text message accepted, in bytes; also the Tyrus incoming buffer size. A
+ *                            BTC-USD snapshot is about 5 MB; the buffer is allocated per connection
+ * @param queueCapacity       messages that may wait for the listener; a full queue means the listener cannot keep
+ *                            up, so the connection is dropped (with gaps) rather than blocking the socket thread.
+ *                            Larger absorbs bursts at the cost of memory (up to capacity times message size)
+ */
+public record FeedClientConfig(String url, Protocol protocol, List<String> productIds, Duration silenceTimeout,
+                               Duration reconnectBackoffMin, Duration reconnectBackoffMax, int maxMessageBytes,
+                               int queueCapacity) {
+
+    /** Five seconds: a few missed one-second heartbeats. */
+    public static final Duration SILENCE_TIMEOUT_DEFAULT = Duration.ofSeconds(5);
+    public static final Duration RECONNECT_BACKOFF_MIN_DEFAULT = Duration.ofMillis(100);
+    public static final Duration RECONNECT_BACKOFF_MAX_DEFAULT = Duration.ofSeconds(30);
+    /** 16 MiB: COINBASE.md asks for at least 10 MiB per message. */
+    public static final int MAX_MESSAGE_BYTES_DEFAULT = 16 << 20;
+    public static final int QUEUE_CAPACITY_DEFAULT = 16_384;
+
+    public FeedClientConfig {
+        if (url == null) {
+            throw new IllegalArgumentException("url may not be null");
+        }
+        final URI uri = parseUri(url);
+        if (!"ws".equalsIgnoreCase(uri.getScheme()) && !"wss".equalsIgnoreCase(uri.getScheme())) {
+            throw new IllegalArgumentException("url must be ws:// or wss://, was " + url);
+        }
+        if (protocol == null) {
+            throw new IllegalArgumentException("protocol may not be null");
+        }
+        if (productIds == null || productIds.isEmpty()) {
+            throw new IllegalArgumentException("productIds may not be null or empty");
+        }
+        for (final String id : productIds) {
+            if (!ProductRegistry.isValidProductId(id)) {
+                throw new IllegalArgumentException("invalid product id: " + id);
+            }
+        }
+        if (new LinkedHashSet<>(productIds).size() != productIds.size()) {
+            throw new IllegalArgumentException("productIds must be distinct, was " + productIds);
+        }
+        productIds = List.copyOf(productIds);
+        requirePositive("silenceTimeout", silenceTimeout);
+        requirePositive("reconnectBackoffMin", reconnectBackoffMin);
+        requirePositive("reconnectBackoffMax", reconnectBackoffMax);
+        if (reconnectBackoffMax.compareTo(reconnectBackoffMin) < 0) {
+            throw new IllegalArgumentException("reconnectBackoffMax " + reconnectBackoffMax
+                    + " is below reconnectBackoffMin " + reconnectBackoffMin);
+        }
+        if (maxMessageBytes < 1024) {
+            throw new IllegalArgumentException("maxMessageBytes must be at least 1024, was " + maxMessageBytes);
+        }
+        if (queueCapacity < 1) {
+            throw new IllegalArgumentException("queueCapacity must be positive, was " + queueCapacity);
+        }
+    }
+
+    /** A configuration for {@code url}, {@code protocol} and {@code productIds} with every other value default. */
+    public static FeedClientConfig of(final String url, final Protocol protocol, final List<String> productIds) {
+        return new FeedClientConfig(url, protocol, productIds, SILENCE_TIMEOUT_DEFAULT, RECONNECT_BACKOFF_MIN_DEFAULT,
+                RECONNECT_BACKOFF_MAX_DEFAULT, MAX_MESSAGE_BYTES_DEFAULT, QUEUE_CAPACITY_DEFAULT);
+    }
+
+    public FeedClientConfig withSilenceTimeout(final Duration timeout) {
+        return new FeedClientConfig(url, protocol, productIds, timeout, reconnectBackoffMin, reconnectBackoffMax,
+                maxMessageBytes, queueCapacity);
+    }
+
+    public FeedClientConfig withReconnectBackoff(final Duration min, final Duration max) {
+        return new FeedClientConfig(url, protocol, productIds, silenceTimeout, min, max, maxMessageBytes,
+                queueCapacity);
+    }
+
+    public FeedClientConfig withMaxMessageBytes(final int bytes) {
+        return new FeedClientConfig(url, protocol, productIds, silenceTimeout, reconnectBackoffMin,
+                reconnectBackoffMax, bytes, queueCapacity);
+    }
+
+    public FeedClientConfig withQueueCapacity(final int capacity) {
+        return new FeedClientConfig(url, protocol, productIds, silenceTimeout, reconnectBackoffMin,
+                reconnectBackoffMax, maxMessageBytes, capacity);
+    }
+
+    private static URI parseUri(final String url) {
+        try {
+            return new URI(url);
+        } catch (final URISyntaxException e) {
+            throw new IllegalArgumentException("url is not a valid URI: " + url, e);
+        }
+    }
+
+    private static void requirePositive(final String name, final Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, was " + value);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.orderbook.ingestor.coinbase;
+
+/**
+ * Receives what a {@link CoinbaseFeedClient} sees on the wire.
+ *
+ * <p>Threading: every method is called on the client's single worker thread ({@code coinbase-feed-worker}), never on
+ * the socket thread, one call at a time and in the order the events happened. An implementation may take its time
+ * (the client queues meanwhile, up to {@link FeedClientConfig#queueCapacity()}), but a listener that keeps falling
+ * behind gets its connection dropped. A {@link RuntimeException} thrown by a method is logged and the client carries
+ * on.
+ */
+public interface FeedListener {
+
+    /**
+     * A connection opened; its subscribe messages are on their way. Messages of this session follow.
+     *
+     * @param sessionId a new random UUID per connection; never null
+     */
+    void onConnected(String sessionId);
+
+    /**
+     * One text frame, verbatim, whatever it holds (book data, heartbeats, confirmations, errors, unknown types, even
+     * invalid JSON: the consumer decides).
+     *
+     * @param sessionId       the connection it arrived on, as given to {@link #onConnected}
+     * @param sessionSequence 1 for the first message of the session, then 2, 3, ... without holes
+     * @param receiveTimeNs   {@link System#nanoTime()} when the socket thread received it
+     * @param utf8Json        the frame's text as UTF-8; owned by the callee from now on, never null
+     */
+    void onMessage(String sessionId, long sessionSequence, long receiveTimeNs, byte[] utf8Json);
+
+    /**
+     * Continuity was lost for a product: its book is stale until the next snapshot, which a reconnect brings.
+     *
+     * @param productId a subscribed product; never null
+     * @param reason    {@code disconnect} (the connection closed or failed), {@code sequence} (an Advanced Trade
+     *                  {@code sequence_num} jumped; reported for every product, as the counter is per connection) or
+     *                  {@code silence} (nothing received within the silence timeout)
+     */
+    void onGap(String productId, String reason);
+
+    /**
+     * The subscription did not go as asked: the server sent an {@code error} message, or a confirmation that lacks
+     * a requested product. The client carries on; if no data comes, the silence timeout reconnects it.
+     *
+     * @param detail a human-readable description; never null
+     */
+    void onSubscriptionProblem(String detail);
+}

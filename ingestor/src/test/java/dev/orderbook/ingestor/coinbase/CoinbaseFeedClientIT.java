@@ -1,0 +1,328 @@
+package dev.orderbook.ingestor.coinbase;
+
+import dev.orderbook.common.codec.Protocol;
+import dev.orderbook.ingestor.coinbase.RecordingFeedListener.Event;
+import dev.orderbook.simulator.server.ExchangeSimulator;
+import dev.orderbook.simulator.server.SimulatorOptions;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link CoinbaseFeedClient} against the exchange simulator over a real WebSocket on loopback, one simulator per
+ * test, with the simulator's faults injected.
+ */
+@Timeout(30)
+class CoinbaseFeedClientIT {
+    private static final List<String> PRODUCTS = List.of("BTC-USD", "ETH-USD");
+    private static final long SEED = 42;
+    private static final int MESSAGES_PER_SECOND = 200;
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final String WORKER_THREAD = "coinbase-feed-worker";
+    // Above a 5 MB BTC-USD snapshot, to prove large frames arrive whole.
+    private static final int SIX_MEGABYTES = 6_000_000;
+
+    private final RecordingFeedListener listener = new RecordingFeedListener();
+    private ExchangeSimulator simulator;
+    private CoinbaseFeedClient client;
+
+    @AfterEach
+    void tearDown() {
+        if (client != null) {
+            client.close();
+        }
+        if (simulator != null) {
+            simulator.close();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void shouldReceiveSnapshotPerProductThenUpdatesInSessionOrder(final Protocol protocol) throws Exception {
+        // Given
+        startSimulator(protocol);
+        // When
+        startClient(protocol, Duration.ofSeconds(5));
+        final List<Event> events = awaitUpdatesForAllProducts(null);
+        // Then
+        assertThat(events.get(0).type()).isEqualTo("connected");
+        final String sessionId = events.get(0).sessionId();
+        final List<Event> messages = messages(events);
+        assertThat(messages).allMatch(e -> sessionId.equals(e.sessionId()));
+        assertContiguousFromOne(messages);
+        for (final String productId : PRODUCTS) {
+            final Event firstBook = messages.stream().filter(e -> productId.equals(e.productId())).findFirst()
+                    .orElseThrow();
+            assertThat(firstBook.snapshot()).as("first book event of %s is a snapshot", productId).isTrue();
+        }
+        assertThat(events).allMatch(e -> WORKER_THREAD.equals(e.threadName()));
+        assertThat(events).noneMatch(e -> "gap".equals(e.type()) || "problem".equals(e.type()));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void shouldReportDisconnectGapsAndResubscribeOnNewSessionWhenConnectionDrops(final Protocol protocol)
+            throws Exception {
+        // Given
+        startSimulator(protocol);
+        startClient(protocol, Duration.ofSeconds(5));
+        final String firstSession = awaitUpdatesForAllProducts(null).get(0).sessionId();
+        // When
+        simulator.dropConnections();
+        final List<Event> events = awaitSnapshotsInNewSession(firstSession);
+        // Then
+        final int lastOfFirst = lastIndexOf(events, e -> firstSession.equals(e.sessionId()));
+        final int secondConnected = indexOf(events, e -> "connected".equals(e.type())
+                && !firstSession.equals(e.sessionId()));
+        final List<Event> between = events.subList(lastOfFirst + 1, secondConnected);
+        assertThat(between).extracting(Event::type).containsOnly("gap");
+        assertThat(between).extracting(Event::productId).containsExactlyInAnyOrderElementsOf(PRODUCTS);
+        assertThat(between).extracting(Event::detail).containsOnly(CoinbaseFeedClient.GAP_DISCONNECT);
+        final String secondSession = events.get(secondConnected).sessionId();
+        final List<Event> secondMessages = messages(events).stream()
+                .filter(e -> secondSession.equals(e.sessionId())).collect(Collectors.toList());
+        assertContiguousFromOne(secondMessages);
+    }
+
+    @Test
+    void shouldReportSequenceGapForEveryProductWhenAdvancedTradeSkipsSequenceNumber() throws Exception {
+        // Given
+        startSimulator(Protocol.ADVANCED);
+        startClient(Protocol.ADVANCED, Duration.ofSeconds(5));
+        final String firstSession = awaitUpdatesForAllProducts(null).get(0).sessionId();
+        // When
+        simulator.skipSequence();
+        final List<Event> events = awaitSnapshotsInNewSession(firstSession);
+        // Then
+        final List<Event> gaps = events.stream().filter(e -> "gap".equals(e.type())).collect(Collectors.toList());
+        assertThat(gaps).extracting(Event::productId).containsExactlyInAnyOrderElementsOf(PRODUCTS);
+        assertThat(gaps).extracting(Event::detail).containsOnly(CoinbaseFeedClient.GAP_SEQUENCE);
+    }
+
+    @Test
+    void shouldReportSilenceGapsAndReconnectWhenFeedGoesSilentBeyondTimeout() throws Exception {
+        // Given
+        startSimulator(Protocol.EXCHANGE);
+        startClient(Protocol.EXCHANGE, Duration.ofSeconds(1));
+        final String firstSession = awaitUpdatesForAllProducts(null).get(0).sessionId();
+        // When
+        simulator.goSilent(Duration.ofSeconds(2));
+        final List<Event> events = awaitSnapshotsInNewSession(firstSession);
+        // Then
+        final int lastOfFirst = lastIndexOf(events, e -> firstSession.equals(e.sessionId()));
+        final List<Event> gapsAfterFirst = events.subList(lastOfFirst + 1, lastOfFirst + 1 + PRODUCTS.size());
+        assertThat(gapsAfterFirst).extracting(Event::type).containsOnly("gap");
+        assertThat(gapsAfterFirst).extracting(Event::productId).containsExactlyInAnyOrderElementsOf(PRODUCTS);
+        assertThat(gapsAfterFirst).extracting(Event::detail).containsOnly(CoinbaseFeedClient.GAP_SILENCE);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void shouldDeliverMalformedFrameVerbatimAndStayConnected(final Protocol protocol) throws Exception {
+        // Given
+        startSimulator(protocol);
+        startClient(protocol, Duration.ofSeconds(5));
+        final String sessionId = awaitUpdatesForAllProducts(null).get(0).sessionId();
+        // When
+        simulator.sendMalformed();
+        final Predicate<Event> isMalformed = e -> "INVALID".equals(e.detail());
+        final List<Event> untilMalformed = listener.awaitEvent(isMalformed, WAIT);
+        final Event malformed = untilMalformed.get(indexOf(untilMalformed, isMalformed));
+        final long malformedSequence = malformed.sessionSequence();
+        final List<Event> events = listener.awaitEvent(e -> e.productId() != null && !e.snapshot()
+                && e.sessionSequence() > malformedSequence, WAIT);
+        // Then
+        assertThat(malformed.text()).startsWith("{").doesNotEndWith("}");
+        assertThat(malformed.sessionId()).isEqualTo(sessionId);
+        assertThat(events).filteredOn(e -> "connected".equals(e.type())).hasSize(1);
+        assertThat(events).noneMatch(e -> "gap".equals(e.type()));
+        assertContiguousFromOne(messages(events));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void shouldReportSubscriptionProblemWhenSubscriptionsAreRefused(final Protocol protocol) throws Exception {
+        // Given
+        startSimulator(protocol);
+        simulator.refuseSubscriptions(true);
+        // When
+        startClient(protocol, Duration.ofSeconds(5));
+        final List<Event> events = listener.awaitEvent(e -> "problem".equals(e.type()), WAIT);
+        // Then
+        assertThat(events.get(indexOf(events, e -> "problem".equals(e.type()))).detail())
+                .contains("Failed to subscribe");
+        assertThat(events).noneMatch(Event::snapshot);
+    }
+
+    @Test
+    void shouldDeliverSixMegabyteFrameWholeAndStayConnected() throws Exception {
+        // Given
+        startSimulator(Protocol.EXCHANGE);
+        startClient(Protocol.EXCHANGE, Duration.ofSeconds(5));
+        final String sessionId = awaitUpdatesForAllProducts(null).get(0).sessionId();
+        // When
+        simulator.sendOversized(SIX_MEGABYTES);
+        final Predicate<Event> isLarge = e -> e.text() != null && e.text().length() >= SIX_MEGABYTES;
+        final List<Event> untilLarge = listener.awaitEvent(isLarge, WAIT);
+        final Event large = untilLarge.get(indexOf(untilLarge, isLarge));
+        final long largeSequence = large.sessionSequence();
+        final List<Event> events = listener.awaitEvent(e -> e.productId() != null && !e.snapshot()
+                && e.sessionSequence() > largeSequence, WAIT);
+        // Then
+        assertThat(large.text()).startsWith("{").endsWith("}").contains("simulator_padding");
+        assertThat(large.sessionId()).isEqualTo(sessionId);
+        assertThat(events).noneMatch(e -> "gap".equals(e.type()));
+    }
+
+    @Test
+    void shouldRetryConnectingUntilServerAccepts() throws Exception {
+        // Given: a port with nothing listening
+        startSimulator(Protocol.ADVANCED);
+        final int port = simulator.port();
+        final String url = simulator.url();
+        simulator.close();
+        client = CoinbaseFeedClient.start(FeedClientConfig.of(url, Protocol.ADVANCED, PRODUCTS)
+                .withReconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200)), listener);
+        Thread.sleep(500);
+        assertThat(listener.events()).isEmpty();
+        // When
+        simulator = ExchangeSimulator.start(SimulatorOptions.of(dev.orderbook.simulator.market.Protocol.ADVANCED,
+                PRODUCTS, SEED).withMessagesPerSecond(MESSAGES_PER_SECOND).withPort(port));
+        // Then
+        final List<Event> events = awaitUpdatesForAllProducts(null);
+        assertThat(events.get(0).type()).isEqualTo("connected");
+        assertThat(events).noneMatch(e -> "gap".equals(e.type()));
+    }
+
+    @Test
+    void shouldStopItsThreadsOnClose() throws Exception {
+        // Given
+        final Set<Thread> before = nonDaemonThreads();
+        startSimulator(Protocol.ADVANCED);
+        startClient(Protocol.ADVANCED, Duration.ofSeconds(5));
+        awaitUpdatesForAllProducts(null);
+        // When
+        client.close();
+        // Then
+        assertThat(liveThreadNames()).noneMatch(name -> name.startsWith("coinbase-feed-"));
+        final long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        Set<Thread> leftover = leftoverNonDaemonThreads(before);
+        while (!leftover.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            leftover = leftoverNonDaemonThreads(before);
+        }
+        assertThat(leftover).isEmpty();
+        final int eventsAtClose = listener.events().size();
+        Thread.sleep(300);
+        assertThat(listener.events()).hasSize(eventsAtClose);
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------------------
+
+    private void startSimulator(final Protocol protocol) throws IOException {
+        simulator = ExchangeSimulator.start(SimulatorOptions.of(
+                dev.orderbook.simulator.market.Protocol.valueOf(protocol.name()), PRODUCTS, SEED)
+                .withMessagesPerSecond(MESSAGES_PER_SECOND));
+    }
+
+    private void startClient(final Protocol protocol, final Duration silenceTimeout) {
+        client = CoinbaseFeedClient.start(FeedClientConfig.of(simulator.url(), protocol, PRODUCTS)
+                .withSilenceTimeout(silenceTimeout)
+                .withReconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(500)), listener);
+    }
+
+    /** Waits for a book update (after the snapshot) of every product, in {@code sessionId} if not null. */
+    private List<Event> awaitUpdatesForAllProducts(final String sessionId) throws InterruptedException {
+        List<Event> events = List.of();
+        for (final String productId : PRODUCTS) {
+            events = listener.awaitEvent(e -> productId.equals(e.productId()) && "message".equals(e.type())
+                    && !e.snapshot() && (sessionId == null || sessionId.equals(e.sessionId())), WAIT);
+        }
+        return events;
+    }
+
+    /** Waits for a snapshot of every product in one session other than {@code oldSession}. */
+    private List<Event> awaitSnapshotsInNewSession(final String oldSession) throws InterruptedException {
+        final long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            final List<Event> events = listener.awaitEvent(e -> e.snapshot() && !oldSession.equals(e.sessionId()),
+                    WAIT);
+            final Set<String> sessions = events.stream().filter(e -> e.snapshot() && !oldSession.equals(e.sessionId()))
+                    .map(Event::sessionId).collect(Collectors.toCollection(LinkedHashSet::new));
+            for (final String session : sessions) {
+                final Set<String> snapshotted = events.stream()
+                        .filter(e -> e.snapshot() && session.equals(e.sessionId()))
+                        .map(Event::productId).collect(Collectors.toSet());
+                if (snapshotted.containsAll(PRODUCTS)) {
+                    return events;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no new session with every snapshot; events: " + listener.summary());
+    }
+
+    private static List<Event> messages(final List<Event> events) {
+        return events.stream().filter(e -> "message".equals(e.type())).collect(Collectors.toList());
+    }
+
+    /** Session sequences (one per frame; a frame may yield several events) run 1, 2, 3, ... */
+    private static void assertContiguousFromOne(final List<Event> messages) {
+        final List<Long> sequences = messages.stream().map(Event::sessionSequence).distinct()
+                .collect(Collectors.toList());
+        assertThat(sequences).isNotEmpty();
+        for (int i = 0; i < sequences.size(); i++) {
+            assertThat(sequences.get(i)).isEqualTo(i + 1L);
+        }
+    }
+
+    private static int indexOf(final List<Event> events, final Predicate<Event> condition) {
+        for (int i = 0; i < events.size(); i++) {
+            if (condition.test(events.get(i))) {
+                return i;
+            }
+        }
+        throw new AssertionError("no such event");
+    }
+
+    private static int lastIndexOf(final List<Event> events, final Predicate<Event> condition) {
+        for (int i = events.size() - 1; i >= 0; i--) {
+            if (condition.test(events.get(i))) {
+                return i;
+            }
+        }
+        throw new AssertionError("no such event");
+    }
+
+    private static Set<Thread> nonDaemonThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && !t.isDaemon())
+                .collect(Collectors.toCollection(HashSet::new));
+    }
+
+    private static Set<Thread> leftoverNonDaemonThreads(final Set<Thread> before) {
+        final Set<Thread> now = nonDaemonThreads();
+        now.removeAll(before);
+        // The simulator is still running; only the client's threads count.
+        now.removeIf(t -> t.getName().contains("simulator") || t.getName().startsWith("grizzly-http-server"));
+        return now;
+    }
+
+    private static List<String> liveThreadNames() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .collect(Collectors.toList());
+    }
+}
