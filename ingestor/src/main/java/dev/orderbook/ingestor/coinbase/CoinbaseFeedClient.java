@@ -135,6 +135,22 @@ public final class CoinbaseFeedClient implements AutoCloseable {
     }
 
     /**
+     * Drops the current connection on purpose, for example because what consumes the frames cannot keep up: gaps
+     * with {@code gapReason} are reported for every product after the connection's last frame, and the client
+     * reconnects after a backoff (so a fresh snapshot follows). Does nothing if no connection is open or it has
+     * already ended. Never blocks; callable from any thread, the listener included.
+     *
+     * @param gapReason the {@link FeedListener#onGap} reason to report, for example {@code backpressure}
+     * @param detail    why, for the log
+     */
+    public void dropConnection(final String gapReason, final String detail) {
+        final Connection c = current;
+        if (c != null && c.session != null) {
+            connectionLost(c, gapReason, true, detail);
+        }
+    }
+
+    /**
      * Stops: no more reconnects, closes the connection and stops the worker. Frames still queued are discarded and
      * no gaps are reported for the closing connection. Idempotent; may be called from the listener. Restores the
      * interrupt flag if interrupted while waiting for the threads.

@@ -99,6 +99,21 @@ class CoinbaseFeedClientIT {
     }
 
     @Test
+    void shouldReportGapsWithCallersReasonAndReconnectWhenConnectionIsDroppedOnPurpose() throws Exception {
+        // Given
+        startSimulator(Protocol.EXCHANGE);
+        startClient(Protocol.EXCHANGE, Duration.ofSeconds(5));
+        final String firstSession = awaitUpdatesForAllProducts(null).get(0).sessionId();
+        // When
+        client.dropConnection("backpressure", "test");
+        final List<Event> events = awaitSnapshotsInNewSession(firstSession);
+        // Then
+        final List<Event> gaps = events.stream().filter(e -> "gap".equals(e.type())).collect(Collectors.toList());
+        assertThat(gaps).extracting(Event::productId).containsExactlyInAnyOrderElementsOf(PRODUCTS);
+        assertThat(gaps).extracting(Event::detail).containsOnly("backpressure");
+    }
+
+    @Test
     void shouldReportSequenceGapForEveryProductWhenAdvancedTradeSkipsSequenceNumber() throws Exception {
         // Given
         startSimulator(Protocol.ADVANCED);
