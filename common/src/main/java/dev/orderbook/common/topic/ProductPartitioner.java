@@ -8,13 +8,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Deliberate product-to-partition placement (shared/DESIGN.md): the products listed in
  * {@link #PRODUCTS_CONFIG}, in that order, go to partitions 0, 1, 2, ... (wrapping around), so that N products on N
  * partitions land one per partition instead of wherever their key hashes fall (with the default hashing, four
  * products on four partitions often leave one or two partitions idle). A product not in the list falls back to
- * Kafka's default murmur2 key hash, so an unlisted product still has one stable partition.
+ * Kafka's default murmur2 key hash, so an unlisted product still has one stable partition. Unkeyed records (dead
+ * letters that name no product) go round-robin.
  *
  * <p>Every producer of a topic must use the same list, or one product's records would be split over two partitions
  * and lose their order: the ingestor and {@code publish} both take it from their {@code --products}.
@@ -23,6 +25,7 @@ public final class ProductPartitioner implements Partitioner {
     /** Producer config: the product ids, comma-separated, in placement order. */
     public static final String PRODUCTS_CONFIG = "orderbook.partition.products";
 
+    private final AtomicInteger unkeyed = new AtomicInteger();
     private Map<String, Integer> order = Map.of();
 
     /** The partition of {@code productId} among {@code numPartitions}, given the placement order. */
@@ -62,10 +65,11 @@ public final class ProductPartitioner implements Partitioner {
     @Override
     public int partition(final String topic, final Object key, final byte[] keyBytes, final Object value,
                          final byte[] valueBytes, final Cluster cluster) {
-        if (keyBytes == null) {
-            throw new IllegalArgumentException("records on " + topic + " must be keyed by product id");
-        }
         final int partitions = cluster.partitionsForTopic(topic).size();
+        if (keyBytes == null) {
+            // Unkeyed (a dead letter that names no product): no order to keep, so spread them round-robin.
+            return Utils.toPositive(unkeyed.getAndIncrement()) % partitions;
+        }
         return partition(order, key instanceof String ? (String) key
                 : new String(keyBytes, StandardCharsets.UTF_8), partitions);
     }

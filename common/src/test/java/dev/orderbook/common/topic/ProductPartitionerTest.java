@@ -46,6 +46,16 @@ class ProductPartitionerTest {
         assertThat(partitioner.partition("raw", "ETH-USD", bytes("ETH-USD"), null, null, cluster)).isEqualTo(1);
     }
 
+    @Test
+    void shouldSpreadUnkeyedRecordsRoundRobin() {
+        final ProductPartitioner partitioner = new ProductPartitioner();
+        partitioner.configure(Map.of(ProductPartitioner.PRODUCTS_CONFIG, "BTC-USD"));
+        final Cluster cluster = cluster("dlq", 3);
+        assertThat(List.of(partitioner.partition("dlq", null, null, null, null, cluster),
+                partitioner.partition("dlq", null, null, null, null, cluster),
+                partitioner.partition("dlq", null, null, null, null, cluster))).containsExactly(0, 1, 2);
+    }
+
     private static byte[] bytes(final String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }

@@ -134,6 +134,18 @@ public final class CoinbaseFeedClient implements AutoCloseable {
         return c == null ? null : c.sessionId;
     }
 
+    /** True while a connection is open and has not ended (it may still be waiting for its subscriptions). */
+    public boolean isConnected() {
+        final Connection c = current;
+        if (c == null) {
+            return false;
+        }
+        final Session session = c.session;
+        synchronized (c) {
+            return session != null && session.isOpen() && !c.ended;
+        }
+    }
+
     /**
      * Drops the current connection on purpose, for example because what consumes the frames cannot keep up: gaps
      * with {@code gapReason} are reported for every product after the connection's last frame, and the client

@@ -1,0 +1,187 @@
+package dev.orderbook.ingestor.kafka;
+
+import dev.orderbook.common.model.ProductRegistry;
+import dev.orderbook.common.topic.ProductPartitioner;
+import dev.orderbook.common.topic.Topics;
+
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * How raw records reach Kafka: where, which topics, the producer's batching and the memory budget. Immutable and
+ * validated on construction. Start from {@link #of} and adjust with the {@code with...} methods.
+ *
+ * @param bootstrapServers  Kafka bootstrap servers, {@code host:port[,host:port...]}
+ * @param rawTopic          the raw topic (DESIGN.md {@code coinbase.l2.raw})
+ * @param dlqTopic          the dead-letter topic for frames that cannot be published as they are
+ * @param products          the products, in placement order ({@link ProductPartitioner}): the i-th goes to partition
+ *                          i modulo the partition count
+ * @param linger            how long the producer waits to fill a batch; small keeps latency low, larger batches
+ *                          more per request under load
+ * @param batchBytes        the producer's batch size per partition
+ * @param compression       {@code none}, {@code gzip}, {@code snappy}, {@code lz4} or {@code zstd}
+ * @param bufferBudgetBytes bytes that may be sent but not yet acknowledged; past it the ingestor drops the
+ *                          WebSocket and marks gaps rather than grow (Kafka slow or down)
+ * @param deliveryTimeout   how long the producer keeps retrying a record before it fails it (and the ingestor
+ *                          marks a gap for its product)
+ * @param maxBlock          how long a send may wait for topic metadata when Kafka cannot be reached
+ * @param priceScale        decimal places kept for prices when a frame is validated (as in the processor)
+ * @param sizeScale         decimal places kept for sizes when a frame is validated
+ * @param producerOverrides extra producer properties, applied last (for example security settings)
+ */
+public record PublisherConfig(String bootstrapServers, String rawTopic, String dlqTopic, List<String> products,
+                              Duration linger, int batchBytes, String compression, long bufferBudgetBytes,
+                              Duration deliveryTimeout, Duration maxBlock, int priceScale, int sizeScale,
+                              Map<String, String> producerOverrides) {
+
+    /** 5 ms: a batch waits at most that long for company; the feed's own batching is 50 ms. */
+    public static final Duration LINGER_DEFAULT = Duration.ofMillis(5);
+    public static final int BATCH_BYTES_DEFAULT = 256 * 1024;
+    /** lz4: fast, and a 5 MB snapshot of decimal strings shrinks about threefold. */
+    public static final String COMPRESSION_DEFAULT = "lz4";
+    public static final long BUFFER_BUDGET_DEFAULT = 256L * 1024 * 1024;
+    /** Smallest budget accepted. A record larger than the budget is still sent when nothing else is in flight. */
+    public static final long MIN_BUFFER_BUDGET = 64 * 1024;
+    public static final Duration DELIVERY_TIMEOUT_DEFAULT = Duration.ofSeconds(120);
+    public static final Duration MAX_BLOCK_DEFAULT = Duration.ofSeconds(5);
+    /**
+     * Largest record: a 16 MiB frame plus headers and framing. The raw topic's {@code max.message.bytes}, the
+     * producer's {@code max.request.size} and the consumers' fetch sizes must all allow it.
+     */
+    public static final int MAX_RECORD_BYTES = 16 * 1024 * 1024 + 64 * 1024;
+    private static final Set<String> COMPRESSIONS = Set.of("none", "gzip", "snappy", "lz4", "zstd");
+
+    public PublisherConfig {
+        if (bootstrapServers == null || bootstrapServers.isBlank()) {
+            throw new IllegalArgumentException("bootstrapServers may not be empty");
+        }
+        requireTopic("rawTopic", rawTopic);
+        requireTopic("dlqTopic", dlqTopic);
+        if (rawTopic.equals(dlqTopic)) {
+            throw new IllegalArgumentException("rawTopic and dlqTopic must differ, both were " + rawTopic);
+        }
+        if (products == null || products.isEmpty()) {
+            throw new IllegalArgumentException("products may not be empty");
+        }
+        for (final String id : products) {
+            if (!ProductRegistry.isValidProductId(id)) {
+                throw new IllegalArgumentException("invalid product id: " + id);
+            }
+        }
+        products = List.copyOf(products);
+        if (linger == null || linger.isNegative()) {
+            throw new IllegalArgumentException("linger must be zero or more, was " + linger);
+        }
+        if (batchBytes < 1024) {
+            throw new IllegalArgumentException("batchBytes must be at least 1024, was " + batchBytes);
+        }
+        if (compression == null || !COMPRESSIONS.contains(compression)) {
+            throw new IllegalArgumentException("compression must be one of " + COMPRESSIONS + ", was " + compression);
+        }
+        if (bufferBudgetBytes < MIN_BUFFER_BUDGET) {
+            throw new IllegalArgumentException("bufferBudgetBytes must be at least " + MIN_BUFFER_BUDGET + ", was "
+                    + bufferBudgetBytes);
+        }
+        requirePositive("deliveryTimeout", deliveryTimeout);
+        if (deliveryTimeout.compareTo(linger.plusMillis(1)) <= 0) {
+            throw new IllegalArgumentException("deliveryTimeout " + deliveryTimeout + " must exceed linger " + linger);
+        }
+        requirePositive("maxBlock", maxBlock);
+        if (priceScale < 0 || priceScale > 18 || sizeScale < 0 || sizeScale > 18) {
+            throw new IllegalArgumentException("scales must be within 0..18, were " + priceScale + "/" + sizeScale);
+        }
+        producerOverrides = Map.copyOf(producerOverrides == null ? Map.of() : producerOverrides);
+    }
+
+    /** The defaults: DESIGN.md topic names, latency-friendly batching, lz4, 256 MiB budget. */
+    public static PublisherConfig of(final String bootstrapServers, final List<String> products) {
+        return new PublisherConfig(bootstrapServers, Topics.RAW_DEFAULT, Topics.DLQ_DEFAULT, products,
+                LINGER_DEFAULT, BATCH_BYTES_DEFAULT, COMPRESSION_DEFAULT, BUFFER_BUDGET_DEFAULT,
+                DELIVERY_TIMEOUT_DEFAULT, MAX_BLOCK_DEFAULT, ProductRegistry.DEFAULT_SCALE,
+                ProductRegistry.DEFAULT_SCALE, Map.of());
+    }
+
+    public PublisherConfig withTopics(final String raw, final String dlq) {
+        return new PublisherConfig(bootstrapServers, raw, dlq, products, linger, batchBytes, compression,
+                bufferBudgetBytes, deliveryTimeout, maxBlock, priceScale, sizeScale, producerOverrides);
+    }
+
+    public PublisherConfig withBatching(final Duration lingerTime, final int batchSize) {
+        return new PublisherConfig(bootstrapServers, rawTopic, dlqTopic, products, lingerTime, batchSize,
+                compression, bufferBudgetBytes, deliveryTimeout, maxBlock, priceScale, sizeScale, producerOverrides);
+    }
+
+    public PublisherConfig withCompression(final String type) {
+        return new PublisherConfig(bootstrapServers, rawTopic, dlqTopic, products, linger, batchBytes, type,
+                bufferBudgetBytes, deliveryTimeout, maxBlock, priceScale, sizeScale, producerOverrides);
+    }
+
+    public PublisherConfig withBufferBudgetBytes(final long bytes) {
+        return new PublisherConfig(bootstrapServers, rawTopic, dlqTopic, products, linger, batchBytes, compression,
+                bytes, deliveryTimeout, maxBlock, priceScale, sizeScale, producerOverrides);
+    }
+
+    public PublisherConfig withTimeouts(final Duration delivery, final Duration block) {
+        return new PublisherConfig(bootstrapServers, rawTopic, dlqTopic, products, linger, batchBytes, compression,
+                bufferBudgetBytes, delivery, block, priceScale, sizeScale, producerOverrides);
+    }
+
+    public PublisherConfig withScales(final int price, final int size) {
+        return new PublisherConfig(bootstrapServers, rawTopic, dlqTopic, products, linger, batchBytes, compression,
+                bufferBudgetBytes, deliveryTimeout, maxBlock, price, size, producerOverrides);
+    }
+
+    public PublisherConfig withProducerOverrides(final Map<String, String> overrides) {
+        return new PublisherConfig(bootstrapServers, rawTopic, dlqTopic, products, linger, batchBytes, compression,
+                bufferBudgetBytes, deliveryTimeout, maxBlock, priceScale, sizeScale, overrides);
+    }
+
+    /**
+     * The producer properties: idempotent, {@code acks=all}, ordered per partition, the product placement, sizes
+     * for 16 MiB records, and a producer buffer a little above the budget so that the ingestor's own accounting,
+     * not a blocked {@code send}, is what reacts first.
+     */
+    public Map<String, Object> producerProperties(final String clientId) {
+        final Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        // Idempotence keeps order with up to 5 requests in flight per connection.
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, (int) linger.toMillis());
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, batchBytes);
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_RECORD_BYTES);
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, bufferBudgetBytes + 2L * MAX_RECORD_BYTES);
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) deliveryTimeout.toMillis());
+        // Kafka requires delivery.timeout.ms >= linger.ms + request.timeout.ms.
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                (int) Math.max(1, Math.min(30_000, deliveryTimeout.toMillis() - linger.toMillis())));
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, maxBlock.toMillis());
+        p.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, ProductPartitioner.class.getName());
+        p.put(ProductPartitioner.PRODUCTS_CONFIG, String.join(",", products));
+        p.putAll(producerOverrides);
+        return p;
+    }
+
+    private static void requireTopic(final String name, final String topic) {
+        if (topic == null || topic.isBlank() || !topic.matches("[a-zA-Z0-9._-]{1,249}")) {
+            throw new IllegalArgumentException(name + " is not a valid topic name: " + topic);
+        }
+    }
+
+    private static void requirePositive(final String name, final Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, was " + value);
+        }
+    }
+}

@@ -1,0 +1,478 @@
+package dev.orderbook.ingestor.kafka;
+
+import dev.orderbook.common.codec.AdvancedTradeSplitter;
+import dev.orderbook.common.codec.CoinbaseDecoder;
+import dev.orderbook.common.codec.EventType;
+import dev.orderbook.common.codec.FeedMessage;
+import dev.orderbook.common.codec.GapMarkers;
+import dev.orderbook.common.codec.Protocol;
+import dev.orderbook.common.codec.StaleScope;
+import dev.orderbook.common.model.Product;
+import dev.orderbook.common.model.ProductRegistry;
+import dev.orderbook.common.topic.Topics;
+
+import io.micrometer.core.instrument.Gauge;
+
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Turns feed frames into raw-topic records, the contract of shared/DESIGN.md: every book message verbatim, keyed by
+ * product (an Advanced Trade message split into one message per product), with receive time, session id and
+ * session counter headers; a gap marker wherever continuity for a product is lost; a dead letter, with the reason,
+ * for a frame that cannot be published as it is. Shared by the live ingestor and {@code publish} (a recorded file),
+ * so both write exactly the same records.
+ *
+ * <p>Continuity rules. A gap marker is written for a product, in order with its records, when:
+ * <ul>
+ *   <li>the source reports a gap ({@link #publishGap}: disconnect, sequence, silence...);</li>
+ *   <li>a frame that concerns the product is unparseable (it goes to the dead-letter topic; reason
+ *       {@code invalid}), and the source is asked for a fresh snapshot;</li>
+ *   <li>Kafka fails a record of the product (reason {@code publish-failed}; written before the next record);</li>
+ *   <li>the buffer budget is exhausted (reason {@code backpressure}, every product) and the source is asked to drop
+ *       its connection; frames are discarded until the buffer has drained to half the budget.</li>
+ * </ul>
+ * A product already marked, with no snapshot published since, is not marked again (its book is stale either way).
+ *
+ * <p>Threading: {@link #publishFrame}, {@link #publishGap} and {@link #flush} are called by one thread (the feed's
+ * worker, or the file reader). Producer callbacks run on the producer's I/O thread and only touch atomics and a
+ * concurrent queue. {@link #isLive} and {@link #bufferedBytes} may be read from any thread.
+ */
+public final class RawPublisher implements AutoCloseable {
+    /** Gap reason: a frame that concerned the product could not be parsed. */
+    public static final String GAP_INVALID = "invalid";
+    /** Gap reason: Kafka did not accept one of the product's records. */
+    public static final String GAP_PUBLISH_FAILED = "publish-failed";
+    /** Gap reason: the buffer budget was exhausted, frames were discarded. */
+    public static final String GAP_BACKPRESSURE = "backpressure";
+    /** Dead-letter header: which service wrote the dead letter. */
+    public static final String HEADER_DLQ_SOURCE = "ob-dlq-source";
+
+    private static final Logger log = LoggerFactory.getLogger(RawPublisher.class);
+    private static final byte[] SOURCE = "ingestor".getBytes(StandardCharsets.UTF_8);
+
+    /** What happened to a frame. */
+    public enum Outcome {
+        /** Book data, sent to the raw topic. */
+        PUBLISHED,
+        /** Not for the raw topic: heartbeat, subscription confirmation, exchange error, unknown type. */
+        NOT_BOOK_DATA,
+        /** Sent to the dead-letter topic; gap markers written for the products it concerned. */
+        DEAD_LETTERED,
+        /** Dropped for lack of buffer; covered by gap markers. */
+        DISCARDED
+    }
+
+    /** Where frames come from, which decides how a full buffer and a recorded gap marker are handled. */
+    public enum Source {
+        /**
+         * The live feed: a full buffer discards, marks gaps and asks the source to drop its connection; a frame of
+         * the reserved gap-marker type is dead-lettered (the exchange never sends one).
+         */
+        LIVE,
+        /**
+         * A recorded file: a full buffer waits (the file can wait, nothing is lost); a recorded gap marker is
+         * written as a gap marker.
+         */
+        FILE
+    }
+
+    private final PublisherConfig config;
+    private final Producer<byte[], byte[]> producer;
+    private final IngestMetrics metrics;
+    private final FeedControl control;
+    private final Source source;
+    private final ProductRegistry registry;
+    private final CoinbaseDecoder decoder;
+    private final FeedMessage message = new FeedMessage();
+    private final AdvancedTradeSplitter splitter = new AdvancedTradeSplitter();
+    private final byte[][] keys;
+    private final AtomicLong buffered = new AtomicLong();
+    /** Per product index: 1 once a snapshot was published and no gap since. Read by health checks. */
+    private final AtomicIntegerArray live;
+    /** Worker only, per product index: a gap marker was written and no snapshot since. */
+    private final boolean[] marked;
+    /** Products whose records Kafka failed; drained by the worker, which marks them. */
+    private final Queue<Product> failed = new ConcurrentLinkedQueue<>();
+    // Epoch ns = nanoTime + offset; receive times come from System.nanoTime().
+    private final long epochOffsetNs;
+    private boolean overloaded;
+    private String lastDroppedSession;
+    private String lastSession = "";
+
+    /**
+     * @param producer idempotent producer built from {@link PublisherConfig#producerProperties}; closed by
+     *                 {@link #close()}
+     * @param control  asked for snapshots or a new connection; {@link FeedControl#NONE} for a file
+     * @param source   live feed or recorded file
+     */
+    public RawPublisher(final PublisherConfig config, final Producer<byte[], byte[]> producer,
+                        final IngestMetrics metrics, final FeedControl control, final Source source) {
+        this.config = config;
+        this.producer = producer;
+        this.metrics = metrics;
+        this.control = control;
+        this.source = source;
+        this.registry = ProductRegistry.closed(config.products(), config.priceScale(), config.sizeScale(), Map.of());
+        this.decoder = new CoinbaseDecoder(registry, PublisherConfig.MAX_RECORD_BYTES);
+        final int n = config.products().size();
+        this.keys = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            keys[i] = registry.get(config.products().get(i)).id().getBytes(StandardCharsets.UTF_8);
+        }
+        this.live = new AtomicIntegerArray(n);
+        this.marked = new boolean[n];
+        final Instant now = Instant.now();
+        this.epochOffsetNs = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
+        Gauge.builder("orderbook.ingest.buffer.bytes", buffered, AtomicLong::get).baseUnit("bytes")
+                .description("Bytes sent to Kafka and not yet acknowledged").register(metrics.registry());
+        Gauge.builder("orderbook.ingest.buffer.budget.bytes", () -> config.bufferBudgetBytes()).baseUnit("bytes")
+                .description("The buffer budget").register(metrics.registry());
+        for (int i = 0; i < n; i++) {
+            final int index = i;
+            Gauge.builder("orderbook.ingest.product.live", live, a -> a.get(index))
+                    .tag("product", config.products().get(i))
+                    .description("1 while the product has a snapshot published and no gap since")
+                    .register(metrics.registry());
+        }
+    }
+
+    /** Converts a {@link System#nanoTime()} reading to epoch nanoseconds. */
+    public long toEpochNs(final long nanoTime) {
+        return nanoTime + epochOffsetNs;
+    }
+
+    /**
+     * Publishes one frame as the contract says.
+     *
+     * @param sessionId      the ingest session (new per connection, or per published file)
+     * @param sessionSeq     the frame's number in its session, from 1
+     * @param receiveEpochNs when it was received, epoch ns
+     * @param frame          the frame, UTF-8 JSON as received; not modified, kept by the records
+     */
+    public Outcome publishFrame(final String sessionId, final long sessionSeq, final long receiveEpochNs,
+                                final byte[] frame) {
+        lastSession = sessionId;
+        drainFailures();
+        metrics.frame(frame.length);
+        final FeedMessage m = decoder.decode(frame, message);
+        switch (m.kind()) {
+            case BOOK:
+                return publishBook(m, sessionId, sessionSeq, receiveEpochNs, frame);
+            case INVALID:
+                return deadLetter(sessionId, sessionSeq, receiveEpochNs, frame, m.error().name(), m.errorDetail(),
+                        StaleScope.of(frame, 0, frame.length, registry));
+            case GAP:
+                if (source == Source.FILE) {
+                    writeGap(m.gapProduct(), m.gapReason(), sessionId);
+                    return Outcome.PUBLISHED;
+                }
+                // Our own marker type, coming from the exchange side: never let it pass for one of ours.
+                return deadLetter(sessionId, sessionSeq, receiveEpochNs, frame, "RESERVED_TYPE",
+                        "x-orderbook-gap is reserved for the ingestor's own gap markers", StaleScope.none());
+            default:
+                metrics.unpublished(m.kind().name().toLowerCase());
+                return Outcome.NOT_BOOK_DATA;
+        }
+    }
+
+    /**
+     * Dead-letters a frame that could not even be read whole (a file line beyond the size limit): every product is
+     * marked, as nothing says which book it concerned.
+     *
+     * @param prefix what was read of it (kept as the dead letter's value)
+     */
+    public Outcome publishUnreadable(final String sessionId, final long sessionSeq, final long receiveEpochNs,
+                                     final byte[] prefix, final String reason, final String detail) {
+        lastSession = sessionId;
+        drainFailures();
+        metrics.frame(prefix.length);
+        return deadLetter(sessionId, sessionSeq, receiveEpochNs, prefix, reason, detail, StaleScope.all());
+    }
+
+    /**
+     * Writes a gap marker for a product (unless it is already marked and had no snapshot since).
+     *
+     * @param sessionId the session whose continuity was lost
+     */
+    public void publishGap(final String productId, final String reason, final String sessionId) {
+        drainFailures();
+        final Product product = registry.get(productId);
+        if (product == null) {
+            log.warn("Gap for a product that is not configured; ignored. product=[{}] reason=[{}]", productId,
+                    reason);
+            return;
+        }
+        writeGap(product, reason, sessionId);
+    }
+
+    /** True once the product has a snapshot published and no gap since. Any thread. */
+    public boolean isLive(final String productId) {
+        final Product product = registry.get(productId);
+        return product != null && live.get(product.index()) == 1;
+    }
+
+    /** Bytes sent and not yet acknowledged. Any thread. */
+    public long bufferedBytes() {
+        return buffered.get();
+    }
+
+    /** True while frames are being discarded for lack of buffer. */
+    public boolean isOverloaded() {
+        return overloaded;
+    }
+
+    /** Waits until every record sent so far is acknowledged or failed; then marks products whose records failed. */
+    public void flush() {
+        producer.flush();
+        drainFailures();
+    }
+
+    /** Flushes and closes the producer. */
+    @Override
+    public void close() {
+        try {
+            flush();
+        } finally {
+            producer.close();
+        }
+    }
+
+    // ---- book data -------------------------------------------------------------------------------------------
+
+    private Outcome publishBook(final FeedMessage m, final String sessionId, final long sessionSeq,
+                                final long receiveEpochNs, final byte[] frame) {
+        if (m.protocol() == Protocol.EXCHANGE) {
+            // One product per Exchange message.
+            final Product product = m.eventProduct(0);
+            if (!admit(frame.length, sessionId)) {
+                return Outcome.DISCARDED;
+            }
+            send(config.rawTopic(), product, keys[product.index()], frame,
+                    dataHeaders(sessionId, sessionSeq, receiveEpochNs));
+            if (m.eventType(0) == EventType.SNAPSHOT) {
+                snapshotPublished(product);
+            }
+            return Outcome.PUBLISHED;
+        }
+        final List<AdvancedTradeSplitter.ProductMessage> parts;
+        try {
+            parts = splitter.split(frame, 0, frame.length);
+        } catch (final AdvancedTradeSplitter.NotSplittable e) {
+            // The decoder accepted it, so this would be a disagreement between the two readers; never silent.
+            return deadLetter(sessionId, sessionSeq, receiveEpochNs, frame, "NOT_SPLITTABLE", e.getMessage(),
+                    StaleScope.of(frame, 0, frame.length, registry));
+        }
+        long total = 0;
+        for (final AdvancedTradeSplitter.ProductMessage part : parts) {
+            total += part.json().length;
+        }
+        if (!admit(total, sessionId)) {
+            return Outcome.DISCARDED;
+        }
+        for (final AdvancedTradeSplitter.ProductMessage part : parts) {
+            final Product product = registry.get(part.productId());
+            send(config.rawTopic(), product, keys[product.index()], part.json(),
+                    dataHeaders(sessionId, sessionSeq, receiveEpochNs));
+        }
+        for (int e = 0; e < m.eventCount(); e++) {
+            if (m.eventType(e) == EventType.SNAPSHOT) {
+                snapshotPublished(m.eventProduct(e));
+            }
+        }
+        return Outcome.PUBLISHED;
+    }
+
+    private void snapshotPublished(final Product product) {
+        marked[product.index()] = false;
+        live.set(product.index(), 1);
+    }
+
+    // ---- dead letters and gaps -------------------------------------------------------------------------------
+
+    private Outcome deadLetter(final String sessionId, final long sessionSeq, final long receiveEpochNs,
+                               final byte[] frame, final String reason, final String detail, final StaleScope scope) {
+        metrics.deadLetter(reason);
+        log.warn("Frame not publishable; dead-lettered. sessionId=[{}] sessionSeq=[{}] bytes=[{}] reason=[{}] "
+                + "detail=[{}] staleScope=[{}]", sessionId, sessionSeq, frame.length, reason, detail, scope);
+        final RecordHeaders headers = dataHeaders(sessionId, sessionSeq, receiveEpochNs);
+        headers.add(Topics.HEADER_DLQ_REASON, reason.getBytes(StandardCharsets.UTF_8));
+        headers.add(Topics.HEADER_DLQ_DETAIL, String.valueOf(detail).getBytes(StandardCharsets.UTF_8));
+        headers.add(HEADER_DLQ_SOURCE, SOURCE);
+        final List<Product> products = scope.isAll() ? allProducts() : scope.products();
+        final byte[] key = products.size() == 1 ? keys[products.get(0).index()] : null;
+        // Dead letters are few and small beside the budget; they wait for no one.
+        send(config.dlqTopic(), null, key, frame, headers);
+        for (final Product product : products) {
+            writeGap(product, GAP_INVALID, sessionId);
+        }
+        if (scope.isAll()) {
+            control.dropConnection(GAP_INVALID, reason + ": " + detail);
+        } else {
+            for (final Product product : products) {
+                control.resnapshot(product.id(), GAP_INVALID);
+            }
+        }
+        return Outcome.DEAD_LETTERED;
+    }
+
+    private void writeGap(final Product product, final String reason, final String sessionId) {
+        final int i = product.index();
+        live.set(i, 0);
+        if (marked[i]) {
+            metrics.gapCoalesced();
+            return;
+        }
+        marked[i] = true;
+        metrics.gap(reason);
+        final long nowEpochNs = toEpochNs(System.nanoTime());
+        final RecordHeaders headers = new RecordHeaders();
+        headers.add(Topics.HEADER_RECEIVE_TIME_NS, Topics.longHeader(nowEpochNs));
+        headers.add(Topics.HEADER_SESSION_ID, sessionId.getBytes(StandardCharsets.UTF_8));
+        final String time = Instant.ofEpochSecond(0, nowEpochNs).toString();
+        send(config.rawTopic(), product, keys[i], GapMarkers.toJson(product.id(), reason, time), headers);
+        log.info("Gap marker written. product=[{}] reason=[{}] sessionId=[{}]", product.id(), reason, sessionId);
+    }
+
+    private List<Product> allProducts() {
+        final Product[] all = new Product[keys.length];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = registry.byIndex(i);
+        }
+        return List.of(all);
+    }
+
+    /**
+     * Marks the products whose records Kafka failed, before anything else of theirs is written. Worker only. Takes
+     * only the failures queued so far, so a marker that fails at once waits for the next call (no busy loop while
+     * Kafka is down).
+     */
+    private void drainFailures() {
+        if (failed.isEmpty()) {
+            return;
+        }
+        final boolean[] failedProducts = new boolean[keys.length];
+        for (int n = failed.size(); n > 0; n--) {
+            final Product product = failed.poll();
+            if (product == null) {
+                break;
+            }
+            failedProducts[product.index()] = true;
+        }
+        for (int i = 0; i < failedProducts.length; i++) {
+            if (failedProducts[i]) {
+                final Product product = registry.byIndex(i);
+                marked[i] = false;
+                writeGap(product, GAP_PUBLISH_FAILED, lastSession);
+                control.resnapshot(product.id(), GAP_PUBLISH_FAILED);
+            }
+        }
+    }
+
+    // ---- buffer budget ---------------------------------------------------------------------------------------
+
+    /**
+     * Whether {@code bytes} more may be sent. Live: past the budget, every product is marked and the connection
+     * dropped; frames are then discarded until the buffer is down to half, and a new session that arrives before
+     * that is dropped too. File: waits.
+     */
+    private boolean admit(final long bytes, final String sessionId) {
+        final long budget = config.bufferBudgetBytes();
+        if (source == Source.FILE) {
+            while (buffered.get() + bytes > budget && buffered.get() > 0) {
+                drainFailures();
+                try {
+                    Thread.sleep(1);
+                } catch (final InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for Kafka", e);
+                }
+            }
+            return true;
+        }
+        if (overloaded) {
+            if (buffered.get() > budget / 2) {
+                discard(sessionId, "buffer still above half the budget");
+                return false;
+            }
+            overloaded = false;
+            log.info("Buffer drained; publishing again. bufferedBytes=[{}] budgetBytes=[{}]", buffered.get(), budget);
+        }
+        // A record larger than the whole budget goes alone, when nothing else is in flight.
+        final long inFlight = buffered.get();
+        if (inFlight > 0 && inFlight + bytes > budget) {
+            overloaded = true;
+            log.warn("Buffer budget exhausted (Kafka slow or down); marking gaps and dropping the connection. "
+                    + "bufferedBytes=[{}] budgetBytes=[{}]", buffered.get(), budget);
+            for (final Product product : allProducts()) {
+                writeGap(product, GAP_BACKPRESSURE, sessionId);
+            }
+            discard(sessionId, "buffer budget exhausted");
+            return false;
+        }
+        return true;
+    }
+
+    private void discard(final String sessionId, final String why) {
+        metrics.discarded();
+        if (!sessionId.equals(lastDroppedSession)) {
+            lastDroppedSession = sessionId;
+            control.dropConnection(GAP_BACKPRESSURE, why);
+        }
+    }
+
+    // ---- sending ---------------------------------------------------------------------------------------------
+
+    private RecordHeaders dataHeaders(final String sessionId, final long sessionSeq, final long receiveEpochNs) {
+        final RecordHeaders headers = new RecordHeaders();
+        headers.add(Topics.HEADER_RECEIVE_TIME_NS, Topics.longHeader(receiveEpochNs));
+        headers.add(Topics.HEADER_SESSION_ID, sessionId.getBytes(StandardCharsets.UTF_8));
+        headers.add(Topics.HEADER_SESSION_SEQUENCE, Topics.longHeader(sessionSeq));
+        return headers;
+    }
+
+    /** Sends one record; a failure (now or later) queues its product for a gap marker. */
+    private void send(final String topic, final Product product, final byte[] key, final byte[] value,
+                      final RecordHeaders headers) {
+        final int size = value.length + (key == null ? 0 : key.length);
+        buffered.addAndGet(size);
+        final long startNs = System.nanoTime();
+        try {
+            producer.send(new ProducerRecord<>(topic, null, null, key, value, headers), (metadata, error) -> {
+                buffered.addAndGet(-size);
+                if (error == null) {
+                    metrics.publishLatencyNs(System.nanoTime() - startNs);
+                } else {
+                    failure(topic, product, error);
+                }
+            });
+            metrics.published(value.length);
+        } catch (final RuntimeException e) {
+            // Metadata not available within max.block.ms, record too large, producer closed...
+            buffered.addAndGet(-size);
+            failure(topic, product, e);
+        }
+    }
+
+    private void failure(final String topic, final Product product, final Throwable error) {
+        metrics.publishFailure();
+        log.warn("Kafka did not take a record; its product will be marked. topic=[{}] product=[{}] error=[{}]",
+                topic, product == null ? "-" : product.id(), error.toString());
+        if (product != null) {
+            failed.add(product);
+        }
+    }
+}

@@ -1,0 +1,239 @@
+package dev.orderbook.ingestor.service;
+
+import dev.orderbook.common.http.JsonStrings;
+import dev.orderbook.common.http.ServiceHttpServer;
+import dev.orderbook.ingestor.coinbase.CoinbaseFeedClient;
+import dev.orderbook.ingestor.coinbase.FeedClientConfig;
+import dev.orderbook.ingestor.coinbase.FeedListener;
+import dev.orderbook.ingestor.kafka.FeedControl;
+import dev.orderbook.ingestor.kafka.IngestMetrics;
+import dev.orderbook.ingestor.kafka.PublisherConfig;
+import dev.orderbook.ingestor.kafka.RawPublisher;
+import dev.orderbook.ingestor.kafka.RawTopicSetup;
+
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The ingestor: the Coinbase feed client, the raw-topic publisher and the operator endpoints, wired together.
+ * {@link #start} sets up the topics (failing with a clear message if Kafka cannot be reached), then connects;
+ * {@link #close} stops the feed first, then flushes what was received to Kafka.
+ *
+ * <p>HTTP: {@code GET /health} answers 200 when connected, every product live (a snapshot published and no gap
+ * since) and the buffer not overloaded, else 503, with the details as JSON (a readiness probe);
+ * {@code GET /health/live} answers 200 while the process runs (a liveness probe); {@code GET /metrics} is
+ * Prometheus.
+ */
+public final class IngestorService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(IngestorService.class);
+
+    /**
+     * Everything the service needs.
+     *
+     * @param feed            the WebSocket side
+     * @param publisher       the Kafka side; its products must equal the feed's
+     * @param partitions      partitions of a created raw topic; 0 for one per product
+     * @param retention       retention of created topics
+     * @param setupTimeout    how long topic setup may wait for Kafka
+     * @param httpHost        address of the HTTP endpoints
+     * @param httpPort        port of the HTTP endpoints; 0 for a free one, negative for none
+     */
+    public record Config(FeedClientConfig feed, PublisherConfig publisher, int partitions, Duration retention,
+                         Duration setupTimeout, String httpHost, int httpPort) {
+        public Config {
+            if (!feed.productIds().equals(publisher.products())) {
+                throw new IllegalArgumentException("feed and publisher products differ: " + feed.productIds()
+                        + " vs " + publisher.products());
+            }
+            if (partitions < 0) {
+                throw new IllegalArgumentException("partitions must be zero or more, was " + partitions);
+            }
+        }
+    }
+
+    private final Config config;
+    private final PrometheusMeterRegistry registry;
+    private final IngestMetrics metrics;
+    private final RawPublisher publisher;
+    private final KafkaClientMetrics producerMetrics;
+    private final ServiceHttpServer http;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile CoinbaseFeedClient client;
+
+    private IngestorService(final Config config) {
+        this.config = config;
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        this.metrics = new IngestMetrics(registry);
+        final Producer<byte[], byte[]> producer = new KafkaProducer<>(
+                config.publisher().producerProperties("orderbook-ingestor"));
+        this.producerMetrics = new KafkaClientMetrics(producer);
+        producerMetrics.bindTo(registry);
+        this.publisher = new RawPublisher(config.publisher(), producer, metrics, new ClientControl(),
+                RawPublisher.Source.LIVE);
+        if (config.httpPort() >= 0) {
+            this.http = ServiceHttpServer.start(config.httpHost(), config.httpPort(), registry);
+            http.route("/health", request -> request.path().equals("/health/live")
+                    ? ServiceHttpServer.Response.json(200, "{\"status\":\"UP\"}")
+                    : health());
+        } else {
+            this.http = null;
+        }
+    }
+
+    /**
+     * Sets up the topics, then starts the HTTP endpoints and the feed.
+     *
+     * @throws IllegalStateException if Kafka cannot be reached within the setup timeout or the raw topic is unfit
+     */
+    public static IngestorService start(final Config config) {
+        final int partitions = config.partitions() > 0 ? config.partitions() : config.publisher().products().size();
+        final RawTopicSetup.Result topics = RawTopicSetup.ensure(config.publisher(), partitions, config.retention(),
+                config.setupTimeout());
+        log.info("Topics ready. raw=[{}] rawPartitions=[{}] rawCreated=[{}] dlq=[{}] dlqCreated=[{}]",
+                config.publisher().rawTopic(), topics.rawPartitions(), topics.rawCreated(),
+                config.publisher().dlqTopic(), topics.dlqCreated());
+        final IngestorService service = new IngestorService(config);
+        service.client = CoinbaseFeedClient.start(config.feed(), service.new Listener());
+        log.info("Ingestor started. url=[{}] protocol=[{}] products=[{}] httpPort=[{}]", config.feed().url(),
+                config.feed().protocol(), config.feed().productIds(), service.httpPort());
+        return service;
+    }
+
+    /** The HTTP port, or -1 when HTTP is off. */
+    public int httpPort() {
+        return http == null ? -1 : http.port();
+    }
+
+    /** The meters, as served on {@code /metrics}. */
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** The publisher (its liveness per product, its buffer). */
+    public RawPublisher publisher() {
+        return publisher;
+    }
+
+    /** True while connected, every product live and the buffer not overloaded. */
+    public boolean isHealthy() {
+        final CoinbaseFeedClient c = client;
+        if (c == null || !c.isConnected() || publisher.isOverloaded()) {
+            return false;
+        }
+        for (final String product : config.feed().productIds()) {
+            if (!publisher.isLive(product)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Blocks until {@link #close()} is called (by a shutdown hook, for example). */
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    /** Stops the feed (no more frames), then flushes what was received to Kafka and closes. Idempotent. */
+    @Override
+    public void close() {
+        if (stopped.getCount() == 0) {
+            return;
+        }
+        try {
+            final CoinbaseFeedClient c = client;
+            if (c != null) {
+                c.close();
+            }
+            publisher.close();
+            producerMetrics.close();
+            if (http != null) {
+                http.close();
+            }
+            log.info("Ingestor stopped.");
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private ServiceHttpServer.Response health() {
+        final CoinbaseFeedClient c = client;
+        final StringBuilder json = new StringBuilder(256);
+        final boolean healthy = isHealthy();
+        json.append("{\"status\":").append(healthy ? "\"UP\"" : "\"DOWN\"")
+                .append(",\"connected\":").append(c != null && c.isConnected())
+                .append(",\"session_id\":").append(c == null || c.sessionId() == null ? "null"
+                        : JsonStrings.quote(c.sessionId()))
+                .append(",\"overloaded\":").append(publisher.isOverloaded())
+                .append(",\"buffered_bytes\":").append(publisher.bufferedBytes())
+                .append(",\"products\":{");
+        boolean first = true;
+        for (final String product : config.feed().productIds()) {
+            json.append(first ? "" : ",").append(JsonStrings.quote(product)).append(':')
+                    .append(publisher.isLive(product) ? "\"live\"" : "\"stale\"");
+            first = false;
+        }
+        json.append("}}");
+        return ServiceHttpServer.Response.json(healthy ? 200 : 503, json.toString());
+    }
+
+    /** Asks the feed client; until it exists (during start), nothing is asked. */
+    private final class ClientControl implements FeedControl {
+        @Override
+        public void resnapshot(final String productId, final String reason) {
+            final CoinbaseFeedClient c = client;
+            if (c != null) {
+                // A fresh snapshot comes with a new subscription; reconnecting gives one for every product.
+                c.dropConnection(reason, "fresh snapshot needed for " + productId);
+            }
+        }
+
+        @Override
+        public void dropConnection(final String reason, final String detail) {
+            final CoinbaseFeedClient c = client;
+            if (c != null) {
+                c.dropConnection(reason, detail);
+            }
+        }
+    }
+
+    /** Feed events to records; on the client's worker thread. */
+    private final class Listener implements FeedListener {
+        private String sessionId = "";
+
+        @Override
+        public void onConnected(final String newSessionId) {
+            sessionId = newSessionId;
+            metrics.connected();
+            log.info("Connected. sessionId=[{}]", newSessionId);
+        }
+
+        @Override
+        public void onMessage(final String frameSessionId, final long sessionSequence, final long receiveTimeNs,
+                              final byte[] utf8Json) {
+            publisher.publishFrame(frameSessionId, sessionSequence, publisher.toEpochNs(receiveTimeNs), utf8Json);
+        }
+
+        @Override
+        public void onGap(final String productId, final String reason) {
+            publisher.publishGap(productId, reason, sessionId);
+        }
+
+        @Override
+        public void onSubscriptionProblem(final String detail) {
+            metrics.subscriptionProblem();
+            log.warn("Subscription problem. sessionId=[{}] detail=[{}]", sessionId, detail);
+        }
+    }
+}

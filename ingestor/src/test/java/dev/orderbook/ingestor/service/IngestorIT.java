@@ -1,0 +1,406 @@
+package dev.orderbook.ingestor.service;
+
+import dev.orderbook.common.codec.Protocol;
+import dev.orderbook.common.topic.ProductPartitioner;
+import dev.orderbook.common.topic.Topics;
+import dev.orderbook.ingestor.coinbase.CoinbaseFeedClient;
+import dev.orderbook.ingestor.coinbase.FeedClientConfig;
+import dev.orderbook.ingestor.kafka.PublisherConfig;
+import dev.orderbook.ingestor.kafka.RawPublisher;
+import dev.orderbook.ingestor.service.RawTopicBooks.Book;
+import dev.orderbook.ingestor.service.RawTopicBooks.Raw;
+import dev.orderbook.kafka.embedded.KafkaCluster;
+import dev.orderbook.kafka.embedded.junit.KafkaClusterExtension;
+import dev.orderbook.simulator.market.BatchSizeDistribution;
+import dev.orderbook.simulator.market.MarketOptions;
+import dev.orderbook.simulator.server.BookSnapshot;
+import dev.orderbook.simulator.server.ExchangeSimulator;
+import dev.orderbook.simulator.server.SimulatorOptions;
+
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The ingestor against the exchange simulator over a real WebSocket and a real Kafka broker: what lands on the raw
+ * topic, for the plain feed and for each fault. The books rebuilt from the topic (independently of the production
+ * codec) must equal the simulator's market at a checkpoint taken while the market stands still, which fails on any
+ * lost, duplicated or reordered message.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+@Timeout(90)
+class IngestorIT {
+    private static final List<String> PRODUCTS = List.of("BTC-USD", "ETH-USD");
+    private static final int LEVELS = 300;
+    private static final int RATE = 400;
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    // Longer than any checkpoint silence below, so that a checkpoint does not itself cause a silence gap.
+    private static final Duration SILENCE_TIMEOUT = Duration.ofSeconds(6);
+    private static final Duration CHECKPOINT_SILENCE = Duration.ofSeconds(4);
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private ExchangeSimulator simulator;
+    private IngestorService service;
+    private String rawTopic;
+    private String dlqTopic;
+
+    @AfterEach
+    void tearDown() {
+        if (service != null) {
+            service.close();
+        }
+        if (simulator != null) {
+            simulator.close();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void shouldPublishSnapshotThenUpdatesPerProductThatRebuildTheMarketsBooks(final Protocol protocol,
+                                                                              final KafkaCluster kafka)
+            throws Exception {
+        // Given
+        start(kafka, protocol, PRODUCTS, LEVELS, SILENCE_TIMEOUT);
+        awaitHealthy();
+        awaitUpdatesFlowing(kafka, 200);
+        // When
+        final Map<String, List<Raw>> records = checkpoint(kafka);
+        // Then
+        for (int i = 0; i < PRODUCTS.size(); i++) {
+            final String product = PRODUCTS.get(i);
+            final List<Raw> mine = records.get(product);
+            assertThat(mine.get(0).isSnapshot()).as("%s starts with a snapshot", product).isTrue();
+            assertThat(mine).noneMatch(Raw::isGap);
+            assertThat(mine).extracting(Raw::partition).as("%s placed by ProductPartitioner", product)
+                    .containsOnly(ProductPartitioner.partition(PRODUCTS, product, PRODUCTS.size()));
+            assertThat(mine).extracting(Raw::sessionId).containsOnly(mine.get(0).sessionId());
+            assertStrictlyIncreasingSessionSeq(mine);
+            for (final Raw raw : mine) {
+                assertThat(raw.headers()).containsKeys(Topics.HEADER_RECEIVE_TIME_NS,
+                        Topics.HEADER_SESSION_ID, Topics.HEADER_SESSION_SEQUENCE);
+                assertThat(Topics.longHeader(raw.headers().get(Topics.HEADER_RECEIVE_TIME_NS)) / 1_000_000L)
+                        .isCloseTo(System.currentTimeMillis(), Offset.offset(120_000L));
+                if (protocol == Protocol.ADVANCED) {
+                    raw.json().get("events").forEach(e ->
+                            assertThat(e.get("product_id").asText()).as("split per product").isEqualTo(product));
+                } else {
+                    assertThat(raw.json().get("product_id").asText()).isEqualTo(product);
+                }
+            }
+            assertBookEqualsMarket(product, mine);
+        }
+        assertThat(RawTopicBooks.readAll(kafka.bootstrapServers(), dlqTopic)).isEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void shouldWriteDisconnectGapMarkersThenFreshSnapshotsWhenConnectionDrops(final Protocol protocol,
+                                                                             final KafkaCluster kafka)
+            throws Exception {
+        // Given
+        start(kafka, protocol, PRODUCTS, LEVELS, SILENCE_TIMEOUT);
+        awaitHealthy();
+        awaitUpdatesFlowing(kafka, 100);
+        // When
+        simulator.dropConnections();
+        awaitSecondSessionHealthy(kafka);
+        // Then
+        final Map<String, List<Raw>> records = checkpoint(kafka);
+        for (final String product : PRODUCTS) {
+            assertGapThenSnapshotInNewSession(records.get(product), CoinbaseFeedClient.GAP_DISCONNECT);
+            assertBookEqualsMarket(product, records.get(product));
+        }
+    }
+
+    @Test
+    void shouldWriteSequenceGapMarkersForEveryProductWhenAdvancedTradeSkipsASequenceNumber(final KafkaCluster kafka)
+            throws Exception {
+        // Given
+        start(kafka, Protocol.ADVANCED, PRODUCTS, LEVELS, SILENCE_TIMEOUT);
+        awaitHealthy();
+        awaitUpdatesFlowing(kafka, 100);
+        // When
+        simulator.skipSequence();
+        awaitSecondSessionHealthy(kafka);
+        // Then
+        final Map<String, List<Raw>> records = checkpoint(kafka);
+        for (final String product : PRODUCTS) {
+            assertGapThenSnapshotInNewSession(records.get(product), CoinbaseFeedClient.GAP_SEQUENCE);
+            assertBookEqualsMarket(product, records.get(product));
+        }
+    }
+
+    @Test
+    void shouldWriteSilenceGapMarkersWhenTheFeedGoesSilentBeyondTheTimeout(final KafkaCluster kafka)
+            throws Exception {
+        // Given
+        start(kafka, Protocol.EXCHANGE, PRODUCTS, LEVELS, Duration.ofSeconds(1));
+        awaitHealthy();
+        awaitUpdatesFlowing(kafka, 100);
+        // When
+        simulator.goSilent(Duration.ofMillis(2_500));
+        awaitSecondSessionHealthy(kafka);
+        // Then
+        final Map<String, List<Raw>> records = RawTopicBooks.byProduct(
+                RawTopicBooks.readAll(kafka.bootstrapServers(), rawTopic));
+        for (final String product : PRODUCTS) {
+            assertGapThenSnapshotInNewSession(records.get(product), CoinbaseFeedClient.GAP_SILENCE);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void shouldDeadLetterAMalformedFrameWithItsReasonAndMarkEveryProductUntilFreshSnapshots(
+            final Protocol protocol, final KafkaCluster kafka) throws Exception {
+        // Given
+        start(kafka, protocol, PRODUCTS, LEVELS, SILENCE_TIMEOUT);
+        awaitHealthy();
+        awaitUpdatesFlowing(kafka, 100);
+        // When
+        simulator.sendMalformed();
+        awaitSecondSessionHealthy(kafka);
+        // Then
+        final List<Raw> deadLetters = RawTopicBooks.readAll(kafka.bootstrapServers(), dlqTopic);
+        assertThat(deadLetters).hasSize(1);
+        final Raw dead = deadLetters.get(0);
+        assertThat(new String(dead.headers().get(Topics.HEADER_DLQ_REASON), StandardCharsets.UTF_8))
+                .isEqualTo("INVALID_JSON");
+        assertThat(dead.headers().get(Topics.HEADER_DLQ_DETAIL)).isNotEmpty();
+        assertThat(dead.headers()).containsKeys(Topics.HEADER_SESSION_ID, Topics.HEADER_SESSION_SEQUENCE,
+                RawPublisher.HEADER_DLQ_SOURCE);
+        final Map<String, List<Raw>> records = checkpoint(kafka);
+        for (final String product : PRODUCTS) {
+            assertGapThenSnapshotInNewSession(records.get(product), RawPublisher.GAP_INVALID);
+            assertBookEqualsMarket(product, records.get(product));
+        }
+        assertThat(service.registry().get("orderbook.ingest.dead.letters").tag("reason", "INVALID_JSON").counter()
+                .count()).isEqualTo(1.0);
+    }
+
+    @Test
+    void shouldNotPublishFramesOfTypesClientsMustIgnoreAndStayConnected(final KafkaCluster kafka) throws Exception {
+        // Given
+        start(kafka, Protocol.EXCHANGE, PRODUCTS, LEVELS, SILENCE_TIMEOUT);
+        awaitHealthy();
+        awaitUpdatesFlowing(kafka, 50);
+        final String session = currentSession(kafka);
+        // When
+        simulator.sendOversized(2_000_000);
+        awaitUpdatesFlowing(kafka, 150);
+        // Then
+        final Map<String, List<Raw>> records = checkpoint(kafka);
+        for (final String product : PRODUCTS) {
+            assertThat(records.get(product)).noneMatch(Raw::isGap);
+            assertThat(records.get(product)).extracting(Raw::sessionId).containsOnly(session);
+            assertBookEqualsMarket(product, records.get(product));
+        }
+        assertThat(service.registry().get("orderbook.ingest.frames.unpublished").tag("kind", "ignored").counter()
+                .count()).isGreaterThanOrEqualTo(1.0);
+    }
+
+    @Test
+    void shouldCarryAFiveMegabyteSnapshotEndToEnd(final KafkaCluster kafka) throws Exception {
+        // Given: a book deep enough that its snapshot is over 5 MB, like BTC-USD's
+        start(kafka, Protocol.EXCHANGE, List.of("BTC-USD"), 110_000, SILENCE_TIMEOUT);
+        // When
+        awaitHealthy();
+        // Then
+        final Map<String, List<Raw>> records = checkpoint(kafka);
+        final Raw snapshot = records.get("BTC-USD").get(0);
+        assertThat(snapshot.isSnapshot()).isTrue();
+        assertThat(snapshot.value().length).isGreaterThan(5_000_000);
+        assertBookEqualsMarket("BTC-USD", records.get("BTC-USD"));
+    }
+
+    @Test
+    void shouldBeUnhealthyAndCountTheProblemWhileSubscriptionsAreRefused(final KafkaCluster kafka) throws Exception {
+        // Given
+        startSimulator(Protocol.EXCHANGE, PRODUCTS, LEVELS);
+        simulator.refuseSubscriptions(true);
+        startService(kafka, Protocol.EXCHANGE, PRODUCTS, Duration.ofSeconds(1));
+        // When
+        await(() -> service.registry().get("orderbook.ingest.subscription.problems").counter().count() >= 1,
+                "subscription problem counted");
+        // Then
+        assertThat(health().statusCode()).isEqualTo(503);
+        assertThat(health().body()).contains("\"BTC-USD\":\"stale\"");
+        // And it recovers once the exchange accepts again
+        simulator.refuseSubscriptions(false);
+        awaitHealthy();
+        final Map<String, List<Raw>> records = RawTopicBooks.byProduct(
+                RawTopicBooks.readAll(kafka.bootstrapServers(), rawTopic));
+        for (final String product : PRODUCTS) {
+            assertThat(records.get(product)).anyMatch(Raw::isSnapshot);
+        }
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------------
+
+    private void start(final KafkaCluster kafka, final Protocol protocol, final List<String> products,
+                       final int levels, final Duration silenceTimeout) throws Exception {
+        startSimulator(protocol, products, levels);
+        startService(kafka, protocol, products, silenceTimeout);
+    }
+
+    private void startSimulator(final Protocol protocol, final List<String> products, final int levels)
+            throws Exception {
+        final MarketOptions market = new MarketOptions(MarketOptions.specsFor(products), 7, levels,
+                MarketOptions.DEEP_FRACTION_DEFAULT, BatchSizeDistribution.defaults());
+        simulator = ExchangeSimulator.start(SimulatorOptions.of(simulatorProtocol(protocol), market)
+                .withMessagesPerSecond(RATE));
+    }
+
+    private void startService(final KafkaCluster kafka, final Protocol protocol, final List<String> products,
+                              final Duration silenceTimeout) {
+        rawTopic = KafkaClusterExtension.uniqueTopicName("raw");
+        dlqTopic = KafkaClusterExtension.uniqueTopicName("dlq");
+        final FeedClientConfig feed = FeedClientConfig.of(simulator.url(), protocol, products)
+                .withSilenceTimeout(silenceTimeout)
+                .withReconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(500));
+        final PublisherConfig publisher = PublisherConfig.of(kafka.bootstrapServers(), products)
+                .withTopics(rawTopic, dlqTopic);
+        service = IngestorService.start(new IngestorService.Config(feed, publisher, 0, Duration.ofDays(1),
+                Duration.ofSeconds(30), "127.0.0.1", 0));
+    }
+
+    private static dev.orderbook.simulator.market.Protocol simulatorProtocol(final Protocol protocol) {
+        return protocol == Protocol.EXCHANGE ? dev.orderbook.simulator.market.Protocol.EXCHANGE
+                : dev.orderbook.simulator.market.Protocol.ADVANCED;
+    }
+
+    private HttpResponse<String> health() throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.httpPort() + "/health"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private void awaitHealthy() throws Exception {
+        await(() -> {
+            try {
+                return health().statusCode() == 200;
+            } catch (final Exception e) {
+                return false;
+            }
+        }, "/health 200");
+    }
+
+    private void awaitUpdatesFlowing(final KafkaCluster kafka, final int records) {
+        await(() -> RawTopicBooks.readAll(kafka.bootstrapServers(), rawTopic).size() >= records,
+                records + " records on the raw topic");
+    }
+
+    private String currentSession(final KafkaCluster kafka) {
+        final List<Raw> all = RawTopicBooks.readAll(kafka.bootstrapServers(), rawTopic);
+        return all.get(all.size() - 1).sessionId();
+    }
+
+    /** Waits for a snapshot of every product in a session other than the first one seen. */
+    private void awaitSecondSessionHealthy(final KafkaCluster kafka) throws Exception {
+        await(() -> {
+            final Map<String, List<Raw>> records = RawTopicBooks.byProduct(
+                    RawTopicBooks.readAll(kafka.bootstrapServers(), rawTopic));
+            return records.values().stream().allMatch(list -> list.stream()
+                    .anyMatch(r -> r.isSnapshot() && !r.sessionId().equals(list.get(0).sessionId())));
+        }, "fresh snapshots in a new session");
+        awaitHealthy();
+    }
+
+    /**
+     * Stops the market, lets in-flight records land, and reads the raw topic. The market is compared while it
+     * stands still.
+     */
+    private Map<String, List<Raw>> checkpoint(final KafkaCluster kafka) throws Exception {
+        simulator.goSilent(CHECKPOINT_SILENCE);
+        Thread.sleep(300);
+        final long deadline = System.nanoTime() + WAIT.toNanos();
+        while (service.publisher().bufferedBytes() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        return RawTopicBooks.byProduct(RawTopicBooks.readAll(kafka.bootstrapServers(), rawTopic));
+    }
+
+    private void assertBookEqualsMarket(final String product, final List<Raw> records) {
+        final Book book = RawTopicBooks.book(records);
+        final BookSnapshot market = simulator.bookSnapshot(product);
+        assertThat(book.stale).as("%s live", product).isFalse();
+        assertThat(normalized(book.bids)).as("%s bids", product).isEqualTo(normalized(market.bids()));
+        assertThat(normalized(book.asks)).as("%s asks", product).isEqualTo(normalized(market.asks()));
+    }
+
+    /** Numerically equal decimals as equal keys and values (the feed spells 0.3 and 0.30000000 alike). */
+    private static Map<BigDecimal, BigDecimal> normalized(final Map<BigDecimal, BigDecimal> side) {
+        final Map<BigDecimal, BigDecimal> out = new TreeMap<>();
+        side.forEach((price, size) -> out.put(price.stripTrailingZeros(), size.stripTrailingZeros()));
+        return out;
+    }
+
+    /** One gap marker with the reason, after the first session's records and before the next session's snapshot. */
+    private static void assertGapThenSnapshotInNewSession(final List<Raw> records, final String reason) {
+        final List<String> shape = records.stream().map(Raw::describe).collect(Collectors.toList());
+        final List<Raw> gaps = records.stream().filter(Raw::isGap).collect(Collectors.toList());
+        assertThat(gaps).as("gap markers in %s", shape).hasSize(1);
+        assertThat(gaps.get(0).json().get("reason").asText()).isEqualTo(reason);
+        final int gapAt = records.indexOf(gaps.get(0));
+        final String firstSession = records.get(0).sessionId();
+        assertThat(records.subList(0, gapAt)).extracting(Raw::sessionId).containsOnly(firstSession);
+        final List<Raw> after = records.subList(gapAt + 1, records.size());
+        final Raw firstNew = after.stream().filter(r -> !firstSession.equals(r.sessionId())).findFirst()
+                .orElseThrow(() -> new AssertionError("no record of a new session after the gap: " + shape));
+        assertThat(firstNew.isSnapshot()).as("first record of the new session is a snapshot: %s", shape).isTrue();
+        assertStrictlyIncreasingSessionSeq(records.subList(0, gapAt));
+        assertStrictlyIncreasingSessionSeq(after.subList(after.indexOf(firstNew), after.size()));
+    }
+
+    private static void assertStrictlyIncreasingSessionSeq(final List<Raw> records) {
+        final Set<String> seen = new HashSet<>();
+        long last = 0;
+        String session = null;
+        for (final Raw raw : records) {
+            if (raw.isGap()) {
+                continue;
+            }
+            if (!raw.sessionId().equals(session)) {
+                session = raw.sessionId();
+                last = 0;
+            }
+            assertThat(raw.sessionSeq()).as("session counter increases").isGreaterThan(last);
+            assertThat(seen.add(raw.sessionId() + "/" + raw.sessionSeq())).as("no duplicate").isTrue();
+            last = raw.sessionSeq();
+        }
+    }
+
+    private static void await(final BooleanSupplier condition, final String what) {
+        final long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what, e);
+            }
+        }
+    }
+}
