@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -156,8 +157,17 @@ public final class CoinbaseFeedClient implements AutoCloseable {
      * @param detail    why, for the log
      */
     public void dropConnection(final String gapReason, final String detail) {
+        dropConnection(gapReason, detail, Duration.ZERO);
+    }
+
+    /**
+     * As {@link #dropConnection(String, String)}, and reconnects no sooner than {@code reconnectDelayAtLeast}
+     * (the usual backoff applies if longer): for a consumer that needs time before it can take frames again.
+     */
+    public void dropConnection(final String gapReason, final String detail, final Duration reconnectDelayAtLeast) {
         final Connection c = current;
         if (c != null && c.session != null) {
+            c.reconnectDelayAtLeastMs = reconnectDelayAtLeast.toMillis();
             connectionLost(c, gapReason, true, detail);
         }
     }
@@ -250,7 +260,7 @@ public final class CoinbaseFeedClient implements AutoCloseable {
             return;
         }
         failedConnections = c.healthy ? 0 : failedConnections + 1;
-        final long delayMs = backoffMs(failedConnections);
+        final long delayMs = Math.max(backoffMs(failedConnections), c.reconnectDelayAtLeastMs);
         final long frames;
         synchronized (c) {
             frames = c.frames;
@@ -527,6 +537,8 @@ public final class CoinbaseFeedClient implements AutoCloseable {
         final String sessionId;
         volatile Session session;
         volatile long lastReceiveNs;
+        /** Set by {@link #dropConnection(String, String, Duration)} before the connection ends. */
+        volatile long reconnectDelayAtLeastMs;
         /** Set once book data arrived: the connection worked, so the backoff starts over. */
         volatile boolean healthy;
         /** Guarded by this: no frames or gaps are queued for it afterwards. */

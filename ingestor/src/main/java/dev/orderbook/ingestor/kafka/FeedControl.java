@@ -1,5 +1,7 @@
 package dev.orderbook.ingestor.kafka;
 
+import java.time.Duration;
+
 /**
  * What a {@link RawPublisher} may ask of the source of its frames when continuity for a product is lost: a fresh
  * snapshot, or a new connection. The live feed client does both; a file source can do neither ({@link #NONE}), the
@@ -13,13 +15,16 @@ public interface FeedControl {
         }
 
         @Override
-        public void dropConnection(final String reason, final String detail) {
+        public void dropConnection(final String reason, final String detail, final Duration reconnectDelayAtLeast) {
         }
     };
 
     /** Asks for a fresh snapshot of one product. Must not block; callable from any thread. */
     void resnapshot(String productId, String reason);
 
-    /** Asks to drop the connection and reconnect (fresh snapshots of every product). Must not block. */
-    void dropConnection(String reason, String detail);
+    /**
+     * Asks to drop the connection and reconnect (fresh snapshots of every product), no sooner than
+     * {@code reconnectDelayAtLeast}. Must not block.
+     */
+    void dropConnection(String reason, String detail, Duration reconnectDelayAtLeast);
 }

@@ -49,7 +49,8 @@ public record PublisherConfig(String bootstrapServers, String rawTopic, String d
     /** Smallest budget accepted. A record larger than the budget is still sent when nothing else is in flight. */
     public static final long MIN_BUFFER_BUDGET = 64 * 1024;
     public static final Duration DELIVERY_TIMEOUT_DEFAULT = Duration.ofSeconds(120);
-    public static final Duration MAX_BLOCK_DEFAULT = Duration.ofSeconds(5);
+    /** 1 s: a metadata fetch takes milliseconds when Kafka is up; a send must not stall the feed for long. */
+    public static final Duration MAX_BLOCK_DEFAULT = Duration.ofSeconds(1);
     /**
      * Largest record: a 16 MiB frame plus headers and framing. The raw topic's {@code max.message.bytes}, the
      * producer's {@code max.request.size} and the consumers' fetch sizes must all allow it.

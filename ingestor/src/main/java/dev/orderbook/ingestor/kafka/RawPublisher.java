@@ -15,17 +15,22 @@ import io.micrometer.core.instrument.Gauge;
 
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -58,6 +63,15 @@ public final class RawPublisher implements AutoCloseable {
     public static final String GAP_PUBLISH_FAILED = "publish-failed";
     /** Gap reason: the buffer budget was exhausted, frames were discarded. */
     public static final String GAP_BACKPRESSURE = "backpressure";
+    /** Gap reason: Kafka could not be reached at all (no metadata within max.block.ms), frames were discarded. */
+    public static final String GAP_KAFKA_UNAVAILABLE = "kafka-unavailable";
+    /** How long {@link #close()} waits for records in flight. */
+    public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    private static final int FAILURE_LOG_EVERY = 1000;
+    /** How often Kafka is probed while it is unavailable. */
+    public static final Duration PROBE_INTERVAL = Duration.ofSeconds(1);
+    /** While the buffer is over budget, reconnect attempts are at least this far apart. */
+    public static final Duration BACKPRESSURE_RECONNECT_DELAY = Duration.ofSeconds(1);
     /** Dead-letter header: which service wrote the dead letter. */
     public static final String HEADER_DLQ_SOURCE = "ob-dlq-source";
 
@@ -109,6 +123,16 @@ public final class RawPublisher implements AutoCloseable {
     private final Queue<Product> failed = new ConcurrentLinkedQueue<>();
     // Epoch ns = nanoTime + offset; receive times come from System.nanoTime().
     private final long epochOffsetNs;
+    /** Worker only, per product index: a marker is due but Kafka is unavailable; written when it is back. */
+    private final boolean[] pending;
+    private final String[] pendingReason;
+    private final String[] pendingSession;
+    private final ScheduledExecutorService probe;
+    /** False from a send that could not even reach Kafka until the probe sees it again. */
+    private volatile boolean kafkaAvailable = true;
+    /** Worker only: the current outage has been marked. */
+    private boolean outageHandled;
+    private final AtomicLong failuresLogged = new AtomicLong();
     private boolean overloaded;
     private String lastDroppedSession;
     private String lastSession = "";
@@ -135,6 +159,16 @@ public final class RawPublisher implements AutoCloseable {
         }
         this.live = new AtomicIntegerArray(n);
         this.marked = new boolean[n];
+        this.pending = new boolean[n];
+        this.pendingReason = new String[n];
+        this.pendingSession = new String[n];
+        this.probe = Executors.newSingleThreadScheduledExecutor(r -> {
+            final Thread t = new Thread(r, "kafka-availability-probe");
+            t.setDaemon(true);
+            return t;
+        });
+        probe.scheduleWithFixedDelay(this::probeKafka, PROBE_INTERVAL.toMillis(), PROBE_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
         final Instant now = Instant.now();
         this.epochOffsetNs = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
         Gauge.builder("orderbook.ingest.buffer.bytes", buffered, AtomicLong::get).baseUnit("bytes")
@@ -166,8 +200,11 @@ public final class RawPublisher implements AutoCloseable {
     public Outcome publishFrame(final String sessionId, final long sessionSeq, final long receiveEpochNs,
                                 final byte[] frame) {
         lastSession = sessionId;
-        drainFailures();
         metrics.frame(frame.length);
+        if (!awaitKafka()) {
+            return Outcome.DISCARDED;
+        }
+        catchUp();
         final FeedMessage m = decoder.decode(frame, message);
         switch (m.kind()) {
             case BOOK:
@@ -198,8 +235,9 @@ public final class RawPublisher implements AutoCloseable {
     public Outcome publishUnreadable(final String sessionId, final long sessionSeq, final long receiveEpochNs,
                                      final byte[] prefix, final String reason, final String detail) {
         lastSession = sessionId;
-        drainFailures();
         metrics.frame(prefix.length);
+        awaitKafka();
+        catchUp();
         return deadLetter(sessionId, sessionSeq, receiveEpochNs, prefix, reason, detail, StaleScope.all());
     }
 
@@ -209,7 +247,7 @@ public final class RawPublisher implements AutoCloseable {
      * @param sessionId the session whose continuity was lost
      */
     public void publishGap(final String productId, final String reason, final String sessionId) {
-        drainFailures();
+        catchUp();
         final Product product = registry.get(productId);
         if (product == null) {
             log.warn("Gap for a product that is not configured; ignored. product=[{}] reason=[{}]", productId,
@@ -235,19 +273,32 @@ public final class RawPublisher implements AutoCloseable {
         return overloaded;
     }
 
-    /** Waits until every record sent so far is acknowledged or failed; then marks products whose records failed. */
-    public void flush() {
-        producer.flush();
-        drainFailures();
+    /** False while Kafka cannot be reached (a send found no metadata within max.block.ms). Any thread. */
+    public boolean isKafkaAvailable() {
+        return kafkaAvailable;
     }
 
-    /** Flushes and closes the producer. */
+    /**
+     * Waits until every record sent so far is acknowledged or failed; then marks products whose records failed.
+     * Markers still waiting for Kafka stay pending.
+     */
+    public void flush() {
+        producer.flush();
+        catchUp();
+        producer.flush();
+    }
+
+    /**
+     * Closes the producer, giving records in flight up to {@link #CLOSE_TIMEOUT} to be acknowledged (Kafka may be
+     * down: closing must not wait for the whole delivery timeout).
+     */
     @Override
     public void close() {
+        probe.shutdownNow();
         try {
-            flush();
+            catchUp();
         } finally {
-            producer.close();
+            producer.close(CLOSE_TIMEOUT);
         }
     }
 
@@ -320,7 +371,7 @@ public final class RawPublisher implements AutoCloseable {
             writeGap(product, GAP_INVALID, sessionId);
         }
         if (scope.isAll()) {
-            control.dropConnection(GAP_INVALID, reason + ": " + detail);
+            control.dropConnection(GAP_INVALID, reason + ": " + detail, Duration.ZERO);
         } else {
             for (final Product product : products) {
                 control.resnapshot(product.id(), GAP_INVALID);
@@ -338,12 +389,25 @@ public final class RawPublisher implements AutoCloseable {
         }
         marked[i] = true;
         metrics.gap(reason);
+        if (!kafkaAvailable) {
+            pending[i] = true;
+            pendingReason[i] = reason;
+            pendingSession[i] = sessionId;
+            log.info("Gap marker pending until Kafka is back. product=[{}] reason=[{}] sessionId=[{}]", product.id(),
+                    reason, sessionId);
+            return;
+        }
+        sendMarker(product, reason, sessionId);
+    }
+
+    private void sendMarker(final Product product, final String reason, final String sessionId) {
         final long nowEpochNs = toEpochNs(System.nanoTime());
         final RecordHeaders headers = new RecordHeaders();
         headers.add(Topics.HEADER_RECEIVE_TIME_NS, Topics.longHeader(nowEpochNs));
         headers.add(Topics.HEADER_SESSION_ID, sessionId.getBytes(StandardCharsets.UTF_8));
         final String time = Instant.ofEpochSecond(0, nowEpochNs).toString();
-        send(config.rawTopic(), product, keys[i], GapMarkers.toJson(product.id(), reason, time), headers);
+        send(config.rawTopic(), product, keys[product.index()], GapMarkers.toJson(product.id(), reason, time),
+                headers);
         log.info("Gap marker written. product=[{}] reason=[{}] sessionId=[{}]", product.id(), reason, sessionId);
     }
 
@@ -360,8 +424,18 @@ public final class RawPublisher implements AutoCloseable {
      * only the failures queued so far, so a marker that fails at once waits for the next call (no busy loop while
      * Kafka is down).
      */
-    private void drainFailures() {
-        if (failed.isEmpty()) {
+    private void catchUp() {
+        if (!kafkaAvailable) {
+            return;
+        }
+        outageHandled = false;
+        for (int i = 0; i < pending.length && kafkaAvailable; i++) {
+            if (pending[i]) {
+                pending[i] = false;
+                sendMarker(registry.byIndex(i), pendingReason[i], pendingSession[i]);
+            }
+        }
+        if (failed.isEmpty() || !kafkaAvailable) {
             return;
         }
         final boolean[] failedProducts = new boolean[keys.length];
@@ -373,9 +447,11 @@ public final class RawPublisher implements AutoCloseable {
             failedProducts[product.index()] = true;
         }
         for (int i = 0; i < failedProducts.length; i++) {
-            if (failedProducts[i]) {
+            // A product already marked, with no snapshot since, needs nothing more: whether the lost record came
+            // before its marker (covered) or after it (applied to a stale book anyway), its book stays stale until
+            // the snapshot already asked for. A lost snapshot leaves it unmarked-but-stale: marked below.
+            if (failedProducts[i] && !marked[i]) {
                 final Product product = registry.byIndex(i);
-                marked[i] = false;
                 writeGap(product, GAP_PUBLISH_FAILED, lastSession);
                 control.resnapshot(product.id(), GAP_PUBLISH_FAILED);
             }
@@ -393,13 +469,8 @@ public final class RawPublisher implements AutoCloseable {
         final long budget = config.bufferBudgetBytes();
         if (source == Source.FILE) {
             while (buffered.get() + bytes > budget && buffered.get() > 0) {
-                drainFailures();
-                try {
-                    Thread.sleep(1);
-                } catch (final InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for Kafka", e);
-                }
+                catchUp();
+                sleepMs(1);
             }
             return true;
         }
@@ -430,7 +501,8 @@ public final class RawPublisher implements AutoCloseable {
         metrics.discarded();
         if (!sessionId.equals(lastDroppedSession)) {
             lastDroppedSession = sessionId;
-            control.dropConnection(GAP_BACKPRESSURE, why);
+            // Kafka needs time: reconnecting at once would only be dropped again, and Coinbase limits attempts.
+            control.dropConnection(GAP_BACKPRESSURE, why, BACKPRESSURE_RECONNECT_DELAY);
         }
     }
 
@@ -461,16 +533,84 @@ public final class RawPublisher implements AutoCloseable {
             });
             metrics.published(value.length);
         } catch (final RuntimeException e) {
-            // Metadata not available within max.block.ms, record too large, producer closed...
+            // Record too large, producer closed...
             buffered.addAndGet(-size);
             failure(topic, product, e);
         }
     }
 
+    /**
+     * Worker, once per outage (live): every product is marked (the markers wait for Kafka) and the connection
+     * dropped; until the probe reaches Kafka again, frames are discarded and each new connection is dropped too.
+     */
+    private void handleOutage() {
+        if (!outageHandled) {
+            outageHandled = true;
+            log.warn("Kafka unavailable; marking every product and dropping the connection until it is back. "
+                    + "topic=[{}]", config.rawTopic());
+            for (final Product p : allProducts()) {
+                writeGap(p, GAP_KAFKA_UNAVAILABLE, lastSession);
+            }
+        }
+        metrics.discarded();
+        if (!lastSession.equals(lastDroppedSession)) {
+            lastDroppedSession = lastSession;
+            control.dropConnection(GAP_KAFKA_UNAVAILABLE, "Kafka unavailable", BACKPRESSURE_RECONNECT_DELAY);
+        }
+    }
+
+    /** Probe thread: while Kafka is unavailable, asks it for the raw topic's partitions; success ends the outage. */
+    private void probeKafka() {
+        if (kafkaAvailable) {
+            return;
+        }
+        try {
+            producer.partitionsFor(config.rawTopic());
+            kafkaAvailable = true;
+            log.info("Kafka reachable again. topic=[{}]", config.rawTopic());
+        } catch (final RuntimeException e) {
+            log.debug("Kafka still unavailable. error=[{}]", e.toString());
+        }
+    }
+
+    /**
+     * Live: whether Kafka is available (frames are discarded otherwise). File: waits until it is, and answers
+     * true.
+     */
+    private boolean awaitKafka() {
+        if (source == Source.LIVE) {
+            if (!kafkaAvailable) {
+                handleOutage();
+                return false;
+            }
+            return true;
+        }
+        while (!kafkaAvailable) {
+            sleepMs(10);
+        }
+        return true;
+    }
+
+    private static void sleepMs(final long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for Kafka", e);
+        }
+    }
+
+    /** Any thread: a record Kafka did not take. Its product is marked by the worker; a timeout means an outage. */
     private void failure(final String topic, final Product product, final Throwable error) {
         metrics.publishFailure();
-        log.warn("Kafka did not take a record; its product will be marked. topic=[{}] product=[{}] error=[{}]",
-                topic, product == null ? "-" : product.id(), error.toString());
+        if (error instanceof TimeoutException) {
+            kafkaAvailable = false;
+        }
+        if (failuresLogged.getAndIncrement() % FAILURE_LOG_EVERY == 0) {
+            log.warn("Kafka did not take a record; its product will be marked (logged every {}th). topic=[{}] "
+                    + "product=[{}] error=[{}]", FAILURE_LOG_EVERY, topic, product == null ? "-" : product.id(),
+                    error.toString());
+        }
         if (product != null) {
             failed.add(product);
         }

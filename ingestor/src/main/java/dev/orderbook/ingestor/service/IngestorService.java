@@ -129,7 +129,7 @@ public final class IngestorService implements AutoCloseable {
     /** True while connected, every product live and the buffer not overloaded. */
     public boolean isHealthy() {
         final CoinbaseFeedClient c = client;
-        if (c == null || !c.isConnected() || publisher.isOverloaded()) {
+        if (c == null || !c.isConnected() || publisher.isOverloaded() || !publisher.isKafkaAvailable()) {
             return false;
         }
         for (final String product : config.feed().productIds()) {
@@ -176,6 +176,7 @@ public final class IngestorService implements AutoCloseable {
                 .append(",\"session_id\":").append(c == null || c.sessionId() == null ? "null"
                         : JsonStrings.quote(c.sessionId()))
                 .append(",\"overloaded\":").append(publisher.isOverloaded())
+                .append(",\"kafka_available\":").append(publisher.isKafkaAvailable())
                 .append(",\"buffered_bytes\":").append(publisher.bufferedBytes())
                 .append(",\"products\":{");
         boolean first = true;
@@ -200,10 +201,10 @@ public final class IngestorService implements AutoCloseable {
         }
 
         @Override
-        public void dropConnection(final String reason, final String detail) {
+        public void dropConnection(final String reason, final String detail, final Duration reconnectDelayAtLeast) {
             final CoinbaseFeedClient c = client;
             if (c != null) {
-                c.dropConnection(reason, detail);
+                c.dropConnection(reason, detail, reconnectDelayAtLeast);
             }
         }
     }
