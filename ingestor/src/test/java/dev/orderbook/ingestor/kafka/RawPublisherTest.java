@@ -1,0 +1,287 @@
+package dev.orderbook.ingestor.kafka;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.orderbook.common.topic.Topics;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.NetworkException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link RawPublisher}'s own logic (what becomes which record, the buffer budget, gap bookkeeping) with Kafka's
+ * {@link MockProducer} standing in for the client, so that acknowledgements and failures happen exactly when a test
+ * says. Kafka's behaviour itself (delivery, ordering, limits, outages) is covered by the integration tests on a real
+ * broker.
+ */
+class RawPublisherTest {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final List<String> PRODUCTS = List.of("BTC-USD", "ETH-USD");
+    private static final String SESSION = "session-1";
+    private static final long RECEIVED = 1_764_000_000_123_456_789L;
+    private static final String EXCHANGE_SNAPSHOT =
+            "{\"type\":\"snapshot\",\"product_id\":\"BTC-USD\",\"bids\":[[\"100.00\",\"1\"]],\"asks\":[[\"101.00\",\"2\"]]}";
+    private static final String EXCHANGE_UPDATE = "{\"type\":\"l2update\",\"product_id\":\"BTC-USD\",\"changes\":"
+            + "[[\"buy\",\"100.50\",\"0.5\"]],\"time\":\"2026-11-23T19:00:00.123456Z\"}";
+    private static final String ADVANCED_TWO_PRODUCTS = "{\"channel\":\"l2_data\",\"timestamp\":\"2026-11-23T19:00:00Z\","
+            + "\"sequence_num\":3,\"events\":["
+            + "{\"type\":\"snapshot\",\"product_id\":\"BTC-USD\",\"updates\":[{\"side\":\"bid\",\"event_time\":\"t\","
+            + "\"price_level\":\"100\",\"new_quantity\":\"1\"}]},"
+            + "{\"type\":\"update\",\"product_id\":\"ETH-USD\",\"updates\":[{\"side\":\"offer\",\"event_time\":\"t\","
+            + "\"price_level\":\"10\",\"new_quantity\":\"0\"}]}]}";
+
+    private final MockProducer<byte[], byte[]> producer = new MockProducer<>(false, null,
+            new ByteArraySerializer(), new ByteArraySerializer());
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final List<String> controlCalls = new ArrayList<>();
+    private final FeedControl control = new FeedControl() {
+        @Override
+        public void resnapshot(final String productId, final String reason) {
+            controlCalls.add("resnapshot " + productId + " " + reason);
+        }
+
+        @Override
+        public void dropConnection(final String reason, final String detail, final Duration reconnectDelayAtLeast) {
+            controlCalls.add("drop " + reason + " " + reconnectDelayAtLeast.toMillis());
+        }
+    };
+    private RawPublisher publisher;
+
+    @AfterEach
+    void tearDown() {
+        if (publisher != null) {
+            producer.completeNext();
+            publisher.close();
+        }
+    }
+
+    private RawPublisher publisher(final long budget, final RawPublisher.Source source) {
+        publisher = new RawPublisher(PublisherConfig.of("unused:9092", PRODUCTS).withTopics("raw", "dlq")
+                .withBufferBudgetBytes(budget), producer, new IngestMetrics(registry), control, source);
+        return publisher;
+    }
+
+    private static byte[] utf8(final String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String key(final ProducerRecord<byte[], byte[]> r) {
+        return r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+    }
+
+    private static JsonNode json(final ProducerRecord<byte[], byte[]> r) throws Exception {
+        return MAPPER.readTree(r.value());
+    }
+
+    private static String header(final ProducerRecord<byte[], byte[]> r, final String name) {
+        return new String(r.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void shouldPublishExchangeFramesVerbatimKeyedByProductWithSessionHeaders() {
+        // Given
+        final RawPublisher p = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.LIVE);
+        // When
+        assertThat(p.publishFrame(SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT))).isEqualTo(RawPublisher.Outcome.PUBLISHED);
+        assertThat(p.publishFrame(SESSION, 2, RECEIVED + 5, utf8(EXCHANGE_UPDATE))).isEqualTo(RawPublisher.Outcome.PUBLISHED);
+        // Then
+        final List<ProducerRecord<byte[], byte[]>> sent = producer.history();
+        assertThat(sent).extracting(ProducerRecord::topic).containsExactly("raw", "raw");
+        assertThat(sent).extracting(RawPublisherTest::key).containsExactly("BTC-USD", "BTC-USD");
+        assertThat(sent.get(0).value()).isEqualTo(utf8(EXCHANGE_SNAPSHOT));
+        assertThat(sent.get(1).value()).isEqualTo(utf8(EXCHANGE_UPDATE));
+        assertThat(header(sent.get(1), Topics.HEADER_SESSION_ID)).isEqualTo(SESSION);
+        assertThat(Topics.longHeader(sent.get(1).headers().lastHeader(Topics.HEADER_SESSION_SEQUENCE).value()))
+                .isEqualTo(2);
+        assertThat(Topics.longHeader(sent.get(1).headers().lastHeader(Topics.HEADER_RECEIVE_TIME_NS).value()))
+                .isEqualTo(RECEIVED + 5);
+        assertThat(p.isLive("BTC-USD")).isTrue();
+        assertThat(p.isLive("ETH-USD")).isFalse();
+    }
+
+    @Test
+    void shouldSplitAnAdvancedTradeMessageIntoOneRecordPerProductWithTheEnvelopeKept() throws Exception {
+        // Given
+        final RawPublisher p = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.LIVE);
+        // When
+        p.publishFrame(SESSION, 7, RECEIVED, utf8(ADVANCED_TWO_PRODUCTS));
+        // Then
+        final List<ProducerRecord<byte[], byte[]>> sent = producer.history();
+        assertThat(sent).extracting(RawPublisherTest::key).containsExactly("BTC-USD", "ETH-USD");
+        for (final ProducerRecord<byte[], byte[]> r : sent) {
+            final JsonNode m = json(r);
+            assertThat(m.get("sequence_num").asLong()).isEqualTo(3);
+            assertThat(m.get("events")).hasSize(1);
+            assertThat(m.get("events").get(0).get("product_id").asText()).isEqualTo(key(r));
+            assertThat(Topics.longHeader(r.headers().lastHeader(Topics.HEADER_SESSION_SEQUENCE).value()))
+                    .isEqualTo(7);
+        }
+        assertThat(p.isLive("BTC-USD")).as("its event was a snapshot").isTrue();
+        assertThat(p.isLive("ETH-USD")).as("an update alone does not make a book live").isFalse();
+    }
+
+    @Test
+    void shouldNotPublishHeartbeatsConfirmationsOrUnknownTypes() {
+        // Given
+        final RawPublisher p = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.LIVE);
+        // When / Then
+        assertThat(p.publishFrame(SESSION, 1, RECEIVED, utf8("{\"type\":\"heartbeat\",\"sequence\":90,"
+                + "\"last_trade_id\":20,\"product_id\":\"BTC-USD\",\"time\":\"2026-11-23T19:00:00Z\"}")))
+                .isEqualTo(RawPublisher.Outcome.NOT_BOOK_DATA);
+        assertThat(p.publishFrame(SESSION, 2, RECEIVED, utf8("{\"type\":\"brand_new_type\",\"x\":1}")))
+                .isEqualTo(RawPublisher.Outcome.NOT_BOOK_DATA);
+        assertThat(producer.history()).isEmpty();
+    }
+
+    @Test
+    void shouldDeadLetterAnUnparseableUpdateAndMarkOnlyItsProduct() throws Exception {
+        // Given
+        final RawPublisher p = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.LIVE);
+        p.publishFrame(SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
+        final String negativeSize = "{\"type\":\"l2update\",\"product_id\":\"BTC-USD\",\"changes\":"
+                + "[[\"buy\",\"100.50\",\"-1\"]],\"time\":\"2026-11-23T19:00:00.123456Z\"}";
+        // When
+        final RawPublisher.Outcome outcome = p.publishFrame(SESSION, 2, RECEIVED, utf8(negativeSize));
+        // Then
+        assertThat(outcome).isEqualTo(RawPublisher.Outcome.DEAD_LETTERED);
+        final List<ProducerRecord<byte[], byte[]>> sent = producer.history();
+        assertThat(sent).hasSize(3);
+        final ProducerRecord<byte[], byte[]> dead = sent.get(1);
+        assertThat(dead.topic()).isEqualTo("dlq");
+        assertThat(key(dead)).isEqualTo("BTC-USD");
+        assertThat(dead.value()).isEqualTo(utf8(negativeSize));
+        assertThat(header(dead, Topics.HEADER_DLQ_REASON)).isEqualTo("BAD_SIZE");
+        assertThat(header(dead, RawPublisher.HEADER_DLQ_SOURCE)).isEqualTo("ingestor");
+        final ProducerRecord<byte[], byte[]> marker = sent.get(2);
+        assertThat(marker.topic()).isEqualTo("raw");
+        assertThat(key(marker)).isEqualTo("BTC-USD");
+        assertThat(json(marker).get("type").asText()).isEqualTo("x-orderbook-gap");
+        assertThat(json(marker).get("reason").asText()).isEqualTo(RawPublisher.GAP_INVALID);
+        assertThat(p.isLive("BTC-USD")).isFalse();
+        assertThat(controlCalls).containsExactly("resnapshot BTC-USD invalid");
+    }
+
+    @Test
+    void shouldDeadLetterAnUnattributableFrameUnkeyedAndMarkEveryProduct() throws Exception {
+        // Given
+        final RawPublisher p = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.LIVE);
+        // When
+        p.publishFrame(SESSION, 1, RECEIVED, utf8("{\"type\":\"l2upd"));
+        // Then
+        final List<ProducerRecord<byte[], byte[]>> sent = producer.history();
+        assertThat(sent.get(0).topic()).isEqualTo("dlq");
+        assertThat(sent.get(0).key()).isNull();
+        assertThat(header(sent.get(0), Topics.HEADER_DLQ_REASON)).isEqualTo("INVALID_JSON");
+        assertThat(sent.subList(1, sent.size())).extracting(RawPublisherTest::key)
+                .containsExactlyInAnyOrderElementsOf(PRODUCTS);
+        assertThat(controlCalls).containsExactly("drop invalid 0");
+    }
+
+    @Test
+    void shouldWriteOneMarkerPerProductUntilItsNextSnapshot() throws Exception {
+        // Given
+        final RawPublisher p = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.LIVE);
+        p.publishFrame(SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
+        // When
+        p.publishGap("BTC-USD", "disconnect", SESSION);
+        p.publishGap("BTC-USD", "silence", SESSION);
+        p.publishFrame("session-2", 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
+        p.publishGap("BTC-USD", "sequence", "session-2");
+        // Then
+        final List<String> shape = new ArrayList<>();
+        for (final ProducerRecord<byte[], byte[]> r : producer.history()) {
+            final JsonNode m = json(r);
+            shape.add(m.has("reason") ? "gap:" + m.get("reason").asText() : m.get("type").asText());
+        }
+        assertThat(shape).containsExactly("snapshot", "gap:disconnect", "snapshot", "gap:sequence");
+        assertThat(registry.get("orderbook.ingest.gaps.coalesced").counter().count()).isEqualTo(1.0);
+    }
+
+    @Test
+    void shouldDiscardMarkAndDropTheConnectionWhenTheBufferBudgetIsExhaustedThenResumeBelowHalf()
+            throws Exception {
+        // Given a budget of two snapshots' worth, nothing acknowledged
+        final long budget = 2L * EXCHANGE_SNAPSHOT.length() + EXCHANGE_SNAPSHOT.length() / 2;
+        final RawPublisher p = publisher(Math.max(budget, PublisherConfig.MIN_BUFFER_BUDGET),
+                RawPublisher.Source.LIVE);
+        final byte[] big = utf8(EXCHANGE_UPDATE.replace("\"time\"", "\"pad\":\"" + "x".repeat(30_000) + "\",\"time\""));
+        p.publishFrame(SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
+        // When: frames pile up unacknowledged past 64 KiB
+        final List<RawPublisher.Outcome> outcomes = new ArrayList<>();
+        for (int i = 2; i < 6; i++) {
+            outcomes.add(p.publishFrame(SESSION, i, RECEIVED, big));
+        }
+        // Then
+        assertThat(outcomes).containsExactly(RawPublisher.Outcome.PUBLISHED, RawPublisher.Outcome.PUBLISHED,
+                RawPublisher.Outcome.DISCARDED, RawPublisher.Outcome.DISCARDED);
+        assertThat(p.isOverloaded()).isTrue();
+        assertThat(p.bufferedBytes()).isLessThanOrEqualTo(PublisherConfig.MIN_BUFFER_BUDGET + 1024);
+        assertThat(controlCalls).containsExactly("drop backpressure "
+                + RawPublisher.BACKPRESSURE_RECONNECT_DELAY.toMillis());
+        final List<ProducerRecord<byte[], byte[]>> sent = producer.history();
+        assertThat(json(sent.get(sent.size() - 1)).get("reason").asText()).isEqualTo(RawPublisher.GAP_BACKPRESSURE);
+        assertThat(p.isLive("BTC-USD")).isFalse();
+
+        // When Kafka acknowledges everything, a new session publishes again
+        while (producer.completeNext()) {
+            // acknowledge all
+        }
+        assertThat(p.publishFrame("session-2", 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT)))
+                .isEqualTo(RawPublisher.Outcome.PUBLISHED);
+        assertThat(p.isOverloaded()).isFalse();
+        assertThat(p.isLive("BTC-USD")).isTrue();
+    }
+
+    @Test
+    void shouldMarkAProductWhoseRecordKafkaFailedBeforeItsNextRecord() throws Exception {
+        // Given
+        final RawPublisher p = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.LIVE);
+        p.publishFrame(SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
+        p.publishFrame(SESSION, 2, RECEIVED, utf8(EXCHANGE_UPDATE));
+        producer.completeNext();
+        // When the update fails
+        producer.errorNext(new NetworkException("broker went away"));
+        p.publishFrame(SESSION, 3, RECEIVED, utf8(EXCHANGE_UPDATE));
+        // Then a marker precedes the next record of that product
+        final List<ProducerRecord<byte[], byte[]>> sent = producer.history();
+        assertThat(sent).hasSize(4);
+        assertThat(json(sent.get(2)).get("reason").asText()).isEqualTo(RawPublisher.GAP_PUBLISH_FAILED);
+        assertThat(controlCalls).containsExactly("resnapshot BTC-USD publish-failed");
+        assertThat(registry.get("orderbook.ingest.publish.failures").counter().count()).isEqualTo(1.0);
+    }
+
+    @Test
+    void shouldPassRecordedGapMarkersThroughFromAFileButDeadLetterThemFromTheExchange() throws Exception {
+        // Given
+        final byte[] recordedGap = utf8("{\"type\":\"x-orderbook-gap\",\"product_id\":\"ETH-USD\","
+                + "\"reason\":\"disconnect\",\"time\":\"2026-11-23T19:00:00Z\"}");
+        final RawPublisher file = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.FILE);
+        // When
+        file.publishFrame(SESSION, 1, RECEIVED, recordedGap);
+        // Then
+        final ProducerRecord<byte[], byte[]> marker = producer.history().get(0);
+        assertThat(marker.topic()).isEqualTo("raw");
+        assertThat(key(marker)).isEqualTo("ETH-USD");
+        assertThat(json(marker).get("reason").asText()).isEqualTo("disconnect");
+        producer.clear();
+        final RawPublisher live = new RawPublisher(PublisherConfig.of("unused:9092", PRODUCTS)
+                .withTopics("raw", "dlq"), producer, new IngestMetrics(new SimpleMeterRegistry()), control,
+                RawPublisher.Source.LIVE);
+        assertThat(live.publishFrame(SESSION, 1, RECEIVED, recordedGap))
+                .isEqualTo(RawPublisher.Outcome.DEAD_LETTERED);
+        assertThat(header(producer.history().get(0), Topics.HEADER_DLQ_REASON)).isEqualTo("RESERVED_TYPE");
+    }
+}
