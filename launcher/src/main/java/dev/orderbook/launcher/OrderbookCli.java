@@ -18,6 +18,9 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             BrokerCommand.class,
             SimulateCommand.class,
+            IngestCommand.class,
+            RecordCommand.class,
+            PublishCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class OrderbookCli implements Runnable {

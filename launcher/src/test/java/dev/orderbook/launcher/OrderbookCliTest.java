@@ -50,14 +50,37 @@ class OrderbookCliTest {
     @Test
     void helpShouldListEveryCommand() {
         assertThat(run("--help")).isZero();
-        assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("replay", "bench", "generate", "broker", "simulate");
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("replay", "bench", "generate", "broker", "simulate",
+                "ingest", "record", "publish");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"replay", "bench", "generate", "broker", "simulate"})
+    @ValueSource(strings = {"replay", "bench", "generate", "broker", "simulate", "ingest", "record", "publish"})
     void everyCommandShouldHaveHelp(final String command) {
         assertThat(run(command, "--help")).isZero();
         assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("Usage: orderbook " + command);
+    }
+
+    @Test
+    void ingestShouldRejectAnUnknownProtocolBeforeConnecting() {
+        assertThat(run("ingest", "--bootstrap", "127.0.0.1:1", "--protocol", "fix")).isEqualTo(2);
+        assertThat(err()).contains("--protocol must be exchange or advanced");
+    }
+
+    @Test
+    void publishShouldRejectAnInvalidRate(@TempDir final Path dir) throws IOException {
+        final Path file = Files.writeString(dir.resolve("feed.ndjson"), "{}\n");
+        assertThat(run("publish", "--input", file.toString(), "--bootstrap", "127.0.0.1:1", "--rate", "fast"))
+                .isEqualTo(2);
+        assertThat(err()).contains("rate must be max, original or Nx");
+    }
+
+    @Test
+    void publishShouldFailClearlyWhenKafkaCannotBeReached(@TempDir final Path dir) throws IOException {
+        final Path file = Files.writeString(dir.resolve("feed.ndjson"), "{}\n");
+        assertThat(run("publish", "--input", file.toString(), "--bootstrap", "127.0.0.1:1",
+                "--kafka-timeout-seconds", "2")).isEqualTo(1);
+        assertThat(err()).contains("did not answer");
     }
 
     @Test

@@ -72,6 +72,10 @@ public final class RawTopicSetup {
             throw new IllegalStateException("Kafka at " + config.bootstrapServers() + " did not answer within "
                     + timeout.toSeconds() + " s; is it running and reachable?", e);
         } catch (final ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw new IllegalStateException("Kafka at " + config.bootstrapServers() + " did not answer within "
+                        + timeout.toSeconds() + " s; is it running and reachable?", e.getCause());
+            }
             throw new IllegalStateException("Setting up topics on Kafka at " + config.bootstrapServers()
                     + " failed: " + e.getCause(), e.getCause());
         } catch (final InterruptedException e) {

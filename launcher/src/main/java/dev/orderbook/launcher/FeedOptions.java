@@ -1,0 +1,51 @@
+package dev.orderbook.launcher;
+
+import dev.orderbook.common.codec.Protocol;
+import dev.orderbook.ingestor.coinbase.FeedClientConfig;
+import picocli.CommandLine.Option;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/** The feed options shared by {@code ingest} and {@code record}: where to connect and what to subscribe to. */
+final class FeedOptions {
+    /** Coinbase Exchange market data (public {@code level2_batch}). */
+    static final String EXCHANGE_URL = "wss://ws-feed.exchange.coinbase.com";
+    /** Coinbase Advanced Trade market data (public {@code level2}). */
+    static final String ADVANCED_URL = "wss://advanced-trade-ws.coinbase.com";
+
+    @Option(names = "--url", paramLabel = "URL",
+            description = "WebSocket URL (default: Coinbase's real endpoint for the protocol: " + EXCHANGE_URL
+                    + " or " + ADVANCED_URL + "); ws://127.0.0.1:N/ for ./orderbook simulate.")
+    String url;
+
+    @Option(names = "--protocol", defaultValue = "exchange", paramLabel = "exchange|advanced",
+            description = "Exchange feed (level2_batch + heartbeat) or Advanced Trade (level2 + heartbeats) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String protocol;
+
+    @Option(names = "--products", split = ",", paramLabel = "A,B,...", defaultValue = "BTC-USD,ETH-USD",
+            description = "Products to subscribe to; also their partition order (default: ${DEFAULT-VALUE}).")
+    List<String> products;
+
+    @Option(names = "--silence-timeout-ms", paramLabel = "MS", defaultValue = "5000",
+            description = "Nothing received for this long (heartbeats come every second) means the connection is "
+                    + "dead: gaps are marked and it reconnects (default: ${DEFAULT-VALUE}).")
+    long silenceTimeoutMs;
+
+    Protocol protocol() {
+        return switch (protocol.trim().toLowerCase(Locale.ROOT)) {
+            case "exchange" -> Protocol.EXCHANGE;
+            case "advanced" -> Protocol.ADVANCED;
+            default -> throw new IllegalArgumentException("--protocol must be exchange or advanced, was " + protocol);
+        };
+    }
+
+    /** The client configuration; throws {@link IllegalArgumentException} with a message for bad values. */
+    FeedClientConfig clientConfig() {
+        final Protocol p = protocol();
+        final String endpoint = url != null ? url : p == Protocol.EXCHANGE ? EXCHANGE_URL : ADVANCED_URL;
+        return FeedClientConfig.of(endpoint, p, products).withSilenceTimeout(Duration.ofMillis(silenceTimeoutMs));
+    }
+}
