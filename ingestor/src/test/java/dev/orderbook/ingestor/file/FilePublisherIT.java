@@ -1,0 +1,153 @@
+package dev.orderbook.ingestor.file;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.orderbook.common.topic.Topics;
+import dev.orderbook.ingestor.kafka.PublisherConfig;
+import dev.orderbook.ingestor.kafka.RawTopicSetup;
+import dev.orderbook.kafka.embedded.KafkaCluster;
+import dev.orderbook.kafka.embedded.junit.KafkaClusterExtension;
+import dev.orderbook.simulator.market.FeedFileGenerator;
+import dev.orderbook.simulator.market.FeedFileOptions;
+import dev.orderbook.simulator.market.FeedFileResult;
+import dev.orderbook.simulator.market.Protocol;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.zip.GZIPInputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code publish} of a generated feed file (with malformed lines) on a real broker: every line is accounted for,
+ * each product's records keep the file's order, bad lines become dead letters followed by gap markers for the
+ * products they concerned, and the headers carry the file session.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+@Timeout(120)
+class FilePublisherIT {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final List<String> PRODUCTS = List.of("BTC-USD", "ETH-USD", "SOL-USD");
+    private static final Map<Path, List<String>> LINES = new HashMap<>();
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void shouldPublishEveryLineOfARecordedFileAsTheLiveIngestorWould(final Protocol protocol,
+                                                                      final KafkaCluster kafka,
+                                                                      @TempDir final Path dir) throws Exception {
+        // Given
+        final Path file = dir.resolve("feed.ndjson.gz");
+        final FeedFileResult generated = FeedFileGenerator.generate(file, FeedFileOptions.defaults()
+                .withProtocol(protocol).withProductIds(PRODUCTS).withLimits(20_000, 0).withLevelsPerSide(200)
+                .withBadLinePeriod(97));
+        final String raw = KafkaClusterExtension.uniqueTopicName("raw");
+        final String dlq = KafkaClusterExtension.uniqueTopicName("dlq");
+        final PublisherConfig config = PublisherConfig.of(kafka.bootstrapServers(), PRODUCTS).withTopics(raw, dlq);
+        // When
+        final FilePublisher.Stats stats = FilePublisher.publish(file, config, Pacing.parse("max"), 0,
+                RawTopicSetup.RETENTION_DEFAULT, Duration.ofSeconds(30));
+        // Then every line is accounted for
+        assertThat(stats.lines()).isEqualTo(generated.lines());
+        assertThat(stats.published() + stats.notBookData() + stats.deadLettered()).isEqualTo(stats.lines());
+        assertThat(stats.deadLettered()).isEqualTo(generated.badLines()).isPositive();
+        assertThat(stats.publishFailures()).isZero();
+        final List<ConsumerRecord<byte[], byte[]>> deadLetters = readAll(kafka, dlq);
+        assertThat(deadLetters).hasSize((int) generated.badLines());
+        assertThat(deadLetters).allSatisfy(r ->
+                assertThat(r.headers().lastHeader(Topics.HEADER_DLQ_REASON)).isNotNull());
+
+        // And each product's records are the file's, in order, with a marker after each bad line that concerned it
+        final List<ConsumerRecord<byte[], byte[]>> records = readAll(kafka, raw);
+        final Map<String, List<ConsumerRecord<byte[], byte[]>>> byProduct = records.stream()
+                .collect(Collectors.groupingBy(r -> new String(r.key(), StandardCharsets.UTF_8)));
+        assertThat(byProduct.keySet()).containsExactlyInAnyOrderElementsOf(PRODUCTS);
+        int markers = 0;
+        for (final String product : PRODUCTS) {
+            long lastLine = 0;
+            for (final ConsumerRecord<byte[], byte[]> r : byProduct.get(product)) {
+                final JsonNode m = MAPPER.readTree(r.value());
+                assertThat(new String(r.headers().lastHeader(Topics.HEADER_SESSION_ID).value(),
+                        StandardCharsets.UTF_8)).isEqualTo(stats.sessionId());
+                if ("x-orderbook-gap".equals(m.path("type").asText())) {
+                    assertThat(m.get("product_id").asText()).isEqualTo(product);
+                    assertThat(m.get("reason").asText()).isEqualTo("invalid");
+                    markers++;
+                    continue;
+                }
+                final long line = Topics.longHeader(r.headers().lastHeader(Topics.HEADER_SESSION_SEQUENCE).value());
+                assertThat(line).as("%s records in file order", product).isGreaterThan(lastLine);
+                lastLine = line;
+                final String text = lineOf(file, line);
+                if (protocol == Protocol.EXCHANGE) {
+                    assertThat(new String(r.value(), StandardCharsets.UTF_8)).isEqualTo(text);
+                } else {
+                    for (final JsonNode event : m.get("events")) {
+                        assertThat(event.get("product_id").asText()).isEqualTo(product);
+                    }
+                    assertThat(m.get("sequence_num")).isEqualTo(MAPPER.readTree(text).get("sequence_num"));
+                }
+            }
+        }
+        assertThat(markers).as("bad lines concern at least one product each, some every product").isPositive();
+    }
+
+
+    private static String lineOf(final Path file, final long lineNumber) throws Exception {
+        List<String> lines = LINES.get(file);
+        if (lines == null) {
+            lines = new ArrayList<>();
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(
+                    new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8))) {
+                String l;
+                while ((l = in.readLine()) != null) {
+                    lines.add(l);
+                }
+            }
+            LINES.put(file, lines);
+        }
+        return lines.get((int) lineNumber - 1);
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> readAll(final KafkaCluster kafka, final String topic) {
+        final Map<String, Object> props = new HashMap<>();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 17 * 1024 * 1024);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+            final List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toList());
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            final Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            final List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+            out.sort((a, b) -> a.partition() != b.partition() ? Integer.compare(a.partition(), b.partition())
+                    : Long.compare(a.offset(), b.offset()));
+            return out;
+        }
+    }
+}
