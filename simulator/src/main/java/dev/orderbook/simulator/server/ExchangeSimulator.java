@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -27,8 +28,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * A Coinbase exchange simulator: a WebSocket server ({@code ws://127.0.0.1:PORT/}) that speaks one Coinbase
- * market-data protocol (see COINBASE.md) from a seeded {@link dev.orderbook.simulator.market.SyntheticMarket},
- * for testing feed clients against a real socket.
+ * market-data protocol (see COINBASE.md) from a seeded {@link dev.orderbook.simulator.market.SyntheticMarket}
+ * or from a recorded feed file ({@link SimulatorOptions#input()}), for testing feed clients against a real socket.
+ * Clients may also unsubscribe and resubscribe a product, which gets a fresh snapshot.
  *
  * <p>A client subscribes (within {@link SimulatorOptions#subscribeTimeout()}, or it is closed) and gets the
  * confirmation, a snapshot per product, then updates and heartbeats. All connections share one market; each gets
@@ -72,7 +74,10 @@ public final class ExchangeSimulator implements AutoCloseable {
      * @throws IOException if the server cannot start (port in use, ...)
      */
     public static ExchangeSimulator start(final SimulatorOptions options) throws IOException {
-        final FeedSender sender = new FeedSender(options);
+        final MarketFeed market = options.input() == null
+                ? new SyntheticFeed(options.protocol(), options.marketOptions())
+                : RecordedFeed.open(options.input(), options.protocol(), options.maxMessageBytes());
+        final FeedSender sender = new FeedSender(options, market);
         final Map<String, Object> properties = new HashMap<>();
         properties.put(TyrusWebSocketEngine.INCOMING_BUFFER_SIZE, options.maxMessageBytes());
         final ServerContainer container = new GrizzlyServerContainer().createContainer(properties);
@@ -98,8 +103,8 @@ public final class ExchangeSimulator implements AutoCloseable {
         final Thread thread = new Thread(sender, "exchange-simulator-sender");
         thread.setDaemon(true);
         thread.start();
-        log.info("Exchange simulator started. protocol=[{}] port=[{}] products=[{}] messagesPerSecond=[{}]",
-                options.protocol(), boundPort, options.marketOptions().products().size(),
+        log.info("Exchange simulator started. protocol=[{}] port=[{}] market=[{}] products=[{}] "
+                + "messagesPerSecond=[{}]", options.protocol(), boundPort, market.describe(), market.productIds(),
                 options.messagesPerSecond());
         return new ExchangeSimulator(options, sender, thread, container, boundPort);
     }
@@ -139,6 +144,16 @@ public final class ExchangeSimulator implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * The protocol a recorded feed file is written in, from its first Coinbase messages: to serve a file in its
+     * own protocol.
+     *
+     * @throws IOException if the file cannot be read or does not look like a Coinbase feed
+     */
+    public static Protocol detectProtocol(final Path file) throws IOException {
+        return RecordedFeed.detectProtocol(file, SimulatorOptions.MAX_MESSAGE_BYTES_DEFAULT);
     }
 
     /** The protocol spoken. */
@@ -204,6 +219,21 @@ public final class ExchangeSimulator implements AutoCloseable {
      */
     public void goSilent(final Duration duration) {
         sender.goSilent(duration);
+    }
+
+    /**
+     * Fault: every connection open now stops getting {@code productId}'s book data and, on the Exchange feed, its
+     * heartbeats, while the rest of its traffic goes on; a connection that subscribes to the product again (after
+     * an unsubscribe, or while silenced) gets a fresh snapshot and everything again. Connections opened later are
+     * not affected. An unknown product is logged and ignored.
+     */
+    public void silenceProduct(final String productId) {
+        sender.silenceProduct(productId, true);
+    }
+
+    /** Ends {@link #silenceProduct} for every connection: data resumes without a snapshot (the book may be off). */
+    public void clearProductSilence(final String productId) {
+        sender.silenceProduct(productId, false);
     }
 
     /** Fault: one text frame of invalid JSON (a torn update) to every subscribed connection. */
