@@ -8,12 +8,14 @@ import dev.orderbook.common.model.ProductRegistry;
 
 import org.glassfish.tyrus.client.ClientManager;
 import org.glassfish.tyrus.client.ClientProperties;
+import org.glassfish.tyrus.ext.extension.deflate.PerMessageDeflateExtension;
 
 import jakarta.websocket.ClientEndpointConfig;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.DeploymentException;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.Extension;
 import jakarta.websocket.MessageHandler;
 import jakarta.websocket.Session;
 
@@ -95,7 +97,10 @@ public final class CoinbaseFeedClient implements AutoCloseable {
         client.getProperties().put(ClientProperties.INCOMING_BUFFER_SIZE, config.maxMessageBytes());
         client.getProperties().put(ClientProperties.HANDSHAKE_TIMEOUT, HANDSHAKE_TIMEOUT_MS);
         client.setDefaultMaxTextMessageBufferSize(config.maxMessageBytes());
-        this.endpointConfig = ClientEndpointConfig.Builder.create().build();
+        // permessage-deflate (RFC 7692) as Coinbase advises; a server that declines it is spoken to uncompressed.
+        this.endpointConfig = ClientEndpointConfig.Builder.create()
+                .extensions(config.permessageDeflate() ? List.of(new PerMessageDeflateExtension()) : List.of())
+                .build();
         this.subscribeMessages = subscribeMessages(config.protocol(), config.productIds());
         this.bookChannel = config.protocol() == Protocol.EXCHANGE ? "level2_batch" : "level2";
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> daemon(runnable,
@@ -132,6 +137,23 @@ public final class CoinbaseFeedClient implements AutoCloseable {
     public String sessionId() {
         final Connection c = current;
         return c == null ? null : c.sessionId;
+    }
+
+    /**
+     * Names of the WebSocket extensions negotiated on the current connection (for example
+     * {@code permessage-deflate}); empty when none was, or no connection is open.
+     */
+    public List<String> negotiatedExtensions() {
+        final Connection c = current;
+        final Session session = c == null ? null : c.session;
+        if (session == null || !session.isOpen()) {
+            return List.of();
+        }
+        final List<String> names = new ArrayList<>();
+        for (final Extension extension : session.getNegotiatedExtensions()) {
+            names.add(extension.getName());
+        }
+        return List.copyOf(names);
     }
 
     /**

@@ -204,6 +204,43 @@ class CoinbaseFeedClientIT {
     }
 
     @Test
+    void shouldNegotiatePermessageDeflateOnBothSidesAndKeepFramesIntact() throws Exception {
+        // Given a client with the default configuration (deflate offered)
+        startSimulator(Protocol.EXCHANGE);
+        startClient(Protocol.EXCHANGE, Duration.ofSeconds(5));
+        final String sessionId = awaitUpdatesForAllProducts(null).get(0).sessionId();
+        // When a 6 MB frame follows the compressed book data
+        simulator.sendOversized(SIX_MEGABYTES);
+        final Predicate<Event> isLarge = e -> e.text() != null && e.text().length() >= SIX_MEGABYTES;
+        final long largeSequence = listener.awaitEvent(isLarge, WAIT).stream().filter(isLarge).findFirst()
+                .orElseThrow().sessionSequence();
+        final List<Event> events = listener.awaitEvent(e -> e.productId() != null && !e.snapshot()
+                && e.sessionSequence() > largeSequence, WAIT);
+        // Then both sides negotiated the extension and every frame decoded whole
+        assertThat(client.config().permessageDeflate()).isTrue();
+        assertThat(client.negotiatedExtensions()).containsExactly("permessage-deflate");
+        assertThat(simulator.negotiatedExtensions()).containsExactly("permessage-deflate");
+        final Event large = events.stream().filter(isLarge).findFirst().orElseThrow();
+        assertThat(large.text()).hasSize(SIX_MEGABYTES).startsWith("{").endsWith("}").contains("simulator_padding");
+        assertThat(messages(events)).noneMatch(e -> "INVALID".equals(e.detail()));
+        assertThat(events).filteredOn(e -> "connected".equals(e.type())).extracting(Event::sessionId)
+                .containsExactly(sessionId);
+    }
+
+    @Test
+    void shouldNotNegotiateDeflateWhenDisabled() throws Exception {
+        // Given
+        startSimulator(Protocol.ADVANCED);
+        // When
+        client = CoinbaseFeedClient.start(FeedClientConfig.of(simulator.url(), Protocol.ADVANCED, PRODUCTS)
+                .withPermessageDeflate(false), listener);
+        awaitUpdatesForAllProducts(null);
+        // Then
+        assertThat(client.negotiatedExtensions()).isEmpty();
+        assertThat(simulator.negotiatedExtensions()).isEmpty();
+    }
+
+    @Test
     void shouldRetryConnectingUntilServerAccepts() throws Exception {
         // Given: a port with nothing listening
         startSimulator(Protocol.ADVANCED);

@@ -4,6 +4,7 @@ import dev.orderbook.simulator.market.Protocol;
 
 import org.glassfish.tyrus.container.grizzly.server.GrizzlyServerContainer;
 import org.glassfish.tyrus.core.TyrusWebSocketEngine;
+import org.glassfish.tyrus.ext.extension.deflate.PerMessageDeflateExtension;
 import org.glassfish.tyrus.server.TyrusServerContainer;
 import org.glassfish.tyrus.spi.ServerContainer;
 
@@ -20,7 +21,10 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Set;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -83,7 +87,9 @@ public final class ExchangeSimulator implements AutoCloseable {
         final ServerContainer container = new GrizzlyServerContainer().createContainer(properties);
         container.setDefaultMaxTextMessageBufferSize(options.maxMessageBytes());
         final SimulatorEndpoint endpoint = new SimulatorEndpoint(sender, options.maxMessageBytes());
+        // permessage-deflate (RFC 7692) is accepted when a client offers it, as Coinbase does.
         final ServerEndpointConfig config = ServerEndpointConfig.Builder.create(SimulatorEndpoint.class, "/")
+                .extensions(List.of(new PerMessageDeflateExtension()))
                 .configurator(new ServerEndpointConfig.Configurator() {
                     @Override
                     public <T> T getEndpointInstance(final Class<T> endpointClass) {
@@ -185,19 +191,31 @@ public final class ExchangeSimulator implements AutoCloseable {
      * @throws IllegalArgumentException if the product is unknown
      */
     public BookSnapshot bookSnapshot(final String productId) {
+        return query(sender.bookSnapshot(productId));
+    }
+
+    private static <T> T query(final CompletableFuture<T> answer) {
         try {
-            return sender.bookSnapshot(productId).get(QUERY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            return answer.get(QUERY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while taking a book snapshot", e);
+            throw new IllegalStateException("interrupted while querying the sender", e);
         } catch (final ExecutionException e) {
             if (e.getCause() instanceof IllegalArgumentException) {
                 throw (IllegalArgumentException) e.getCause();
             }
-            throw new IllegalStateException("book snapshot failed", e.getCause());
+            throw new IllegalStateException("query failed", e.getCause());
         } catch (final TimeoutException e) {
-            throw new IllegalStateException("book snapshot timed out", e);
+            throw new IllegalStateException("query timed out", e);
         }
+    }
+
+    /**
+     * Names of the WebSocket extensions negotiated by the connections open now, for example
+     * {@code permessage-deflate}; empty if none negotiated any.
+     */
+    public Set<String> negotiatedExtensions() {
+        return query(sender.negotiatedExtensions());
     }
 
     /** Fault: closes every connection (close code 1011, "simulated connection drop"); clients may reconnect. */

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import jakarta.websocket.CloseReason;
+import jakarta.websocket.Extension;
 import jakarta.websocket.Session;
 
 import org.slf4j.Logger;
@@ -17,6 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
@@ -190,6 +193,23 @@ final class FeedSender implements Runnable {
                 return;
             }
             result.complete(market.bookSnapshot(p));
+        });
+        return result;
+    }
+
+    /** Queues a look at the extensions negotiated by the open connections (also while silent). */
+    CompletableFuture<Set<String>> negotiatedExtensions() {
+        final CompletableFuture<Set<String>> result = new CompletableFuture<>();
+        queries.add(() -> {
+            final Set<String> names = new TreeSet<>();
+            for (final Connection c : connections) {
+                if (c.isOpen()) {
+                    for (final Extension extension : c.session.getNegotiatedExtensions()) {
+                        names.add(extension.getName());
+                    }
+                }
+            }
+            result.complete(Set.copyOf(names));
         });
         return result;
     }
