@@ -21,6 +21,8 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * {@link CoinbaseFeedClient} against the exchange simulator over a real WebSocket on loopback, one simulator per
@@ -238,6 +240,68 @@ class CoinbaseFeedClientIT {
         // Then
         assertThat(client.negotiatedExtensions()).isEmpty();
         assertThat(simulator.negotiatedExtensions()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void shouldResnapshotOneProductOnTheSameConnectionWithoutDisturbingOthers(final Protocol protocol)
+            throws Exception {
+        // Given
+        startSimulator(protocol);
+        startClient(protocol, Duration.ofSeconds(5));
+        final String sessionId = awaitUpdatesForAllProducts(null).get(0).sessionId();
+        final int before = listener.events().size();
+        // When
+        assertThat(client.resnapshot("BTC-USD", "unparseable")).isTrue();
+        final List<Event> untilSnapshot = listener.awaitEvent(e -> e.snapshot() && "BTC-USD".equals(e.productId())
+                && listener.events().indexOf(e) >= before, WAIT);
+        final List<Event> after = untilSnapshot.subList(before, untilSnapshot.size());
+        final List<Event> events = awaitUpdatesForAllProducts(sessionId);
+        // Then one gap, for that product, before its fresh snapshot; the other product is untouched
+        assertThat(after).filteredOn(e -> "gap".equals(e.type())).extracting(Event::productId, Event::detail)
+                .containsExactly(tuple("BTC-USD", "unparseable"));
+        assertThat(indexOf(after, e -> "gap".equals(e.type()))).isLessThan(indexOf(after, Event::snapshot));
+        assertThat(events.subList(before, events.size())).noneMatch(e -> e.snapshot()
+                && "ETH-USD".equals(e.productId()));
+        assertThat(events).filteredOn(e -> "gap".equals(e.type())).hasSize(1);
+        assertThat(events).filteredOn(e -> "connected".equals(e.type())).hasSize(1);
+        assertThat(messages(events)).allMatch(e -> sessionId.equals(e.sessionId()));
+        assertContiguousFromOne(messages(events));
+    }
+
+    @Test
+    void resnapshotShouldRejectAnUnconfiguredProduct() throws Exception {
+        startSimulator(Protocol.EXCHANGE);
+        startClient(Protocol.EXCHANGE, Duration.ofSeconds(5));
+        assertThatThrownBy(() -> client.resnapshot("DOGE-USD", "x"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void shouldReportSilenceAndResnapshotOnlyTheProductWhoseHeartbeatsStop() throws Exception {
+        // Given an Exchange client watching each product's heartbeats with a short timeout
+        startSimulator(Protocol.EXCHANGE);
+        client = CoinbaseFeedClient.start(FeedClientConfig.of(simulator.url(), Protocol.EXCHANGE, PRODUCTS)
+                .withSilenceTimeout(Duration.ofSeconds(5)).withProductSilenceTimeout(Duration.ofMillis(1_500)),
+                listener);
+        final String sessionId = awaitUpdatesForAllProducts(null).get(0).sessionId();
+        final int before = listener.events().size();
+        // When one product's data and heartbeats stop
+        simulator.silenceProduct("ETH-USD");
+        final List<Event> untilSnapshot = listener.awaitEvent(e -> e.snapshot() && "ETH-USD".equals(e.productId())
+                && listener.events().indexOf(e) >= before, WAIT);
+        final List<Event> events = awaitUpdatesForAllProducts(sessionId);
+        // Then a silence gap for it alone, a fresh snapshot on the same connection, and its heartbeats again
+        final List<Event> after = untilSnapshot.subList(before, untilSnapshot.size());
+        assertThat(after).filteredOn(e -> "gap".equals(e.type())).extracting(Event::productId, Event::detail)
+                .containsExactly(tuple("ETH-USD", CoinbaseFeedClient.GAP_SILENCE));
+        assertThat(events).filteredOn(e -> "connected".equals(e.type())).hasSize(1);
+        assertThat(events.subList(before, events.size())).noneMatch(e -> e.snapshot()
+                && "BTC-USD".equals(e.productId()));
+        listener.awaitEvent(e -> "HEARTBEAT".equals(e.detail()) && e.text().contains("ETH-USD")
+                && listener.events().indexOf(e) > untilSnapshot.size(), WAIT);
+        assertThat(listener.events()).filteredOn(e -> "gap".equals(e.type())).hasSize(1);
+        assertThat(messages(listener.events())).allMatch(e -> sessionId.equals(e.sessionId()));
     }
 
     @Test
