@@ -145,6 +145,21 @@ final class Connection {
         }
     }
 
+    /**
+     * Resets the TCP connection without a close frame ({@link TcpAbort}); false if that is not possible here.
+     * Nothing more is sent either way once it succeeded.
+     */
+    boolean abort() {
+        if (closing) {
+            return true;
+        }
+        if (TcpAbort.abort(session)) {
+            closing = true;
+            return true;
+        }
+        return false;
+    }
+
     /** Closes the session with a close frame; does nothing if it is closing already. */
     void close(final CloseReason.CloseCode code, final String reason) {
         if (closing) {

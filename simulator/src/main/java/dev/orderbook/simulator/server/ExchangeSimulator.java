@@ -224,6 +224,16 @@ public final class ExchangeSimulator implements AutoCloseable {
     }
 
     /**
+     * Fault: resets every connection's TCP socket (RST, linger 0) without a WebSocket close frame, as a crashed
+     * server or a middlebox would; clients see an abnormal closure (1006) or an I/O error. Falls back to
+     * {@link #dropConnections()}'s close frame, with a warning, if the socket cannot be reached under this
+     * Tyrus/Grizzly version.
+     */
+    public void resetConnections() {
+        sender.resetConnections();
+    }
+
+    /**
      * Fault, Advanced Trade: every connection's next message has a {@code sequence_num} one higher than it should,
      * a gap of one. No effect on the Exchange feed, which has no per-connection sequence.
      */

@@ -141,6 +141,16 @@ final class FeedSender implements Runnable {
         });
     }
 
+    void resetConnections() {
+        controls.add(() -> {
+            for (final Connection c : connections) {
+                if (c.isOpen() && !c.abort()) {
+                    c.close(CloseReason.CloseCodes.UNEXPECTED_CONDITION, "simulated connection drop");
+                }
+            }
+        });
+    }
+
     void skipSequence() {
         controls.add(() -> {
             for (final Connection c : connections) {

@@ -12,6 +12,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -35,6 +36,19 @@ class SimulatorFaultsIT {
             simulator.dropConnections();
             assertThat(first.closeCode.get(2, TimeUnit.SECONDS)).isEqualTo(1011);
             assertThat(second.closeCode.get(2, TimeUnit.SECONDS)).isEqualTo(1011);
+        }
+    }
+
+    @Test
+    void resetConnectionsShouldDropEveryConnectionWithoutACloseFrame() throws Exception {
+        try (ExchangeSimulator simulator = ExchangeSimulator.start(ExchangeFeedSimulatorIT.options(500));
+             FeedTestClient client = subscribed(simulator)) {
+            // When
+            simulator.resetConnections();
+            // Then the connection ends with an I/O error, not with a close frame from the server
+            assertThatThrownBy(() -> client.closeCode.get(3, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(IOException.class);
         }
     }
 
