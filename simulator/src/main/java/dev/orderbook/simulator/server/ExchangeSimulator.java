@@ -1,6 +1,7 @@
 package dev.orderbook.simulator.server;
 
 import dev.orderbook.simulator.market.Protocol;
+import dev.orderbook.simulator.market.protocol.MalformedKind;
 
 import org.glassfish.tyrus.container.grizzly.server.GrizzlyServerContainer;
 import org.glassfish.tyrus.core.TyrusWebSocketEngine;
@@ -267,6 +268,22 @@ public final class ExchangeSimulator implements AutoCloseable {
     /** Fault: one text frame of invalid JSON (a torn update) to every subscribed connection. */
     public void sendMalformed() {
         sender.sendMalformed();
+    }
+
+    /**
+     * Fault: one bad update of {@code productId} to every connection receiving that product's data: an otherwise
+     * ordinary one-change update near the top of its book, spoiled as {@code kind} says. Every kind but
+     * {@link MalformedKind#INVALID_JSON} is valid JSON that names the product, so a client can tell which book the
+     * lost update concerned (and resnapshot it alone). It advances no sequence number. An unknown product is
+     * logged and ignored.
+     *
+     * @param kind how to spoil it; may not be null
+     */
+    public void sendMalformed(final String productId, final MalformedKind kind) {
+        if (productId == null || kind == null) {
+            throw new IllegalArgumentException("productId and kind may not be null");
+        }
+        sender.sendMalformed(productId, kind);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.orderbook.simulator.server;
 
 import dev.orderbook.simulator.market.Protocol;
 import dev.orderbook.simulator.market.protocol.FeedEncoder;
+import dev.orderbook.simulator.market.protocol.MalformedKind;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -163,7 +164,22 @@ final class FeedSender implements Runnable {
         controls.add(() -> {
             for (final Connection c : connections) {
                 if (c.subscribed && c.isOpen()) {
-                    market.sendMalformed(c, firstLevel2Product(c));
+                    market.sendMalformed(c, firstLevel2Product(c), MalformedKind.INVALID_JSON);
+                }
+            }
+        });
+    }
+
+    void sendMalformed(final String productId, final MalformedKind kind) {
+        controls.add(() -> {
+            final int p = market.indexOf(productId);
+            if (p < 0) {
+                log.warn("Cannot spoil an unknown product's update. productId=[{}]", productId);
+                return;
+            }
+            for (final Connection c : connections) {
+                if (c.receivesData(p)) {
+                    market.sendMalformed(c, p, kind);
                 }
             }
         });

@@ -1,6 +1,7 @@
 package dev.orderbook.simulator.server;
 
 import dev.orderbook.simulator.market.protocol.FeedEncoder;
+import dev.orderbook.simulator.market.protocol.MalformedKind;
 
 import java.util.List;
 
@@ -36,8 +37,11 @@ interface MarketFeed {
     /** Sends a snapshot of one product's current book to one connection. */
     void sendSnapshot(Connection connection, int productIndex);
 
-    /** Sends one torn (invalid JSON) book message for one product to one connection. */
-    void sendMalformed(Connection connection, int productIndex);
+    /**
+     * Sends one bad book message for one product to one connection: torn ({@link MalformedKind#INVALID_JSON}), or
+     * valid JSON naming the product with one spoiled value, so a decoder can tell which product it concerned.
+     */
+    void sendMalformed(Connection connection, int productIndex, MalformedKind kind);
 
     /** A copy of one product's current book. */
     BookSnapshot bookSnapshot(int productIndex);

@@ -4,6 +4,7 @@ import dev.orderbook.common.io.NdjsonReader;
 import dev.orderbook.simulator.market.Protocol;
 import dev.orderbook.simulator.market.SyntheticMarket;
 import dev.orderbook.simulator.market.protocol.FeedEncoder;
+import dev.orderbook.simulator.market.protocol.MalformedKind;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -283,13 +284,31 @@ final class RecordedFeed implements MarketFeed {
     }
 
     @Override
-    public void sendMalformed(final Connection connection, final int productIndex) {
+    public void sendMalformed(final Connection connection, final int productIndex, final MalformedKind kind) {
         final String product = productIds.get(productIndex);
-        // Torn mid-value, as a write cut short would be; carries no sequence_num, so it advances none.
-        connection.send(served == Protocol.EXCHANGE
-                ? "{\"type\":\"l2update\",\"product_id\":\"" + product + "\",\"changes\":[[\"buy\",\"1"
+        if (kind == MalformedKind.INVALID_JSON) {
+            // Torn mid-value, as a write cut short would be; carries no sequence_num, so it advances none.
+            connection.send(served == Protocol.EXCHANGE
+                    ? "{\"type\":\"l2update\",\"product_id\":\"" + product + "\",\"changes\":[[\"buy\",\"1"
+                    : "{\"channel\":\"l2_data\",\"timestamp\":\"" + timeText + "\",\"events\":[{\"type\":"
+                            + "\"update\",\"product_id\":\"" + product + "\",\"updates\":[{\"side\":\"bid\",\"price_le");
+            return;
+        }
+        final TextBook book = books[productIndex];
+        final String price = book.bids.isEmpty() ? "1" : book.bids.firstEntry().getValue()[0];
+        final String spoiledPrice = kind == MalformedKind.NON_NUMERIC_PRICE ? "NaN"
+                : kind == MalformedKind.EXPONENT ? new BigDecimal(price).unscaledValue() + "E-"
+                        + new BigDecimal(price).scale() : price;
+        final String size = kind == MalformedKind.NEGATIVE_SIZE ? "-0.25" : "0.25";
+        final boolean exchange = served == Protocol.EXCHANGE;
+        final String side = kind == MalformedKind.UNKNOWN_SIDE ? "hold" : exchange ? "buy" : "bid";
+        // Valid JSON without a sequence_num of its own: dropping it leaves an unbroken stream.
+        connection.send(exchange
+                ? "{\"type\":\"l2update\",\"product_id\":\"" + product + "\",\"changes\":[[\"" + side + "\",\""
+                        + spoiledPrice + "\",\"" + size + "\"]],\"time\":\"" + timeText + "\"}"
                 : "{\"channel\":\"l2_data\",\"timestamp\":\"" + timeText + "\",\"events\":[{\"type\":\"update\","
-                        + "\"product_id\":\"" + product + "\",\"updates\":[{\"side\":\"bid\",\"price_le");
+                        + "\"product_id\":\"" + product + "\",\"updates\":[{\"side\":\"" + side + "\",\"event_time\":\""
+                        + timeText + "\",\"price_level\":\"" + spoiledPrice + "\",\"new_quantity\":\"" + size + "\"}]}]}");
     }
 
     @Override

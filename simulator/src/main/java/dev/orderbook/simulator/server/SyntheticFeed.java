@@ -81,8 +81,8 @@ final class SyntheticFeed implements MarketFeed {
     }
 
     @Override
-    public void sendMalformed(final Connection connection, final int productIndex) {
-        connection.encoder.encodeMalformed(MalformedKind.INVALID_JSON, market, productIndex, market.clockNs(),
+    public void sendMalformed(final Connection connection, final int productIndex, final MalformedKind kind) {
+        connection.encoder.encodeMalformed(kind, market, productIndex, market.clockNs(),
                 message -> connection.send(message.toString()));
     }
 

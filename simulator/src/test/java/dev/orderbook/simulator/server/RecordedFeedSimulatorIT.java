@@ -3,6 +3,7 @@ package dev.orderbook.simulator.server;
 import dev.orderbook.simulator.market.FeedFileGenerator;
 import dev.orderbook.simulator.market.FeedFileOptions;
 import dev.orderbook.simulator.market.Protocol;
+import dev.orderbook.simulator.market.protocol.MalformedKind;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -257,6 +258,41 @@ class RecordedFeedSimulatorIT {
         final List<String> second = first == runs.get(0) ? runs.get(1) : runs.get(0);
         assertThat(second).isNotEmpty();
         assertThat(first.subList(first.size() - second.size(), first.size())).isEqualTo(second);
+    }
+
+    @Test
+    void faultsShouldKeepWorkingOnARecordedFeed() throws Exception {
+        // Given an Advanced Trade recording served as Advanced Trade
+        final Path file = generated(Protocol.ADVANCED, 5_000);
+        try (ExchangeSimulator simulator = ExchangeSimulator.start(SimulatorOptions.ofRecording(Protocol.ADVANCED,
+                file).withMessagesPerSecond(500));
+             FeedTestClient client = FeedTestClient.connect(simulator.url())) {
+            client.send(ADVANCED_SUBSCRIBE);
+            client.nextMatching(m -> "l2_data".equals(m.path("channel").asText()), Duration.ofSeconds(2));
+            // When a bad update for one product, then a sequence gap
+            simulator.sendMalformed("BTC-USD", MalformedKind.NEGATIVE_SIZE);
+            final JsonNode bad = client.nextMatching(m -> m.toString().contains("-0.25"), Duration.ofSeconds(2));
+            long last = client.nextMatching(m -> m.has("sequence_num"), Duration.ofSeconds(2))
+                    .get("sequence_num").asLong();
+            simulator.skipSequence();
+            boolean jumped = false;
+            final long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(400);
+            while (System.nanoTime() < until) {
+                final FeedTestClient.Frame frame = client.frames.poll(50, TimeUnit.MILLISECONDS);
+                if (frame != null && frame.json().has("sequence_num")) {
+                    final long sequence = frame.json().get("sequence_num").asLong();
+                    jumped |= sequence == last + 2;
+                    last = sequence;
+                }
+            }
+            // Then
+            assertThat(bad.at("/events/0/product_id").asText()).isEqualTo("BTC-USD");
+            assertThat(bad.has("sequence_num")).isFalse();
+            assertThat(jumped).isTrue();
+            // And a dropped connection closes as on the synthetic market
+            simulator.dropConnections();
+            assertThat(client.closeCode.get(2, TimeUnit.SECONDS)).isEqualTo(1011);
+        }
     }
 
     @Test
