@@ -101,6 +101,21 @@ class CoinbaseFeedClientIT {
     }
 
     @Test
+    void shouldReportDisconnectGapsAndReconnectAfterTcpResetWithoutCloseFrame() throws Exception {
+        // Given
+        startSimulator(Protocol.ADVANCED);
+        startClient(Protocol.ADVANCED, Duration.ofSeconds(5));
+        final String firstSession = awaitUpdatesForAllProducts(null).get(0).sessionId();
+        // When
+        simulator.resetConnections();
+        final List<Event> events = awaitSnapshotsInNewSession(firstSession);
+        // Then
+        final List<Event> gaps = events.stream().filter(e -> "gap".equals(e.type())).collect(Collectors.toList());
+        assertThat(gaps).extracting(Event::productId).containsExactlyInAnyOrderElementsOf(PRODUCTS);
+        assertThat(gaps).extracting(Event::detail).containsOnly(CoinbaseFeedClient.GAP_DISCONNECT);
+    }
+
+    @Test
     void shouldReportGapsWithCallersReasonAndReconnectWhenConnectionIsDroppedOnPurpose() throws Exception {
         // Given
         startSimulator(Protocol.EXCHANGE);
