@@ -209,7 +209,9 @@ public final class CoinbaseFeedClient implements AutoCloseable {
             events.add(new Gap(productId, gapReason));
             final long now = System.nanoTime();
             final long since = c.resnapshotSinceNs[index];
-            resubscribe = since == 0 || now - since > config.productSilenceTimeout().toNanos();
+            // Before the initial subscribe is queued, its own snapshot is still to come: nothing more to ask for.
+            resubscribe = c.subscribeQueued
+                    && (since == 0 || now - since > config.productSilenceTimeout().toNanos());
             if (resubscribe) {
                 c.resnapshotSinceNs[index] = now;
             }
@@ -497,6 +499,9 @@ public final class CoinbaseFeedClient implements AutoCloseable {
             for (final String subscribe : subscribeMessages) {
                 send(c, subscribe);
             }
+            synchronized (c) {
+                c.subscribeQueued = true;
+            }
         }
 
         @Override
@@ -702,6 +707,8 @@ public final class CoinbaseFeedClient implements AutoCloseable {
         final ArrayDeque<String> outbox = new ArrayDeque<>();
         /** Guarded by this: a send is in flight. */
         boolean sending;
+        /** Guarded by this: the initial subscribe messages are queued, so a resubscribe goes out after them. */
+        boolean subscribeQueued;
         /** Guarded by this: per configured product, when its resnapshot was asked for; 0 when none is under way. */
         final long[] resnapshotSinceNs;
         /** Worker only (after onOpen): per configured product, receive time of its last Exchange heartbeat. */

@@ -2,16 +2,20 @@ package dev.orderbook.ingestor.coinbase;
 
 import dev.orderbook.common.codec.Protocol;
 import dev.orderbook.ingestor.coinbase.RecordingFeedListener.Event;
+import dev.orderbook.simulator.market.FeedFileGenerator;
+import dev.orderbook.simulator.market.FeedFileOptions;
 import dev.orderbook.simulator.server.ExchangeSimulator;
 import dev.orderbook.simulator.server.SimulatorOptions;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -317,6 +321,34 @@ class CoinbaseFeedClientIT {
                 && listener.events().indexOf(e) > untilSnapshot.size(), WAIT);
         assertThat(listener.events()).filteredOn(e -> "gap".equals(e.type())).hasSize(1);
         assertThat(messages(listener.events())).allMatch(e -> sessionId.equals(e.sessionId()));
+    }
+
+    @Test
+    void shouldFollowARecordedFeedAndStayConnectedWithoutGapsAfterItEnds(@TempDir final Path dir) throws Exception {
+        // Given an Exchange recording of 300 update messages, served at 1,000 a second
+        final Path file = dir.resolve("recorded.ndjson");
+        FeedFileGenerator.generate(file, FeedFileOptions.defaults().withProductIds(PRODUCTS).withLevelsPerSide(100)
+                .withLimits(0, 300));
+        simulator = ExchangeSimulator.start(SimulatorOptions.ofRecording(
+                dev.orderbook.simulator.market.Protocol.EXCHANGE, file).withMessagesPerSecond(1_000));
+        // When the client follows it past its end, with a short silence timeout
+        client = CoinbaseFeedClient.start(FeedClientConfig.of(simulator.url(), Protocol.EXCHANGE, PRODUCTS)
+                .withSilenceTimeout(Duration.ofMillis(1_500)), listener);
+        awaitUpdatesForAllProducts(null);
+        final long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (simulator.messagesGenerated() < 300 && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        final int atEnd = listener.events().size();
+        listener.awaitEvent(e -> "HEARTBEAT".equals(e.detail()) && listener.events().indexOf(e) > atEnd, WAIT);
+        Thread.sleep(2_000);
+        // Then heartbeats kept it alive: one session, no gap, and no book data after the end
+        final List<Event> events = listener.events();
+        assertThat(simulator.messagesGenerated()).isEqualTo(300);
+        assertThat(events).filteredOn(e -> "connected".equals(e.type())).hasSize(1);
+        assertThat(events).noneMatch(e -> "gap".equals(e.type()));
+        assertThat(events.subList(atEnd, events.size())).noneMatch(e -> e.productId() != null)
+                .anyMatch(e -> "HEARTBEAT".equals(e.detail()));
     }
 
     @Test
