@@ -9,26 +9,40 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code ./orderbook simulate}: a Coinbase-protocol WebSocket server on loopback, fed by the synthetic market. */
+/**
+ * {@code ./orderbook simulate}: a Coinbase-protocol WebSocket server on loopback, fed by the synthetic market or
+ * by a recorded file ({@code --input}).
+ */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = {
             "Runs an exchange simulator until Ctrl-C: a real WebSocket server that speaks the Coinbase Exchange feed "
                     + "(level2_batch + heartbeat) or Advanced Trade (level2 + heartbeats) protocol from a seeded "
                     + "SYNTHETIC market, and prints its URL, so that a feed client can be pointed at "
                     + "ws://127.0.0.1:PORT/.",
+            "With --input FILE the market is a recorded feed file instead (NDJSON, optionally gzip, either "
+                    + "protocol, as replay reads it): its book messages are applied in order and served at --rate; a "
+                    + "subscriber gets a snapshot of the current books, then the file's later messages. At the end "
+                    + "of the file the connections stay open with heartbeats only.",
             "Subscribe within 5 s, as on Coinbase; unknown products get an error message."})
 final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "0", paramLabel = "N",
             description = "Port to listen on (default: a free port).")
     int port;
 
-    @Option(names = "--protocol", defaultValue = "exchange", paramLabel = "exchange|advanced",
-            description = "Protocol (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--protocol", paramLabel = "exchange|advanced",
+            description = "Protocol served (default: exchange; with --input, the file's own).")
     String protocol;
+
+    @Option(names = "--input", paramLabel = "FILE",
+            description = "Serve this recorded feed file instead of the synthetic market; --products, --seed and "
+                    + "--levels are then unused.")
+    Path input;
 
     @Option(names = "--products", split = ",", paramLabel = "A,B,...", defaultValue = "BTC-USD,ETH-USD",
             description = "Products the market trades (default: ${DEFAULT-VALUE}).")
@@ -49,11 +63,22 @@ final class SimulateCommand implements Callable<Integer> {
     public Integer call() {
         final SimulatorOptions options;
         try {
-            final Protocol p = Protocol.valueOf(protocol.trim().toUpperCase(Locale.ROOT));
+            if (input != null && !Files.isReadable(input)) {
+                System.err.println("orderbook simulate: cannot read " + input);
+                return 2;
+            }
+            final Protocol p;
+            if (protocol != null) {
+                p = Protocol.valueOf(protocol.trim().toUpperCase(Locale.ROOT));
+            } else if (input != null) {
+                p = ExchangeSimulator.detectProtocol(input);
+            } else {
+                p = Protocol.EXCHANGE;
+            }
             final MarketOptions market = new MarketOptions(MarketOptions.specsFor(products), seed, levels,
                     MarketOptions.DEEP_FRACTION_DEFAULT, BatchSizeDistribution.defaults());
-            options = SimulatorOptions.of(p, market).withPort(port).withMessagesPerSecond(rate);
-        } catch (final IllegalArgumentException e) {
+            options = SimulatorOptions.of(p, market).withPort(port).withMessagesPerSecond(rate).withInput(input);
+        } catch (final IllegalArgumentException | IOException e) {
             System.err.println("orderbook simulate: " + e.getMessage());
             return 2;
         }

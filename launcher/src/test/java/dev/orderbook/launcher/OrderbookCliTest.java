@@ -144,6 +144,15 @@ class OrderbookCliTest {
     }
 
     @Test
+    void simulateShouldRejectAnUnreadableOrUnrecognisableInput(@TempDir final Path dir) throws IOException {
+        assertThat(run("simulate", "--input", dir.resolve("nope.ndjson").toString())).isEqualTo(2);
+        assertThat(err()).contains("cannot read").contains("nope.ndjson");
+        final Path notAFeed = Files.writeString(dir.resolve("f.ndjson"), "hello\n");
+        assertThat(run("simulate", "--input", notAFeed.toString())).isEqualTo(2);
+        assertThat(err()).contains("cannot tell the protocol");
+    }
+
+    @Test
     void shouldRejectInvalidAlertThreshold(@TempDir final Path dir) throws IOException {
         final Path input = Files.writeString(dir.resolve("f.ndjson"), "");
         assertThat(run("replay", "--input", input.toString(), "--alert-bps", "-3")).isEqualTo(2);

@@ -1,6 +1,7 @@
 package dev.orderbook.ingestor.coinbase;
 
 import dev.orderbook.common.codec.CoinbaseDecoder;
+import dev.orderbook.common.codec.EventType;
 import dev.orderbook.common.codec.FeedMessage;
 import dev.orderbook.common.codec.MessageKind;
 import dev.orderbook.common.codec.Protocol;
@@ -8,12 +9,14 @@ import dev.orderbook.common.model.ProductRegistry;
 
 import org.glassfish.tyrus.client.ClientManager;
 import org.glassfish.tyrus.client.ClientProperties;
+import org.glassfish.tyrus.ext.extension.deflate.PerMessageDeflateExtension;
 
 import jakarta.websocket.ClientEndpointConfig;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.DeploymentException;
 import jakarta.websocket.Endpoint;
 import jakarta.websocket.EndpointConfig;
+import jakarta.websocket.Extension;
 import jakarta.websocket.MessageHandler;
 import jakarta.websocket.Session;
 
@@ -24,8 +27,12 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
@@ -53,6 +60,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * 3, ...; gaps for a connection are queued after its last frame. If the queue holds
  * {@link FeedClientConfig#queueCapacity()} frames the listener is too slow: the connection is dropped (with
  * {@code disconnect} gaps) rather than blocking the socket, as Coinbase itself does with {@code ErrSlowConsume}.
+ *
+ * <p>One product can be resnapshotted alone, without touching the others ({@link #resnapshot}): on the same
+ * connection it is unsubscribed and subscribed again on the book channel, so a fresh snapshot follows. On the
+ * Exchange feed each product's {@code heartbeat} is watched too: a product whose heartbeats stop for
+ * {@link FeedClientConfig#productSilenceTimeout()} while other frames keep coming gets a {@code silence} gap and is
+ * resnapshotted that way. Client messages go out one at a time, in order.
  */
 public final class CoinbaseFeedClient implements AutoCloseable {
     /** {@link FeedListener#onGap} reason: the connection closed or failed. */
@@ -70,6 +83,7 @@ public final class CoinbaseFeedClient implements AutoCloseable {
     private static final long SILENCE_CHECK_MIN_MS = 50;
     private static final long SILENCE_CHECK_MAX_MS = 500;
     private static final Object STOP = new Object();
+    private static final long PRODUCT_CHECK_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final FeedClientConfig config;
     private final FeedListener listener;
@@ -78,6 +92,7 @@ public final class CoinbaseFeedClient implements AutoCloseable {
     private final ClientEndpointConfig endpointConfig;
     private final List<String> subscribeMessages;
     private final String bookChannel;
+    private final Map<String, Integer> productIndexes = new HashMap<>();
     private final ScheduledExecutorService scheduler;
     private final Thread worker;
     // Unbounded for control events (which must never be lost); frames are bounded by queuedFrames.
@@ -96,9 +111,15 @@ public final class CoinbaseFeedClient implements AutoCloseable {
         client.getProperties().put(ClientProperties.INCOMING_BUFFER_SIZE, config.maxMessageBytes());
         client.getProperties().put(ClientProperties.HANDSHAKE_TIMEOUT, HANDSHAKE_TIMEOUT_MS);
         client.setDefaultMaxTextMessageBufferSize(config.maxMessageBytes());
-        this.endpointConfig = ClientEndpointConfig.Builder.create().build();
+        // permessage-deflate (RFC 7692) as Coinbase advises; a server that declines it is spoken to uncompressed.
+        this.endpointConfig = ClientEndpointConfig.Builder.create()
+                .extensions(config.permessageDeflate() ? List.of(new PerMessageDeflateExtension()) : List.of())
+                .build();
         this.subscribeMessages = subscribeMessages(config.protocol(), config.productIds());
         this.bookChannel = config.protocol() == Protocol.EXCHANGE ? "level2_batch" : "level2";
+        for (int i = 0; i < config.productIds().size(); i++) {
+            productIndexes.put(config.productIds().get(i), i);
+        }
         this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> daemon(runnable,
                 "coinbase-feed-connector"));
         this.worker = daemon(new Worker(), "coinbase-feed-worker");
@@ -145,6 +166,82 @@ public final class CoinbaseFeedClient implements AutoCloseable {
         synchronized (c) {
             return session != null && session.isOpen() && !c.ended;
         }
+    }
+
+    /**
+     * Names of the WebSocket extensions negotiated on the current connection (for example
+     * {@code permessage-deflate}); empty when none was, or no connection is open.
+     */
+    public List<String> negotiatedExtensions() {
+        final Connection c = current;
+        final Session session = c == null ? null : c.session;
+        if (session == null || !session.isOpen()) {
+            return List.of();
+        }
+        final List<String> names = new ArrayList<>();
+        for (final Extension extension : session.getNegotiatedExtensions()) {
+            names.add(extension.getName());
+        }
+        return List.copyOf(names);
+    }
+
+    /**
+     * Resnapshots one product without disturbing the others, for example because a frame concerning it was lost
+     * or could not be parsed: reports a gap for {@code productId} only (through {@link FeedListener#onGap}, after
+     * the frames received so far and before any received later), then, on the same connection, unsubscribes the
+     * product from the book channel and subscribes it again, so that a fresh snapshot of it follows. Exchange:
+     * {@code {"type":"unsubscribe","product_ids":[..],"channels":["level2_batch"]}} then the matching subscribe;
+     * Advanced Trade: {@code {"type":"unsubscribe","product_ids":[..],"channel":"level2"}} then subscribe. The
+     * book's updates that arrive between the gap and the snapshot are stale and must not be applied.
+     *
+     * <p>While a resnapshot of the product is already under way (its snapshot not yet received, and younger than
+     * {@link FeedClientConfig#productSilenceTimeout()}), only the gap is reported. Never blocks; callable from any
+     * thread, the listener included.
+     *
+     * @param productId a configured product; may not be null
+     * @param gapReason the {@link FeedListener#onGap} reason to report, for example {@code unparseable}
+     * @return true if the gap was reported on an open connection; false if there is none (or it is ending), in
+     *         which case nothing is reported: the reconnect under way reports gaps and brings fresh snapshots
+     * @throws IllegalArgumentException if the product is not one of the configured ones, or the reason is null
+     */
+    public boolean resnapshot(final String productId, final String gapReason) {
+        final Integer index = productId == null ? null : productIndexes.get(productId);
+        if (index == null || gapReason == null) {
+            throw new IllegalArgumentException("not a configured product or null reason: " + productId + " "
+                    + gapReason);
+        }
+        final Connection c = current;
+        if (c == null || c.session == null) {
+            return false;
+        }
+        final boolean resubscribe;
+        synchronized (c) {
+            if (closed || c.ended) {
+                return false;
+            }
+            events.add(new Gap(productId, gapReason));
+            final long now = System.nanoTime();
+            final long since = c.resnapshotSinceNs[index];
+            // Before the initial subscribe is queued, its own snapshot is still to come: nothing more to ask for.
+            resubscribe = c.subscribeQueued
+                    && (since == 0 || now - since > config.productSilenceTimeout().toNanos());
+            if (resubscribe) {
+                c.resnapshotSinceNs[index] = now;
+            }
+        }
+        if (resubscribe) {
+            log.warn("Resnapshotting one product. url=[{}] sessionId=[{}] productId=[{}] reason=[{}]", uri,
+                    c.sessionId, productId, gapReason);
+            final String ids = "[\"" + productId + "\"]";
+            if (config.protocol() == Protocol.EXCHANGE) {
+                send(c, "{\"type\":\"unsubscribe\",\"product_ids\":" + ids + ",\"channels\":[\"level2_batch\"]}");
+                send(c, "{\"type\":\"subscribe\",\"product_ids\":" + ids + ",\"channels\":[\"level2_batch\"]}");
+            } else {
+                send(c, "{\"type\":\"unsubscribe\",\"product_ids\":" + ids + ",\"channel\":\"level2\"}");
+                send(c, "{\"type\":\"subscribe\",\"product_ids\":" + ids + ",\"channel\":\"level2\"}");
+            }
+        }
+        return true;
     }
 
     /**
@@ -218,7 +315,7 @@ public final class CoinbaseFeedClient implements AutoCloseable {
         if (closed) {
             return;
         }
-        final Connection c = new Connection(UUID.randomUUID().toString());
+        final Connection c = new Connection(UUID.randomUUID().toString(), config.productIds().size());
         current = c;
         try {
             client.connectToServer(new FeedEndpoint(c), endpointConfig, uri);
@@ -330,6 +427,47 @@ public final class CoinbaseFeedClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Queues a client message on the connection: one asynchronous send in flight at a time, the next once it is
+     * written, so messages go out whole and in order whatever thread queues them. A failed send ends the connection.
+     */
+    private void send(final Connection c, final String text) {
+        synchronized (c) {
+            if (c.ended) {
+                return;
+            }
+            if (c.sending) {
+                c.outbox.add(text);
+                return;
+            }
+            c.sending = true;
+        }
+        sendNow(c, text);
+    }
+
+    private void sendNow(final Connection c, final String text) {
+        try {
+            c.session.getAsyncRemote().sendText(text, result -> {
+                if (!result.isOK()) {
+                    connectionLost(c, GAP_DISCONNECT, true, "send failed: " + result.getException());
+                    return;
+                }
+                final String next;
+                synchronized (c) {
+                    next = c.ended ? null : c.outbox.poll();
+                    if (next == null) {
+                        c.sending = false;
+                        return;
+                    }
+                }
+                sendNow(c, next);
+            });
+        } catch (final RuntimeException e) {
+            // The session closed under us; its close event reports the gaps as well.
+            connectionLost(c, GAP_DISCONNECT, true, "send refused: " + e);
+        }
+    }
+
     private static List<String> subscribeMessages(final Protocol protocol, final List<String> productIds) {
         final StringBuilder ids = new StringBuilder("[");
         for (int i = 0; i < productIds.size(); i++) {
@@ -371,6 +509,8 @@ public final class CoinbaseFeedClient implements AutoCloseable {
             c.session = session;
             session.setMaxTextMessageBufferSize(config.maxMessageBytes());
             c.lastReceiveNs = System.nanoTime();
+            // A product's heartbeats are due from the moment the connection opens.
+            Arrays.fill(c.lastHeartbeatNs, c.lastReceiveNs);
             synchronized (c) {
                 if (closed || c.ended) {
                     return;
@@ -378,21 +518,12 @@ public final class CoinbaseFeedClient implements AutoCloseable {
                 events.add(new Connected(c.sessionId));
             }
             session.addMessageHandler(String.class, this);
-            sendSubscribe(c, session, 0);
-        }
-
-        /** Sends subscribe message {@code index} and, once it is written, the next: one send in flight at a time. */
-        private void sendSubscribe(final Connection c, final Session session, final int index) {
-            if (index >= subscribeMessages.size()) {
-                return;
+            for (final String subscribe : subscribeMessages) {
+                send(c, subscribe);
             }
-            session.getAsyncRemote().sendText(subscribeMessages.get(index), result -> {
-                if (result.isOK()) {
-                    sendSubscribe(c, session, index + 1);
-                } else {
-                    connectionLost(c, GAP_DISCONNECT, true, "subscribe failed: " + result.getException());
-                }
-            });
+            synchronized (c) {
+                c.subscribeQueued = true;
+            }
         }
 
         @Override
@@ -461,6 +592,9 @@ public final class CoinbaseFeedClient implements AutoCloseable {
                     }
                     listener.onMessage(frame.connection.sessionId, frame.sessionSequence, frame.receiveTimeNs,
                             utf8Json);
+                    if (config.protocol() == Protocol.EXCHANGE) {
+                        watchProductHeartbeats(frame);
+                    }
                 } else if (event instanceof Gap) {
                     final Gap gap = (Gap) event;
                     listener.onGap(gap.productId, gap.reason);
@@ -469,6 +603,33 @@ public final class CoinbaseFeedClient implements AutoCloseable {
                 }
             } catch (final RuntimeException e) {
                 log.warn("Listener failed; carrying on. url=[{}] event=[{}]", uri, event, e);
+            }
+        }
+
+        /**
+         * Exchange feed: a product none of whose heartbeats came in the last {@code productSilenceTimeout} of
+         * received frames is silent while the connection is alive: a {@code silence} gap and a resnapshot for it
+         * alone. Measured in receive times of frames this worker has handled, so a backlog is no false alarm; a
+         * connection silent as a whole is the connector's business.
+         */
+        private void watchProductHeartbeats(final Frame frame) {
+            final Connection c = frame.connection;
+            final long now = frame.receiveTimeNs;
+            if (now - c.lastProductCheckNs < PRODUCT_CHECK_INTERVAL_NS) {
+                return;
+            }
+            c.lastProductCheckNs = now;
+            final long timeoutNs = config.productSilenceTimeout().toNanos();
+            for (int i = 0; i < c.lastHeartbeatNs.length; i++) {
+                final long silentNs = now - c.lastHeartbeatNs[i];
+                if (silentNs > timeoutNs) {
+                    // Counted again from now: the next alarm only after another full timeout without heartbeats.
+                    c.lastHeartbeatNs[i] = now;
+                    final String productId = config.productIds().get(i);
+                    log.warn("Product heartbeats stopped; resnapshotting it. url=[{}] sessionId=[{}] productId=[{}] "
+                            + "silentMs=[{}]", uri, c.sessionId, productId, TimeUnit.NANOSECONDS.toMillis(silentNs));
+                    resnapshot(productId, GAP_SILENCE);
+                }
             }
         }
 
@@ -497,6 +658,21 @@ public final class CoinbaseFeedClient implements AutoCloseable {
             }
             if (kind == MessageKind.BOOK) {
                 c.healthy = true;
+                for (int e = 0; e < m.eventCount(); e++) {
+                    if (m.eventType(e) == EventType.SNAPSHOT) {
+                        final Integer index = productIndexes.get(m.eventProduct(e).id());
+                        if (index != null) {
+                            synchronized (c) {
+                                c.resnapshotSinceNs[index] = 0;
+                            }
+                        }
+                    }
+                }
+            } else if (kind == MessageKind.HEARTBEAT && m.heartbeatProduct() != null) {
+                final Integer index = productIndexes.get(m.heartbeatProduct().id());
+                if (index != null) {
+                    c.lastHeartbeatNs[index] = frame.receiveTimeNs;
+                }
             } else if (kind == MessageKind.EXCHANGE_ERROR) {
                 final String detail = "error from server: " + m.errorMessage();
                 notifyListener(() -> listener.onSubscriptionProblem(detail));
@@ -551,9 +727,23 @@ public final class CoinbaseFeedClient implements AutoCloseable {
         boolean sequenceGap;
         /** Worker only. */
         int confirmations;
+        /** Guarded by this: messages waiting for the one in flight. */
+        final ArrayDeque<String> outbox = new ArrayDeque<>();
+        /** Guarded by this: a send is in flight. */
+        boolean sending;
+        /** Guarded by this: the initial subscribe messages are queued, so a resubscribe goes out after them. */
+        boolean subscribeQueued;
+        /** Guarded by this: per configured product, when its resnapshot was asked for; 0 when none is under way. */
+        final long[] resnapshotSinceNs;
+        /** Worker only (after onOpen): per configured product, receive time of its last Exchange heartbeat. */
+        final long[] lastHeartbeatNs;
+        /** Worker only. */
+        long lastProductCheckNs;
 
-        Connection(final String sessionId) {
+        Connection(final String sessionId, final int productCount) {
             this.sessionId = sessionId;
+            this.resnapshotSinceNs = new long[productCount];
+            this.lastHeartbeatNs = new long[productCount];
         }
     }
 

@@ -26,10 +26,16 @@ import java.util.List;
  * @param queueCapacity       messages that may wait for the listener; a full queue means the listener cannot keep
  *                            up, so the connection is dropped (with gaps) rather than blocking the socket thread.
  *                            Larger absorbs bursts at the cost of memory (up to capacity times message size)
+ * @param permessageDeflate   offer {@code permessage-deflate} (RFC 7692) in the opening handshake, as Coinbase
+ *                            advises: several times less bandwidth for a little CPU; the server may decline it
+ * @param productSilenceTimeout Exchange feed: a product whose {@code heartbeat}s stop for this long while the
+ *                            connection is otherwise alive gets a {@code silence} gap and is resnapshotted alone
+ *                            ({@link CoinbaseFeedClient#resnapshot}); null means {@code silenceTimeout}. Unused on
+ *                            Advanced Trade, whose heartbeats are per connection
  */
 public record FeedClientConfig(String url, Protocol protocol, List<String> productIds, Duration silenceTimeout,
                                Duration reconnectBackoffMin, Duration reconnectBackoffMax, int maxMessageBytes,
-                               int queueCapacity) {
+                               int queueCapacity, boolean permessageDeflate, Duration productSilenceTimeout) {
 
     /** Five seconds: a few missed one-second heartbeats. */
     public static final Duration SILENCE_TIMEOUT_DEFAULT = Duration.ofSeconds(5);
@@ -38,6 +44,8 @@ public record FeedClientConfig(String url, Protocol protocol, List<String> produ
     /** 16 MiB: COINBASE.md asks for at least 10 MiB per message. */
     public static final int MAX_MESSAGE_BYTES_DEFAULT = 16 << 20;
     public static final int QUEUE_CAPACITY_DEFAULT = 16_384;
+    /** Offered by default: Coinbase advises it, and a 5 MB snapshot compresses several times. */
+    public static final boolean PERMESSAGE_DEFLATE_DEFAULT = true;
 
     public FeedClientConfig {
         if (url == null) {
@@ -75,32 +83,62 @@ public record FeedClientConfig(String url, Protocol protocol, List<String> produ
         if (queueCapacity < 1) {
             throw new IllegalArgumentException("queueCapacity must be positive, was " + queueCapacity);
         }
+        if (productSilenceTimeout == null) {
+            productSilenceTimeout = silenceTimeout;
+        }
+        requirePositive("productSilenceTimeout", productSilenceTimeout);
+    }
+
+    /** A configuration with permessage-deflate offered and the per-product silence timeout = silenceTimeout. */
+    public FeedClientConfig(final String url, final Protocol protocol, final List<String> productIds,
+                            final Duration silenceTimeout, final Duration reconnectBackoffMin,
+                            final Duration reconnectBackoffMax, final int maxMessageBytes, final int queueCapacity) {
+        this(url, protocol, productIds, silenceTimeout, reconnectBackoffMin, reconnectBackoffMax, maxMessageBytes,
+                queueCapacity, PERMESSAGE_DEFLATE_DEFAULT, null);
     }
 
     /** A configuration for {@code url}, {@code protocol} and {@code productIds} with every other value default. */
     public static FeedClientConfig of(final String url, final Protocol protocol, final List<String> productIds) {
         return new FeedClientConfig(url, protocol, productIds, SILENCE_TIMEOUT_DEFAULT, RECONNECT_BACKOFF_MIN_DEFAULT,
-                RECONNECT_BACKOFF_MAX_DEFAULT, MAX_MESSAGE_BYTES_DEFAULT, QUEUE_CAPACITY_DEFAULT);
+                RECONNECT_BACKOFF_MAX_DEFAULT, MAX_MESSAGE_BYTES_DEFAULT, QUEUE_CAPACITY_DEFAULT,
+                PERMESSAGE_DEFLATE_DEFAULT, null);
     }
 
+    /** Also moves the per-product silence timeout when it was equal to the old silence timeout (the default). */
     public FeedClientConfig withSilenceTimeout(final Duration timeout) {
+        final Duration perProduct = productSilenceTimeout.equals(silenceTimeout) ? null : productSilenceTimeout;
         return new FeedClientConfig(url, protocol, productIds, timeout, reconnectBackoffMin, reconnectBackoffMax,
-                maxMessageBytes, queueCapacity);
+                maxMessageBytes, queueCapacity, permessageDeflate, perProduct);
     }
 
     public FeedClientConfig withReconnectBackoff(final Duration min, final Duration max) {
         return new FeedClientConfig(url, protocol, productIds, silenceTimeout, min, max, maxMessageBytes,
-                queueCapacity);
+                queueCapacity, permessageDeflate, productSilenceTimeout);
     }
 
     public FeedClientConfig withMaxMessageBytes(final int bytes) {
         return new FeedClientConfig(url, protocol, productIds, silenceTimeout, reconnectBackoffMin,
-                reconnectBackoffMax, bytes, queueCapacity);
+                reconnectBackoffMax, bytes, queueCapacity, permessageDeflate, productSilenceTimeout);
     }
 
     public FeedClientConfig withQueueCapacity(final int capacity) {
         return new FeedClientConfig(url, protocol, productIds, silenceTimeout, reconnectBackoffMin,
-                reconnectBackoffMax, maxMessageBytes, capacity);
+                reconnectBackoffMax, maxMessageBytes, capacity, permessageDeflate, productSilenceTimeout);
+    }
+
+    /** Whether to offer permessage-deflate; see {@link #permessageDeflate()}. */
+    public FeedClientConfig withPermessageDeflate(final boolean offer) {
+        return new FeedClientConfig(url, protocol, productIds, silenceTimeout, reconnectBackoffMin,
+                reconnectBackoffMax, maxMessageBytes, queueCapacity, offer, productSilenceTimeout);
+    }
+
+    /** The Exchange per-product heartbeat timeout; see {@link #productSilenceTimeout()}. */
+    public FeedClientConfig withProductSilenceTimeout(final Duration timeout) {
+        if (timeout == null) {
+            throw new IllegalArgumentException("productSilenceTimeout may not be null");
+        }
+        return new FeedClientConfig(url, protocol, productIds, silenceTimeout, reconnectBackoffMin,
+                reconnectBackoffMax, maxMessageBytes, queueCapacity, permessageDeflate, timeout);
     }
 
     private static URI parseUri(final String url) {

@@ -30,12 +30,16 @@ public interface FeedListener {
     void onMessage(String sessionId, long sessionSequence, long receiveTimeNs, byte[] utf8Json);
 
     /**
-     * Continuity was lost for a product: its book is stale until the next snapshot, which a reconnect brings.
+     * Continuity was lost for a product: its book is stale until the next snapshot of it, which a reconnect or a
+     * resnapshot ({@link CoinbaseFeedClient#resnapshot}) brings.
      *
      * @param productId a subscribed product; never null
      * @param reason    {@code disconnect} (the connection closed or failed), {@code sequence} (an Advanced Trade
-     *                  {@code sequence_num} jumped; reported for every product, as the counter is per connection) or
-     *                  {@code silence} (nothing received within the silence timeout)
+     *                  {@code sequence_num} jumped; reported for every product, as the counter is per connection),
+     *                  {@code silence} (nothing received within the silence timeout, or on the Exchange feed this
+     *                  product's heartbeats stopped: then for this product only, on the same connection), or the
+     *                  reason given to {@link CoinbaseFeedClient#resnapshot} or
+     *                  {@link CoinbaseFeedClient#dropConnection}
      */
     void onGap(String productId, String reason);
 

@@ -2,16 +2,20 @@ package dev.orderbook.ingestor.coinbase;
 
 import dev.orderbook.common.codec.Protocol;
 import dev.orderbook.ingestor.coinbase.RecordingFeedListener.Event;
+import dev.orderbook.simulator.market.FeedFileGenerator;
+import dev.orderbook.simulator.market.FeedFileOptions;
 import dev.orderbook.simulator.server.ExchangeSimulator;
 import dev.orderbook.simulator.server.SimulatorOptions;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -21,6 +25,8 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * {@link CoinbaseFeedClient} against the exchange simulator over a real WebSocket on loopback, one simulator per
@@ -96,6 +102,21 @@ class CoinbaseFeedClientIT {
         final List<Event> secondMessages = messages(events).stream()
                 .filter(e -> secondSession.equals(e.sessionId())).collect(Collectors.toList());
         assertContiguousFromOne(secondMessages);
+    }
+
+    @Test
+    void shouldReportDisconnectGapsAndReconnectAfterTcpResetWithoutCloseFrame() throws Exception {
+        // Given
+        startSimulator(Protocol.ADVANCED);
+        startClient(Protocol.ADVANCED, Duration.ofSeconds(5));
+        final String firstSession = awaitUpdatesForAllProducts(null).get(0).sessionId();
+        // When
+        simulator.resetConnections();
+        final List<Event> events = awaitSnapshotsInNewSession(firstSession);
+        // Then
+        final List<Event> gaps = events.stream().filter(e -> "gap".equals(e.type())).collect(Collectors.toList());
+        assertThat(gaps).extracting(Event::productId).containsExactlyInAnyOrderElementsOf(PRODUCTS);
+        assertThat(gaps).extracting(Event::detail).containsOnly(CoinbaseFeedClient.GAP_DISCONNECT);
     }
 
     @Test
@@ -201,6 +222,133 @@ class CoinbaseFeedClientIT {
         assertThat(large.text()).startsWith("{").endsWith("}").contains("simulator_padding");
         assertThat(large.sessionId()).isEqualTo(sessionId);
         assertThat(events).noneMatch(e -> "gap".equals(e.type()));
+    }
+
+    @Test
+    void shouldNegotiatePermessageDeflateOnBothSidesAndKeepFramesIntact() throws Exception {
+        // Given a client with the default configuration (deflate offered)
+        startSimulator(Protocol.EXCHANGE);
+        startClient(Protocol.EXCHANGE, Duration.ofSeconds(5));
+        final String sessionId = awaitUpdatesForAllProducts(null).get(0).sessionId();
+        // When a 6 MB frame follows the compressed book data
+        simulator.sendOversized(SIX_MEGABYTES);
+        final Predicate<Event> isLarge = e -> e.text() != null && e.text().length() >= SIX_MEGABYTES;
+        final long largeSequence = listener.awaitEvent(isLarge, WAIT).stream().filter(isLarge).findFirst()
+                .orElseThrow().sessionSequence();
+        final List<Event> events = listener.awaitEvent(e -> e.productId() != null && !e.snapshot()
+                && e.sessionSequence() > largeSequence, WAIT);
+        // Then both sides negotiated the extension and every frame decoded whole
+        assertThat(client.config().permessageDeflate()).isTrue();
+        assertThat(client.negotiatedExtensions()).containsExactly("permessage-deflate");
+        assertThat(simulator.negotiatedExtensions()).containsExactly("permessage-deflate");
+        final Event large = events.stream().filter(isLarge).findFirst().orElseThrow();
+        assertThat(large.text()).hasSize(SIX_MEGABYTES).startsWith("{").endsWith("}").contains("simulator_padding");
+        assertThat(messages(events)).noneMatch(e -> "INVALID".equals(e.detail()));
+        assertThat(events).filteredOn(e -> "connected".equals(e.type())).extracting(Event::sessionId)
+                .containsExactly(sessionId);
+    }
+
+    @Test
+    void shouldNotNegotiateDeflateWhenDisabled() throws Exception {
+        // Given
+        startSimulator(Protocol.ADVANCED);
+        // When
+        client = CoinbaseFeedClient.start(FeedClientConfig.of(simulator.url(), Protocol.ADVANCED, PRODUCTS)
+                .withPermessageDeflate(false), listener);
+        awaitUpdatesForAllProducts(null);
+        // Then
+        assertThat(client.negotiatedExtensions()).isEmpty();
+        assertThat(simulator.negotiatedExtensions()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void shouldResnapshotOneProductOnTheSameConnectionWithoutDisturbingOthers(final Protocol protocol)
+            throws Exception {
+        // Given
+        startSimulator(protocol);
+        startClient(protocol, Duration.ofSeconds(5));
+        final String sessionId = awaitUpdatesForAllProducts(null).get(0).sessionId();
+        final int before = listener.events().size();
+        // When
+        assertThat(client.resnapshot("BTC-USD", "unparseable")).isTrue();
+        final List<Event> untilSnapshot = listener.awaitEvent(e -> e.snapshot() && "BTC-USD".equals(e.productId())
+                && listener.events().indexOf(e) >= before, WAIT);
+        final List<Event> after = untilSnapshot.subList(before, untilSnapshot.size());
+        final List<Event> events = awaitUpdatesForAllProducts(sessionId);
+        // Then one gap, for that product, before its fresh snapshot; the other product is untouched
+        assertThat(after).filteredOn(e -> "gap".equals(e.type())).extracting(Event::productId, Event::detail)
+                .containsExactly(tuple("BTC-USD", "unparseable"));
+        assertThat(indexOf(after, e -> "gap".equals(e.type()))).isLessThan(indexOf(after, Event::snapshot));
+        assertThat(events.subList(before, events.size())).noneMatch(e -> e.snapshot()
+                && "ETH-USD".equals(e.productId()));
+        assertThat(events).filteredOn(e -> "gap".equals(e.type())).hasSize(1);
+        assertThat(events).filteredOn(e -> "connected".equals(e.type())).hasSize(1);
+        assertThat(messages(events)).allMatch(e -> sessionId.equals(e.sessionId()));
+        assertContiguousFromOne(messages(events));
+    }
+
+    @Test
+    void resnapshotShouldRejectAnUnconfiguredProduct() throws Exception {
+        startSimulator(Protocol.EXCHANGE);
+        startClient(Protocol.EXCHANGE, Duration.ofSeconds(5));
+        assertThatThrownBy(() -> client.resnapshot("DOGE-USD", "x"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void shouldReportSilenceAndResnapshotOnlyTheProductWhoseHeartbeatsStop() throws Exception {
+        // Given an Exchange client watching each product's heartbeats with a short timeout
+        startSimulator(Protocol.EXCHANGE);
+        client = CoinbaseFeedClient.start(FeedClientConfig.of(simulator.url(), Protocol.EXCHANGE, PRODUCTS)
+                .withSilenceTimeout(Duration.ofSeconds(5)).withProductSilenceTimeout(Duration.ofMillis(1_500)),
+                listener);
+        final String sessionId = awaitUpdatesForAllProducts(null).get(0).sessionId();
+        final int before = listener.events().size();
+        // When one product's data and heartbeats stop
+        simulator.silenceProduct("ETH-USD");
+        final List<Event> untilSnapshot = listener.awaitEvent(e -> e.snapshot() && "ETH-USD".equals(e.productId())
+                && listener.events().indexOf(e) >= before, WAIT);
+        final List<Event> events = awaitUpdatesForAllProducts(sessionId);
+        // Then a silence gap for it alone, a fresh snapshot on the same connection, and its heartbeats again
+        final List<Event> after = untilSnapshot.subList(before, untilSnapshot.size());
+        assertThat(after).filteredOn(e -> "gap".equals(e.type())).extracting(Event::productId, Event::detail)
+                .containsExactly(tuple("ETH-USD", CoinbaseFeedClient.GAP_SILENCE));
+        assertThat(events).filteredOn(e -> "connected".equals(e.type())).hasSize(1);
+        assertThat(events.subList(before, events.size())).noneMatch(e -> e.snapshot()
+                && "BTC-USD".equals(e.productId()));
+        listener.awaitEvent(e -> "HEARTBEAT".equals(e.detail()) && e.text().contains("ETH-USD")
+                && listener.events().indexOf(e) > untilSnapshot.size(), WAIT);
+        assertThat(listener.events()).filteredOn(e -> "gap".equals(e.type())).hasSize(1);
+        assertThat(messages(listener.events())).allMatch(e -> sessionId.equals(e.sessionId()));
+    }
+
+    @Test
+    void shouldFollowARecordedFeedAndStayConnectedWithoutGapsAfterItEnds(@TempDir final Path dir) throws Exception {
+        // Given an Exchange recording of 300 update messages, served at 1,000 a second
+        final Path file = dir.resolve("recorded.ndjson");
+        FeedFileGenerator.generate(file, FeedFileOptions.defaults().withProductIds(PRODUCTS).withLevelsPerSide(100)
+                .withLimits(0, 300));
+        simulator = ExchangeSimulator.start(SimulatorOptions.ofRecording(
+                dev.orderbook.simulator.market.Protocol.EXCHANGE, file).withMessagesPerSecond(1_000));
+        // When the client follows it past its end, with a short silence timeout
+        client = CoinbaseFeedClient.start(FeedClientConfig.of(simulator.url(), Protocol.EXCHANGE, PRODUCTS)
+                .withSilenceTimeout(Duration.ofMillis(1_500)), listener);
+        awaitUpdatesForAllProducts(null);
+        final long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (simulator.messagesGenerated() < 300 && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        final int atEnd = listener.events().size();
+        listener.awaitEvent(e -> "HEARTBEAT".equals(e.detail()) && listener.events().indexOf(e) > atEnd, WAIT);
+        Thread.sleep(2_000);
+        // Then heartbeats kept it alive: one session, no gap, and no book data after the end
+        final List<Event> events = listener.events();
+        assertThat(simulator.messagesGenerated()).isEqualTo(300);
+        assertThat(events).filteredOn(e -> "connected".equals(e.type())).hasSize(1);
+        assertThat(events).noneMatch(e -> "gap".equals(e.type()));
+        assertThat(events.subList(atEnd, events.size())).noneMatch(e -> e.productId() != null)
+                .anyMatch(e -> "HEARTBEAT".equals(e.detail()));
     }
 
     @Test

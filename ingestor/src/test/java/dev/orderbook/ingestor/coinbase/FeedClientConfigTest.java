@@ -24,6 +24,21 @@ class FeedClientConfigTest {
         assertThat(config.reconnectBackoffMax()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.maxMessageBytes()).isEqualTo(16 << 20);
         assertThat(config.queueCapacity()).isPositive();
+        assertThat(config.permessageDeflate()).isTrue();
+        assertThat(config.productSilenceTimeout()).isEqualTo(config.silenceTimeout());
+    }
+
+    @Test
+    void productSilenceTimeoutShouldFollowSilenceTimeoutUnlessSetApart() {
+        final FeedClientConfig config = FeedClientConfig.of(URL, Protocol.EXCHANGE, PRODUCTS);
+
+        assertThat(config.withSilenceTimeout(Duration.ofSeconds(2)).productSilenceTimeout())
+                .isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.withProductSilenceTimeout(Duration.ofSeconds(3)).withSilenceTimeout(Duration.ofSeconds(9))
+                .productSilenceTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(config.withPermessageDeflate(false).permessageDeflate()).isFalse();
+        assertThatThrownBy(() -> config.withProductSilenceTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

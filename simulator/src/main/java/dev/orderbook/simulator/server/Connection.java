@@ -32,9 +32,13 @@ final class Connection {
     final long id;
     final Session session;
     final long openedNanos;
+    final Protocol protocol;
+    /** The synthetic market's encoder of this connection; null when the market is a recorded file. */
     final FeedEncoder encoder;
     /** Level-2 subscription per market product index. */
     final boolean[] level2;
+    /** Per product: data and heartbeats withheld by the {@code silenceProduct} fault until resubscribed. */
+    final boolean[] silenced;
     /** Exchange feed: heartbeat subscription per market product index. */
     final boolean[] heartbeat;
     /** Advanced Trade: subscribed to {@code heartbeats}. */
@@ -53,20 +57,27 @@ final class Connection {
     private boolean skipNext;
     private boolean closing;
 
-    Connection(final long id, final Session session, final long openedNanos, final FeedEncoder encoder,
-               final int productCount, final long maxPendingBytes) {
+    Connection(final long id, final Session session, final long openedNanos, final Protocol protocol,
+               final FeedEncoder encoder, final int productCount, final long maxPendingBytes) {
         this.id = id;
         this.session = session;
         this.openedNanos = openedNanos;
+        this.protocol = protocol;
         this.encoder = encoder;
         this.level2 = new boolean[productCount];
+        this.silenced = new boolean[productCount];
         this.heartbeat = new boolean[productCount];
-        this.advanced = encoder.protocol() == Protocol.ADVANCED;
+        this.advanced = protocol == Protocol.ADVANCED;
         this.maxPendingBytes = maxPendingBytes;
     }
 
     boolean isOpen() {
         return !closing && session.isOpen();
+    }
+
+    /** True if book data of product {@code p} is to be sent: subscribed, not silenced, open. */
+    boolean receivesData(final int p) {
+        return level2[p] && !silenced[p] && isOpen();
     }
 
     /** Advanced Trade: the next sequence number to send, skipping one if a gap was asked for. */
@@ -132,6 +143,21 @@ final class Connection {
             pendingBytes.addAndGet(-bytes);
             log.debug("Send refused. connection=[{}]", id, e);
         }
+    }
+
+    /**
+     * Resets the TCP connection without a close frame ({@link TcpAbort}); false if that is not possible here.
+     * Nothing more is sent either way once it succeeded.
+     */
+    boolean abort() {
+        if (closing) {
+            return true;
+        }
+        if (TcpAbort.abort(session)) {
+            closing = true;
+            return true;
+        }
+        return false;
     }
 
     /** Closes the session with a close frame; does nothing if it is closing already. */

@@ -1,9 +1,11 @@
 package dev.orderbook.simulator.server;
 
 import dev.orderbook.simulator.market.Protocol;
+import dev.orderbook.simulator.market.protocol.MalformedKind;
 
 import org.glassfish.tyrus.container.grizzly.server.GrizzlyServerContainer;
 import org.glassfish.tyrus.core.TyrusWebSocketEngine;
+import org.glassfish.tyrus.ext.extension.deflate.PerMessageDeflateExtension;
 import org.glassfish.tyrus.server.TyrusServerContainer;
 import org.glassfish.tyrus.spi.ServerContainer;
 
@@ -17,9 +19,13 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Set;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,8 +33,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * A Coinbase exchange simulator: a WebSocket server ({@code ws://127.0.0.1:PORT/}) that speaks one Coinbase
- * market-data protocol (see COINBASE.md) from a seeded {@link dev.orderbook.simulator.market.SyntheticMarket},
- * for testing feed clients against a real socket.
+ * market-data protocol (see COINBASE.md) from a seeded {@link dev.orderbook.simulator.market.SyntheticMarket}
+ * or from a recorded feed file ({@link SimulatorOptions#input()}), for testing feed clients against a real socket.
+ * Clients may also unsubscribe and resubscribe a product, which gets a fresh snapshot.
  *
  * <p>A client subscribes (within {@link SimulatorOptions#subscribeTimeout()}, or it is closed) and gets the
  * confirmation, a snapshot per product, then updates and heartbeats. All connections share one market; each gets
@@ -72,13 +79,18 @@ public final class ExchangeSimulator implements AutoCloseable {
      * @throws IOException if the server cannot start (port in use, ...)
      */
     public static ExchangeSimulator start(final SimulatorOptions options) throws IOException {
-        final FeedSender sender = new FeedSender(options);
+        final MarketFeed market = options.input() == null
+                ? new SyntheticFeed(options.protocol(), options.marketOptions())
+                : RecordedFeed.open(options.input(), options.protocol(), options.maxMessageBytes());
+        final FeedSender sender = new FeedSender(options, market);
         final Map<String, Object> properties = new HashMap<>();
         properties.put(TyrusWebSocketEngine.INCOMING_BUFFER_SIZE, options.maxMessageBytes());
         final ServerContainer container = new GrizzlyServerContainer().createContainer(properties);
         container.setDefaultMaxTextMessageBufferSize(options.maxMessageBytes());
         final SimulatorEndpoint endpoint = new SimulatorEndpoint(sender, options.maxMessageBytes());
+        // permessage-deflate (RFC 7692) is accepted when a client offers it, as Coinbase does.
         final ServerEndpointConfig config = ServerEndpointConfig.Builder.create(SimulatorEndpoint.class, "/")
+                .extensions(List.of(new PerMessageDeflateExtension()))
                 .configurator(new ServerEndpointConfig.Configurator() {
                     @Override
                     public <T> T getEndpointInstance(final Class<T> endpointClass) {
@@ -98,8 +110,8 @@ public final class ExchangeSimulator implements AutoCloseable {
         final Thread thread = new Thread(sender, "exchange-simulator-sender");
         thread.setDaemon(true);
         thread.start();
-        log.info("Exchange simulator started. protocol=[{}] port=[{}] products=[{}] messagesPerSecond=[{}]",
-                options.protocol(), boundPort, options.marketOptions().products().size(),
+        log.info("Exchange simulator started. protocol=[{}] port=[{}] market=[{}] products=[{}] "
+                + "messagesPerSecond=[{}]", options.protocol(), boundPort, market.describe(), market.productIds(),
                 options.messagesPerSecond());
         return new ExchangeSimulator(options, sender, thread, container, boundPort);
     }
@@ -141,6 +153,16 @@ public final class ExchangeSimulator implements AutoCloseable {
         }
     }
 
+    /**
+     * The protocol a recorded feed file is written in, from its first Coinbase messages: to serve a file in its
+     * own protocol.
+     *
+     * @throws IOException if the file cannot be read or does not look like a Coinbase feed
+     */
+    public static Protocol detectProtocol(final Path file) throws IOException {
+        return RecordedFeed.detectProtocol(file, SimulatorOptions.MAX_MESSAGE_BYTES_DEFAULT);
+    }
+
     /** The protocol spoken. */
     public Protocol protocol() {
         return options.protocol();
@@ -170,24 +192,46 @@ public final class ExchangeSimulator implements AutoCloseable {
      * @throws IllegalArgumentException if the product is unknown
      */
     public BookSnapshot bookSnapshot(final String productId) {
+        return query(sender.bookSnapshot(productId));
+    }
+
+    private static <T> T query(final CompletableFuture<T> answer) {
         try {
-            return sender.bookSnapshot(productId).get(QUERY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            return answer.get(QUERY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while taking a book snapshot", e);
+            throw new IllegalStateException("interrupted while querying the sender", e);
         } catch (final ExecutionException e) {
             if (e.getCause() instanceof IllegalArgumentException) {
                 throw (IllegalArgumentException) e.getCause();
             }
-            throw new IllegalStateException("book snapshot failed", e.getCause());
+            throw new IllegalStateException("query failed", e.getCause());
         } catch (final TimeoutException e) {
-            throw new IllegalStateException("book snapshot timed out", e);
+            throw new IllegalStateException("query timed out", e);
         }
+    }
+
+    /**
+     * Names of the WebSocket extensions negotiated by the connections open now, for example
+     * {@code permessage-deflate}; empty if none negotiated any.
+     */
+    public Set<String> negotiatedExtensions() {
+        return query(sender.negotiatedExtensions());
     }
 
     /** Fault: closes every connection (close code 1011, "simulated connection drop"); clients may reconnect. */
     public void dropConnections() {
         sender.dropConnections();
+    }
+
+    /**
+     * Fault: resets every connection's TCP socket (RST, linger 0) without a WebSocket close frame, as a crashed
+     * server or a middlebox would; clients see an abnormal closure (1006) or an I/O error. Falls back to
+     * {@link #dropConnections()}'s close frame, with a warning, if the socket cannot be reached under this
+     * Tyrus/Grizzly version.
+     */
+    public void resetConnections() {
+        sender.resetConnections();
     }
 
     /**
@@ -206,9 +250,40 @@ public final class ExchangeSimulator implements AutoCloseable {
         sender.goSilent(duration);
     }
 
+    /**
+     * Fault: every connection open now stops getting {@code productId}'s book data and, on the Exchange feed, its
+     * heartbeats, while the rest of its traffic goes on; a connection that subscribes to the product again (after
+     * an unsubscribe, or while silenced) gets a fresh snapshot and everything again. Connections opened later are
+     * not affected. An unknown product is logged and ignored.
+     */
+    public void silenceProduct(final String productId) {
+        sender.silenceProduct(productId, true);
+    }
+
+    /** Ends {@link #silenceProduct} for every connection: data resumes without a snapshot (the book may be off). */
+    public void clearProductSilence(final String productId) {
+        sender.silenceProduct(productId, false);
+    }
+
     /** Fault: one text frame of invalid JSON (a torn update) to every subscribed connection. */
     public void sendMalformed() {
         sender.sendMalformed();
+    }
+
+    /**
+     * Fault: one bad update of {@code productId} to every connection receiving that product's data: an otherwise
+     * ordinary one-change update near the top of its book, spoiled as {@code kind} says. Every kind but
+     * {@link MalformedKind#INVALID_JSON} is valid JSON that names the product, so a client can tell which book the
+     * lost update concerned (and resnapshot it alone). It advances no sequence number. An unknown product is
+     * logged and ignored.
+     *
+     * @param kind how to spoil it; may not be null
+     */
+    public void sendMalformed(final String productId, final MalformedKind kind) {
+        if (productId == null || kind == null) {
+            throw new IllegalArgumentException("productId and kind may not be null");
+        }
+        sender.sendMalformed(productId, kind);
     }
 
     /**

@@ -1,10 +1,6 @@
 package dev.orderbook.simulator.server;
 
-import dev.orderbook.common.model.Side;
-import dev.orderbook.simulator.market.ChangeBatch;
-import dev.orderbook.simulator.market.ProductSpec;
 import dev.orderbook.simulator.market.Protocol;
-import dev.orderbook.simulator.market.SyntheticMarket;
 import dev.orderbook.simulator.market.protocol.FeedEncoder;
 import dev.orderbook.simulator.market.protocol.MalformedKind;
 
@@ -13,31 +9,32 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import jakarta.websocket.CloseReason;
+import jakarta.websocket.Extension;
 import jakarta.websocket.Session;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Queue;
-import java.util.TreeMap;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The simulator's one sending thread: it owns the {@link SyntheticMarket} and every {@link Connection}'s
- * protocol state, generates batches at the configured rate and writes each to the connections subscribed to its
- * product, interleaved with heartbeats, subscription replies and injected faults.
+ * The simulator's one sending thread: it owns the {@link MarketFeed} (the synthetic market or a recorded file)
+ * and every {@link Connection}'s protocol state, makes book messages at the configured rate and writes each to
+ * the connections subscribed to its product, interleaved with heartbeats, subscription replies and injected
+ * faults.
  *
- * <p>Consistency: client messages and faults are queued by other threads and run here between two batches, so a
- * snapshot sent on subscription is the market's book exactly at a batch boundary and the updates that follow are
- * every batch after it.
+ * <p>Consistency: client messages and faults are queued by other threads and run here between two book messages,
+ * so a snapshot sent on subscription is the book exactly at a message boundary and the updates that follow are
+ * every message after it. Unsubscribing stops a product's data for that connection at once.
  *
  * <p>Pacing: a credit scheme against {@link System#nanoTime()}; after a stall at most {@link #MAX_BURST_NS} worth
  * of messages is caught up, the rest is dropped from the schedule. {@link #run()} returns once {@link #stop()}
@@ -56,6 +53,7 @@ final class FeedSender implements Runnable {
     private static final long SEQUENCE_BASE = 90_000_000_000L;
     private static final long TRADE_ID_BASE = 600_000_000L;
     private static final String FAILED_TO_SUBSCRIBE = "Failed to subscribe";
+    private static final String FAILED_TO_UNSUBSCRIBE = "Failed to unsubscribe";
     private static final String LEVEL2_BATCH = "level2_batch";
     private static final String HEARTBEAT = "heartbeat";
     private static final String LEVEL2 = "level2";
@@ -63,9 +61,8 @@ final class FeedSender implements Runnable {
 
     private final SimulatorOptions options;
     private final Protocol protocol;
-    private final SyntheticMarket market;
-    private final List<ProductSpec> products;
-    private final ChangeBatch[] batches;
+    private final MarketFeed market;
+    private final List<String> products;
     private final long[] exchangeSequences;
     private final ObjectMapper json = new ObjectMapper();
     private final Queue<Runnable> controls = new ConcurrentLinkedQueue<>();
@@ -79,13 +76,13 @@ final class FeedSender implements Runnable {
     private volatile int messagesPerSecond;
     private volatile long silentUntilNanos = startedNanos;
     private volatile boolean refuseSubscriptions;
+    private boolean marketEnded;
 
-    FeedSender(final SimulatorOptions options) {
+    FeedSender(final SimulatorOptions options, final MarketFeed market) {
         this.options = options;
         this.protocol = options.protocol();
-        this.market = new SyntheticMarket(options.marketOptions());
-        this.products = market.products();
-        this.batches = new ChangeBatch[] {market.newBatch()};
+        this.market = market;
+        this.products = market.productIds();
         this.exchangeSequences = new long[products.size()];
         for (int p = 0; p < exchangeSequences.length; p++) {
             exchangeSequences[p] = SEQUENCE_BASE + p * 1_000_000_000L;
@@ -99,10 +96,8 @@ final class FeedSender implements Runnable {
     /** A new session (Grizzly thread): builds its state and queues its registration. */
     Connection open(final Session session) {
         final long id = nextConnectionId.incrementAndGet();
-        final FeedEncoder encoder = FeedEncoder.forProtocol(protocol, products, SyntheticMarket.START_EPOCH_NS,
-                options.marketOptions().seed() + id);
-        final Connection connection = new Connection(id, session, System.nanoTime(), encoder, products.size(),
-                MAX_PENDING_BYTES);
+        final Connection connection = new Connection(id, session, System.nanoTime(), protocol,
+                market.newEncoder(id), products.size(), MAX_PENDING_BYTES);
         controls.add(() -> connections.add(connection));
         return connection;
     }
@@ -147,6 +142,16 @@ final class FeedSender implements Runnable {
         });
     }
 
+    void resetConnections() {
+        controls.add(() -> {
+            for (final Connection c : connections) {
+                if (c.isOpen() && !c.abort()) {
+                    c.close(CloseReason.CloseCodes.UNEXPECTED_CONDITION, "simulated connection drop");
+                }
+            }
+        });
+    }
+
     void skipSequence() {
         controls.add(() -> {
             for (final Connection c : connections) {
@@ -159,9 +164,37 @@ final class FeedSender implements Runnable {
         controls.add(() -> {
             for (final Connection c : connections) {
                 if (c.subscribed && c.isOpen()) {
-                    c.encoder.encodeMalformed(MalformedKind.INVALID_JSON, market, firstLevel2Product(c),
-                            market.clockNs(), message -> c.send(message.toString()));
+                    market.sendMalformed(c, firstLevel2Product(c), MalformedKind.INVALID_JSON);
                 }
+            }
+        });
+    }
+
+    void sendMalformed(final String productId, final MalformedKind kind) {
+        controls.add(() -> {
+            final int p = market.indexOf(productId);
+            if (p < 0) {
+                log.warn("Cannot spoil an unknown product's update. productId=[{}]", productId);
+                return;
+            }
+            for (final Connection c : connections) {
+                if (c.receivesData(p)) {
+                    market.sendMalformed(c, p, kind);
+                }
+            }
+        });
+    }
+
+    /** Fault: every open connection stops getting the product's data and heartbeats until it resubscribes. */
+    void silenceProduct(final String productId, final boolean silence) {
+        controls.add(() -> {
+            final int p = market.indexOf(productId);
+            if (p < 0) {
+                log.warn("Cannot silence an unknown product. productId=[{}]", productId);
+                return;
+            }
+            for (final Connection c : connections) {
+                c.silenced[p] = silence;
             }
         });
     }
@@ -185,14 +218,24 @@ final class FeedSender implements Runnable {
                 result.completeExceptionally(new IllegalArgumentException("unknown product " + productId));
                 return;
             }
-            final ProductSpec spec = products.get(p);
-            final TreeMap<BigDecimal, BigDecimal> bids = new TreeMap<>(Collections.reverseOrder());
-            final TreeMap<BigDecimal, BigDecimal> asks = new TreeMap<>();
-            market.forEachLevel(p, Side.BID, (price, size) -> bids.put(decimal(price, spec.priceScale()),
-                    decimal(size, spec.sizeScale())));
-            market.forEachLevel(p, Side.ASK, (price, size) -> asks.put(decimal(price, spec.priceScale()),
-                    decimal(size, spec.sizeScale())));
-            result.complete(new BookSnapshot(productId, bids, asks));
+            result.complete(market.bookSnapshot(p));
+        });
+        return result;
+    }
+
+    /** Queues a look at the extensions negotiated by the open connections (also while silent). */
+    CompletableFuture<Set<String>> negotiatedExtensions() {
+        final CompletableFuture<Set<String>> result = new CompletableFuture<>();
+        queries.add(() -> {
+            final Set<String> names = new TreeSet<>();
+            for (final Connection c : connections) {
+                if (c.isOpen()) {
+                    for (final Extension extension : c.session.getNegotiatedExtensions()) {
+                        names.add(extension.getName());
+                    }
+                }
+            }
+            result.complete(Set.copyOf(names));
         });
         return result;
     }
@@ -238,11 +281,13 @@ final class FeedSender implements Runnable {
                     paced += due - maxBurst;
                     due = maxBurst;
                 }
-                for (long i = 0; i < due; i++) {
-                    sendNextBatch();
+                for (long i = 0; i < due && !marketEnded; i++) {
+                    sendNextMessage();
                 }
                 paced += due;
-                if (due == 0) {
+                if (marketEnded) {
+                    LockSupport.parkNanos(IDLE_PARK_NS);
+                } else if (due == 0) {
                     final long nextDueNs = (paced + 1) * NANOS_PER_SECOND / rate - (now - paceStartNanos);
                     LockSupport.parkNanos(Math.max(1, Math.min(IDLE_PARK_NS, nextDueNs)));
                 }
@@ -260,17 +305,13 @@ final class FeedSender implements Runnable {
         }
     }
 
-    private void sendNextBatch() {
-        final ChangeBatch batch = batches[0];
-        market.nextBatch(batch);
-        messagesGenerated.lazySet(messagesGenerated.get() + 1);
-        final int p = batch.productIndex();
-        exchangeSequences[p] += batch.size();
-        for (int i = 0; i < connections.size(); i++) {
-            final Connection c = connections.get(i);
-            if (c.level2[p] && c.isOpen()) {
-                c.encoder.encodeUpdates(batches, 1, c.sink);
-            }
+    private void sendNextMessage() {
+        if (market.sendNext(connections, exchangeSequences)) {
+            messagesGenerated.lazySet(messagesGenerated.get() + 1);
+        } else {
+            marketEnded = true;
+            log.info("Market has no more data; connections stay open with heartbeats. market=[{}] "
+                    + "messagesGenerated=[{}]", market.describe(), messagesGenerated.get());
         }
     }
 
@@ -294,7 +335,7 @@ final class FeedSender implements Runnable {
             c.nextHeartbeatNanos = Math.max(c.nextHeartbeatNanos + HEARTBEAT_INTERVAL_NS, now + 1);
             if (protocol == Protocol.EXCHANGE) {
                 for (int p = 0; p < products.size(); p++) {
-                    if (c.heartbeat[p]) {
+                    if (c.heartbeat[p] && !c.silenced[p]) {
                         c.send(exchangeHeartbeat(p));
                     }
                 }
@@ -308,7 +349,7 @@ final class FeedSender implements Runnable {
         final long sequence = ++exchangeSequences[p];
         final long lastTradeId = TRADE_ID_BASE + (sequence - SEQUENCE_BASE) / 8;
         return "{\"type\":\"heartbeat\",\"sequence\":" + sequence + ",\"last_trade_id\":" + lastTradeId
-                + ",\"product_id\":\"" + products.get(p).productId() + "\",\"time\":\""
+                + ",\"product_id\":\"" + products.get(p) + "\",\"time\":\""
                 + WireTime.micros(market.clockNs()) + "\"}";
     }
 
@@ -362,22 +403,29 @@ final class FeedSender implements Runnable {
             return;
         }
         final String type = request.path("type").asText("");
-        if (!"subscribe".equals(type)) {
+        final boolean subscribe = "subscribe".equals(type);
+        if (!subscribe && !"unsubscribe".equals(type)) {
             c.send(error(FAILED_TO_SUBSCRIBE, "unsupported message type: " + type));
             return;
         }
-        if (refuseSubscriptions) {
+        if (subscribe && refuseSubscriptions) {
             c.send(error(FAILED_TO_SUBSCRIBE, "subscriptions are refused (simulated outage)"));
             return;
         }
         if (protocol == Protocol.EXCHANGE) {
-            subscribeExchange(c, request);
+            changeExchangeSubscriptions(c, request, subscribe);
         } else {
-            subscribeAdvanced(c, request);
+            changeAdvancedSubscriptions(c, request, subscribe);
         }
     }
 
-    private void subscribeExchange(final Connection c, final JsonNode request) {
+    /**
+     * An Exchange {@code subscribe} or {@code unsubscribe}; both are answered with the cumulative
+     * {@code subscriptions}. A product newly subscribed to level2_batch (or silenced by the fault) gets a snapshot;
+     * an unsubscribed one gets no more data from that moment.
+     */
+    private void changeExchangeSubscriptions(final Connection c, final JsonNode request, final boolean subscribe) {
+        final String failure = subscribe ? FAILED_TO_SUBSCRIBE : FAILED_TO_UNSUBSCRIBE;
         final List<String> topIds = textList(request.path("product_ids"));
         final List<String> unknown = new ArrayList<>();
         final boolean[] newLevel2 = new boolean[products.size()];
@@ -386,7 +434,7 @@ final class FeedSender implements Runnable {
             final String name = channel.isTextual() ? channel.asText() : channel.path("name").asText("");
             final List<String> ids = channel.has("product_ids") ? textList(channel.path("product_ids")) : topIds;
             if (!LEVEL2_BATCH.equals(name) && !HEARTBEAT.equals(name)) {
-                c.send(error(FAILED_TO_SUBSCRIBE, "level2".equals(name) || "level2_50".equals(name)
+                c.send(error(failure, "level2".equals(name) || "level2_50".equals(name)
                         ? name + " requires authentication" : "unknown channel: " + name));
                 continue;
             }
@@ -399,8 +447,14 @@ final class FeedSender implements Runnable {
                     continue;
                 }
                 accepted = true;
-                if (LEVEL2_BATCH.equals(name)) {
-                    newLevel2[p] |= !c.level2[p];
+                if (!subscribe) {
+                    if (LEVEL2_BATCH.equals(name)) {
+                        c.level2[p] = false;
+                    } else {
+                        c.heartbeat[p] = false;
+                    }
+                } else if (LEVEL2_BATCH.equals(name)) {
+                    newLevel2[p] |= !c.level2[p] || c.silenced[p];
                 } else {
                     c.heartbeat[p] = true;
                     startHeartbeats(c);
@@ -408,15 +462,13 @@ final class FeedSender implements Runnable {
             }
         }
         if (!unknown.isEmpty()) {
-            c.send(error(FAILED_TO_SUBSCRIBE, String.join(", ", unknown) + " is not a valid product"));
+            c.send(error(failure, String.join(", ", unknown) + " is not a valid product"));
         }
         if (!accepted) {
             return;
         }
-        c.subscribed = true;
-        for (int p = 0; p < newLevel2.length; p++) {
-            c.level2[p] |= newLevel2[p];
-        }
+        c.subscribed |= subscribe;
+        subscribeLevel2(c, newLevel2);
         final StringBuilder out = new StringBuilder("{\"type\":\"subscriptions\",\"channels\":[");
         boolean first = true;
         if (any(c.level2)) {
@@ -434,7 +486,9 @@ final class FeedSender implements Runnable {
         sendSnapshots(c, newLevel2);
     }
 
-    private void subscribeAdvanced(final Connection c, final JsonNode request) {
+    /** An Advanced Trade {@code subscribe} or {@code unsubscribe} of one channel; see the Exchange variant. */
+    private void changeAdvancedSubscriptions(final Connection c, final JsonNode request, final boolean subscribe) {
+        final String failure = subscribe ? FAILED_TO_SUBSCRIBE : FAILED_TO_UNSUBSCRIBE;
         final String channel = request.path("channel").asText("");
         final boolean[] newLevel2 = new boolean[products.size()];
         if (LEVEL2.equals(channel)) {
@@ -446,26 +500,32 @@ final class FeedSender implements Runnable {
                     unknown.add(id);
                 } else {
                     accepted = true;
-                    newLevel2[p] = !c.level2[p];
+                    if (subscribe) {
+                        newLevel2[p] = !c.level2[p] || c.silenced[p];
+                    } else {
+                        c.level2[p] = false;
+                    }
                 }
             }
             if (!unknown.isEmpty()) {
-                c.send(error(FAILED_TO_SUBSCRIBE, String.join(", ", unknown) + " is not a valid product"));
+                c.send(error(failure, String.join(", ", unknown) + " is not a valid product"));
             }
             if (!accepted) {
                 return;
             }
-            for (int p = 0; p < newLevel2.length; p++) {
-                c.level2[p] |= newLevel2[p];
-            }
+            subscribeLevel2(c, newLevel2);
         } else if (HEARTBEATS.equals(channel)) {
-            c.heartbeats = true;
-            startHeartbeats(c);
+            c.heartbeats = subscribe;
+            if (subscribe) {
+                startHeartbeats(c);
+            } else {
+                c.nextHeartbeatNanos = 0;
+            }
         } else {
-            c.send(error(FAILED_TO_SUBSCRIBE, "unknown channel: " + channel));
+            c.send(error(failure, "unknown channel: " + channel));
             return;
         }
-        c.subscribed = true;
+        c.subscribed |= subscribe;
         // Cumulative, channels in alphabetical order as the exchange lists them.
         final StringBuilder out = new StringBuilder("{\"channel\":\"subscriptions\",\"timestamp\":\"")
                 .append(WireTime.nanos(market.clockNs())).append("\",\"sequence_num\":")
@@ -481,10 +541,19 @@ final class FeedSender implements Runnable {
         sendSnapshots(c, newLevel2);
     }
 
+    private static void subscribeLevel2(final Connection c, final boolean[] newLevel2) {
+        for (int p = 0; p < newLevel2.length; p++) {
+            if (newLevel2[p]) {
+                c.level2[p] = true;
+                c.silenced[p] = false;
+            }
+        }
+    }
+
     private void sendSnapshots(final Connection c, final boolean[] newLevel2) {
         for (int p = 0; p < newLevel2.length; p++) {
             if (newLevel2[p]) {
-                c.encoder.encodeSnapshot(market, p, market.clockNs(), c.sink);
+                market.sendSnapshot(c, p);
             }
         }
     }
@@ -500,7 +569,7 @@ final class FeedSender implements Runnable {
         boolean first = true;
         for (int p = 0; p < selected.length; p++) {
             if (selected[p]) {
-                out.append(first ? "\"" : ",\"").append(products.get(p).productId()).append('"');
+                out.append(first ? "\"" : ",\"").append(products.get(p)).append('"');
                 first = false;
             }
         }
@@ -527,9 +596,5 @@ final class FeedSender implements Runnable {
     /** The error reply, JSON-escaped properly: the reason may echo client input. */
     private String error(final String message, final String reason) {
         return json.createObjectNode().put("type", "error").put("message", message).put("reason", reason).toString();
-    }
-
-    private static BigDecimal decimal(final long unscaled, final int scale) {
-        return BigDecimal.valueOf(unscaled, scale).stripTrailingZeros();
     }
 }

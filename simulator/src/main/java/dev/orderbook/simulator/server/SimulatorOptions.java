@@ -3,6 +3,7 @@ package dev.orderbook.simulator.server;
 import dev.orderbook.simulator.market.MarketOptions;
 import dev.orderbook.simulator.market.Protocol;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -12,15 +13,17 @@ import java.util.List;
  *
  * @param protocol          the Coinbase protocol spoken; may not be null
  * @param port              TCP port to listen on, {@code 0} for any free port
- * @param marketOptions     the synthetic market (products, seed, depth); may not be null
+ * @param marketOptions     the synthetic market (products, seed, depth); may not be null; unused with {@code input}
  * @param messagesPerSecond market update messages generated per second, in {@code [1, MAX_MESSAGES_PER_SECOND]};
  *                          each goes to every connection subscribed to its product
  * @param maxMessageBytes   largest text message the server accepts from a client, in bytes; also the size of its
  *                          incoming buffer
  * @param subscribeTimeout  a connection that has not subscribed this long after opening is closed; positive
+ * @param input             a recorded NDJSON file (optionally gzip, either protocol) whose book messages replace
+ *                          the synthetic market, served at {@code messagesPerSecond}; null for the synthetic market
  */
 public record SimulatorOptions(Protocol protocol, int port, MarketOptions marketOptions, int messagesPerSecond,
-                               int maxMessageBytes, Duration subscribeTimeout) {
+                               int maxMessageBytes, Duration subscribeTimeout, Path input) {
 
     /** Default rate: a busy but realistic feed; tests raise it to measure throughput. */
     public static final int MESSAGES_PER_SECOND_DEFAULT = 1_000;
@@ -50,10 +53,16 @@ public record SimulatorOptions(Protocol protocol, int port, MarketOptions market
         }
     }
 
+    /** Options without a recorded input: the synthetic market. */
+    public SimulatorOptions(final Protocol protocol, final int port, final MarketOptions marketOptions,
+                            final int messagesPerSecond, final int maxMessageBytes, final Duration subscribeTimeout) {
+        this(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes, subscribeTimeout, null);
+    }
+
     /** Options for {@code protocol} and {@code market} on a free port with every other setting at its default. */
     public static SimulatorOptions of(final Protocol protocol, final MarketOptions market) {
         return new SimulatorOptions(protocol, 0, market, MESSAGES_PER_SECOND_DEFAULT, MAX_MESSAGE_BYTES_DEFAULT,
-                SUBSCRIBE_TIMEOUT_DEFAULT);
+                SUBSCRIBE_TIMEOUT_DEFAULT, null);
     }
 
     /** Options for the given products (built-in parameters, default depth) and seed; see {@link #of}. */
@@ -61,21 +70,43 @@ public record SimulatorOptions(Protocol protocol, int port, MarketOptions market
         return of(protocol, MarketOptions.of(productIds, seed));
     }
 
+    /**
+     * Options serving a recorded file in {@code protocol}: products come from the file (every {@code product_id}
+     * in it); every other setting at its default. See {@link ExchangeSimulator#detectProtocol} to serve a file in
+     * its own protocol.
+     *
+     * @param input the NDJSON file (optionally gzip); may not be null
+     */
+    public static SimulatorOptions ofRecording(final Protocol protocol, final Path input) {
+        if (input == null) {
+            throw new IllegalArgumentException("input may not be null");
+        }
+        return of(protocol, MarketOptions.of(List.of("BTC-USD"), 0)).withInput(input);
+    }
+
     public SimulatorOptions withPort(final int newPort) {
         return new SimulatorOptions(protocol, newPort, marketOptions, messagesPerSecond, maxMessageBytes,
-                subscribeTimeout);
+                subscribeTimeout, input);
     }
 
     public SimulatorOptions withMessagesPerSecond(final int rate) {
-        return new SimulatorOptions(protocol, port, marketOptions, rate, maxMessageBytes, subscribeTimeout);
+        return new SimulatorOptions(protocol, port, marketOptions, rate, maxMessageBytes, subscribeTimeout, input);
     }
 
     public SimulatorOptions withMaxMessageBytes(final int bytes) {
-        return new SimulatorOptions(protocol, port, marketOptions, messagesPerSecond, bytes, subscribeTimeout);
+        return new SimulatorOptions(protocol, port, marketOptions, messagesPerSecond, bytes, subscribeTimeout,
+                input);
     }
 
     public SimulatorOptions withSubscribeTimeout(final Duration timeout) {
-        return new SimulatorOptions(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes, timeout);
+        return new SimulatorOptions(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes, timeout,
+                input);
+    }
+
+    /** The same options with the market read from {@code file} (null: back to the synthetic market). */
+    public SimulatorOptions withInput(final Path file) {
+        return new SimulatorOptions(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes,
+                subscribeTimeout, file);
     }
 
     static void checkRate(final int messagesPerSecond) {

@@ -1,5 +1,13 @@
 package dev.orderbook.simulator.server;
 
+import dev.orderbook.common.codec.CoinbaseDecoder;
+import dev.orderbook.common.codec.FeedMessage;
+import dev.orderbook.common.codec.MessageKind;
+import dev.orderbook.common.codec.StaleScope;
+import dev.orderbook.common.model.Product;
+import dev.orderbook.common.model.ProductRegistry;
+import dev.orderbook.simulator.market.protocol.MalformedKind;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 
 import org.junit.jupiter.api.Test;
@@ -11,7 +19,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -36,6 +46,53 @@ class SimulatorFaultsIT {
             assertThat(first.closeCode.get(2, TimeUnit.SECONDS)).isEqualTo(1011);
             assertThat(second.closeCode.get(2, TimeUnit.SECONDS)).isEqualTo(1011);
         }
+    }
+
+    @Test
+    void resetConnectionsShouldDropEveryConnectionWithoutACloseFrame() throws Exception {
+        try (ExchangeSimulator simulator = ExchangeSimulator.start(ExchangeFeedSimulatorIT.options(500));
+             FeedTestClient client = subscribed(simulator)) {
+            // When
+            simulator.resetConnections();
+            // Then the connection ends with an I/O error, not with a close frame from the server
+            assertThatThrownBy(() -> client.closeCode.get(3, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
+    void sendMalformedForOneProductShouldSendAnUpdateTheDecoderRejectsAndAttributesToThatProduct() throws Exception {
+        final CoinbaseDecoder decoder = new CoinbaseDecoder(ProductRegistry.open());
+        try (ExchangeSimulator simulator = ExchangeSimulator.start(ExchangeFeedSimulatorIT.options(500));
+             FeedTestClient client = subscribed(simulator)) {
+            for (final MalformedKind kind : List.of(MalformedKind.NEGATIVE_SIZE, MalformedKind.NON_NUMERIC_PRICE,
+                    MalformedKind.UNKNOWN_SIDE, MalformedKind.EXPONENT)) {
+                // When
+                simulator.sendMalformed("ETH-USD", kind);
+                // Then a frame the decoder rejects, which names only that product
+                final FeedTestClient.Frame bad = nextInvalid(client, decoder);
+                final byte[] bytes = bad.text().getBytes(StandardCharsets.UTF_8);
+                final StaleScope scope = StaleScope.of(bytes, 0, bytes.length, ProductRegistry.open());
+                assertThat(scope.isAll()).as(kind + ": " + bad.text()).isFalse();
+                assertThat(scope.products()).extracting(Product::id).as(kind + ": " + bad.text())
+                        .containsExactly("ETH-USD");
+            }
+        }
+    }
+
+    private static FeedTestClient.Frame nextInvalid(final FeedTestClient client, final CoinbaseDecoder decoder)
+            throws InterruptedException {
+        final FeedMessage decoded = new FeedMessage();
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        while (System.nanoTime() < deadline) {
+            final FeedTestClient.Frame frame = client.next(Duration.ofSeconds(3));
+            if (decoder.decode(frame.text().getBytes(StandardCharsets.UTF_8), decoded).kind()
+                    == MessageKind.INVALID) {
+                return frame;
+            }
+        }
+        throw new AssertionError("no invalid frame within 3 s");
     }
 
     @Test
