@@ -195,8 +195,9 @@ public final class IngestorService implements AutoCloseable {
         public void resnapshot(final String productId, final String reason) {
             final CoinbaseFeedClient c = client;
             if (c != null) {
-                // A fresh snapshot comes with a new subscription; reconnecting gives one for every product.
-                c.dropConnection(reason, "fresh snapshot needed for " + productId);
+                // Unsubscribe and subscribe again on the same connection: a fresh snapshot for this product only,
+                // the others untouched. False when no connection is open: the reconnect brings snapshots anyway.
+                c.resnapshot(productId, reason);
             }
         }
 
