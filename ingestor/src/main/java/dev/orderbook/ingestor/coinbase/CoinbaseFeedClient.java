@@ -7,6 +7,8 @@ import dev.orderbook.common.codec.MessageKind;
 import dev.orderbook.common.codec.Protocol;
 import dev.orderbook.common.model.ProductRegistry;
 
+import dev.orderbook.ingestor.auth.Credentials;
+
 import org.glassfish.tyrus.client.ClientManager;
 import org.glassfish.tyrus.client.ClientProperties;
 import org.glassfish.tyrus.ext.extension.deflate.PerMessageDeflateExtension;
@@ -90,7 +92,10 @@ public final class CoinbaseFeedClient implements AutoCloseable {
     private final URI uri;
     private final ClientManager client;
     private final ClientEndpointConfig endpointConfig;
-    private final List<String> subscribeMessages;
+    /** Null without credentials. */
+    private final Credentials credentials;
+    /** Subscribe messages per connection: one on the Exchange feed, one per channel on Advanced Trade. */
+    private final int subscribeCount;
     private final String bookChannel;
     private final Map<String, Integer> productIndexes = new HashMap<>();
     private final ScheduledExecutorService scheduler;
@@ -103,8 +108,10 @@ public final class CoinbaseFeedClient implements AutoCloseable {
     // Scheduler thread only: connections in a row that never delivered book data.
     private int failedConnections;
 
-    private CoinbaseFeedClient(final FeedClientConfig config, final FeedListener listener) {
+    private CoinbaseFeedClient(final FeedClientConfig config, final FeedListener listener,
+                               final Credentials credentials) {
         this.config = config;
+        this.credentials = credentials;
         this.listener = listener;
         this.uri = URI.create(config.url());
         this.client = ClientManager.createClient();
@@ -115,8 +122,10 @@ public final class CoinbaseFeedClient implements AutoCloseable {
         this.endpointConfig = ClientEndpointConfig.Builder.create()
                 .extensions(config.permessageDeflate() ? List.of(new PerMessageDeflateExtension()) : List.of())
                 .build();
-        this.subscribeMessages = subscribeMessages(config.protocol(), config.productIds());
-        this.bookChannel = config.protocol() == Protocol.EXCHANGE ? "level2_batch" : "level2";
+        this.subscribeCount = config.protocol() == Protocol.EXCHANGE ? 1 : 2;
+        // With Exchange credentials, the authenticated unbatched channel (same messages, no 50 ms batching).
+        this.bookChannel = config.protocol() == Protocol.ADVANCED ? "level2"
+                : credentials != null && credentials.exchange().isPresent() ? "level2" : "level2_batch";
         for (int i = 0; i < config.productIds().size(); i++) {
             productIndexes.put(config.productIds().get(i), i);
         }
@@ -133,10 +142,21 @@ public final class CoinbaseFeedClient implements AutoCloseable {
      * @return the running client; close it to stop
      */
     public static CoinbaseFeedClient start(final FeedClientConfig config, final FeedListener listener) {
+        return start(config, listener, null);
+    }
+
+    /**
+     * Starts the client with API credentials: Exchange subscriptions are signed (and use the authenticated
+     * {@code level2} channel), Advanced Trade subscribe messages carry a fresh JWT. Credentials are never logged.
+     *
+     * @param credentials may be null for none
+     */
+    public static CoinbaseFeedClient start(final FeedClientConfig config, final FeedListener listener,
+                                           final Credentials credentials) {
         if (config == null || listener == null) {
             throw new IllegalArgumentException("config and listener may not be null");
         }
-        final CoinbaseFeedClient feed = new CoinbaseFeedClient(config, listener);
+        final CoinbaseFeedClient feed = new CoinbaseFeedClient(config, listener, credentials);
         feed.worker.start();
         final long checkMs = Math.max(SILENCE_CHECK_MIN_MS,
                 Math.min(SILENCE_CHECK_MAX_MS, config.silenceTimeout().toMillis() / 4));
@@ -234,11 +254,13 @@ public final class CoinbaseFeedClient implements AutoCloseable {
                     c.sessionId, productId, gapReason);
             final String ids = "[\"" + productId + "\"]";
             if (config.protocol() == Protocol.EXCHANGE) {
-                send(c, "{\"type\":\"unsubscribe\",\"product_ids\":" + ids + ",\"channels\":[\"level2_batch\"]}");
-                send(c, "{\"type\":\"subscribe\",\"product_ids\":" + ids + ",\"channels\":[\"level2_batch\"]}");
+                send(c, "{\"type\":\"unsubscribe\",\"product_ids\":" + ids + ",\"channels\":[\"" + bookChannel
+                        + "\"]}");
+                send(c, signed("{\"type\":\"subscribe\",\"product_ids\":" + ids + ",\"channels\":[\""
+                        + bookChannel + "\"]"));
             } else {
                 send(c, "{\"type\":\"unsubscribe\",\"product_ids\":" + ids + ",\"channel\":\"level2\"}");
-                send(c, "{\"type\":\"subscribe\",\"product_ids\":" + ids + ",\"channel\":\"level2\"}");
+                send(c, signed("{\"type\":\"subscribe\",\"product_ids\":" + ids + ",\"channel\":\"level2\""));
             }
         }
         return true;
@@ -468,23 +490,40 @@ public final class CoinbaseFeedClient implements AutoCloseable {
         }
     }
 
-    private static List<String> subscribeMessages(final Protocol protocol, final List<String> productIds) {
+    /** The subscribe messages of a new connection, signed now if there are credentials. */
+    private List<String> subscribeMessages() {
+        final List<String> productIds = config.productIds();
         final StringBuilder ids = new StringBuilder("[");
         for (int i = 0; i < productIds.size(); i++) {
             // Product ids are validated as [A-Z0-9-] only, so no escaping is needed.
             ids.append(i == 0 ? "\"" : ",\"").append(productIds.get(i)).append('"');
         }
         ids.append(']');
-        final List<String> messages = new ArrayList<>(2);
-        if (protocol == Protocol.EXCHANGE) {
-            messages.add("{\"type\":\"subscribe\",\"product_ids\":" + ids
-                    + ",\"channels\":[\"level2_batch\",\"heartbeat\"]}");
+        final List<String> messages = new ArrayList<>(subscribeCount);
+        if (config.protocol() == Protocol.EXCHANGE) {
+            messages.add(signed("{\"type\":\"subscribe\",\"product_ids\":" + ids
+                    + ",\"channels\":[\"" + bookChannel + "\",\"heartbeat\"]"));
         } else {
             // Advanced Trade takes one channel per subscribe message.
-            messages.add("{\"type\":\"subscribe\",\"product_ids\":" + ids + ",\"channel\":\"level2\"}");
-            messages.add("{\"type\":\"subscribe\",\"product_ids\":" + ids + ",\"channel\":\"heartbeats\"}");
+            messages.add(signed("{\"type\":\"subscribe\",\"product_ids\":" + ids + ",\"channel\":\"level2\""));
+            messages.add(signed("{\"type\":\"subscribe\",\"product_ids\":" + ids + ",\"channel\":\"heartbeats\""));
         }
-        return List.copyOf(messages);
+        return messages;
+    }
+
+    /**
+     * Closes a subscribe message that lacks its final brace, adding the authentication fields when there are
+     * credentials: the Exchange signature fields, or a JWT made now (they expire after two minutes).
+     */
+    private String signed(final String subscribeWithoutClosingBrace) {
+        final long now = System.currentTimeMillis() / 1000;
+        if (credentials != null && config.protocol() == Protocol.EXCHANGE && credentials.exchange().isPresent()) {
+            return subscribeWithoutClosingBrace + "," + credentials.exchange().get().subscribeFields(now) + "}";
+        }
+        if (credentials != null && config.protocol() == Protocol.ADVANCED && credentials.advancedTrade().isPresent()) {
+            return subscribeWithoutClosingBrace + ",\"jwt\":\"" + credentials.advancedTrade().get().jwt(now) + "\"}";
+        }
+        return subscribeWithoutClosingBrace + "}";
     }
 
     private static Thread daemon(final Runnable runnable, final String name) {
@@ -518,7 +557,7 @@ public final class CoinbaseFeedClient implements AutoCloseable {
                 events.add(new Connected(c.sessionId));
             }
             session.addMessageHandler(String.class, this);
-            for (final String subscribe : subscribeMessages) {
+            for (final String subscribe : subscribeMessages()) {
                 send(c, subscribe);
             }
             synchronized (c) {
@@ -679,7 +718,7 @@ public final class CoinbaseFeedClient implements AutoCloseable {
             } else if (kind == MessageKind.SUBSCRIPTIONS) {
                 c.confirmations++;
                 // Confirmations are cumulative: check the one answering our last subscribe message.
-                if (c.confirmations == subscribeMessages.size()) {
+                if (c.confirmations == subscribeCount) {
                     final List<String> confirmed = m.subscriptions().getOrDefault(bookChannel, List.of());
                     final List<String> missing = new ArrayList<>();
                     for (final String productId : config.productIds()) {

@@ -1,9 +1,11 @@
 package dev.orderbook.ingestor.coinbase;
 
 import dev.orderbook.common.codec.Protocol;
+import dev.orderbook.ingestor.auth.Credentials;
 import dev.orderbook.ingestor.coinbase.RecordingFeedListener.Event;
 import dev.orderbook.simulator.market.FeedFileGenerator;
 import dev.orderbook.simulator.market.FeedFileOptions;
+import dev.orderbook.simulator.server.ExchangeAuth;
 import dev.orderbook.simulator.server.ExchangeSimulator;
 import dev.orderbook.simulator.server.SimulatorOptions;
 
@@ -15,11 +17,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -35,6 +40,8 @@ import static org.assertj.core.api.Assertions.tuple;
 @Timeout(30)
 class CoinbaseFeedClientIT {
     private static final List<String> PRODUCTS = List.of("BTC-USD", "ETH-USD");
+    private static final String TEST_SECRET = Base64.getEncoder().encodeToString(
+            "simulator-test-secret-0123456789".getBytes(StandardCharsets.UTF_8));
     private static final long SEED = 42;
     private static final int MESSAGES_PER_SECOND = 200;
     private static final Duration WAIT = Duration.ofSeconds(10);
@@ -395,6 +402,38 @@ class CoinbaseFeedClientIT {
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------
+
+    @Test
+    void shouldSubscribeToTheAuthenticatedLevel2ChannelWithASignedSubscription() throws Exception {
+        // Given an exchange that checks signatures
+        startSimulator(Protocol.EXCHANGE);
+        simulator.requireExchangeCredentials(new ExchangeAuth("key-1", TEST_SECRET, "phrase"));
+        final Credentials credentials = Credentials.from(Map.of(Credentials.API_KEY, "key-1",
+                Credentials.API_SECRET, TEST_SECRET, Credentials.API_PASSPHRASE, "phrase")).orElseThrow();
+        // When
+        client = CoinbaseFeedClient.start(FeedClientConfig.of(simulator.url(), Protocol.EXCHANGE, PRODUCTS),
+                listener, credentials);
+        final List<Event> events = awaitUpdatesForAllProducts(null);
+        // Then
+        assertThat(events).noneMatch(e -> "problem".equals(e.type()) || "gap".equals(e.type()));
+    }
+
+    @Test
+    void shouldReportASubscriptionProblemWhenTheSignatureIsWrong() throws Exception {
+        // Given
+        startSimulator(Protocol.EXCHANGE);
+        simulator.requireExchangeCredentials(new ExchangeAuth("key-1", TEST_SECRET, "phrase"));
+        final Credentials wrong = Credentials.from(Map.of(Credentials.API_KEY, "key-1",
+                Credentials.API_SECRET, Base64.getEncoder().encodeToString(new byte[32]),
+                Credentials.API_PASSPHRASE, "phrase")).orElseThrow();
+        // When
+        client = CoinbaseFeedClient.start(FeedClientConfig.of(simulator.url(), Protocol.EXCHANGE, PRODUCTS),
+                listener, wrong);
+        // Then
+        final List<Event> events = listener.awaitEvent(e -> "problem".equals(e.type()), WAIT);
+        assertThat(events.get(indexOf(events, e -> "problem".equals(e.type()))).detail())
+                .contains("requires authentication");
+    }
 
     private void startSimulator(final Protocol protocol) throws IOException {
         simulator = ExchangeSimulator.start(SimulatorOptions.of(

@@ -37,6 +37,8 @@ final class Connection {
     final FeedEncoder encoder;
     /** Level-2 subscription per market product index. */
     final boolean[] level2;
+    /** Sender thread only: the Exchange book channel this connection subscribed to ({@code level2} once authenticated). */
+    String exchangeBookChannel = "level2_batch";
     /** Per product: data and heartbeats withheld by the {@code silenceProduct} fault until resubscribed. */
     final boolean[] silenced;
     /** Exchange feed: heartbeat subscription per market product index. */

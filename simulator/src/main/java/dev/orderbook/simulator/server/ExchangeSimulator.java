@@ -298,6 +298,16 @@ public final class ExchangeSimulator implements AutoCloseable {
         sender.sendOversized(bytes);
     }
 
+    /**
+     * Exchange feed: accepts the authenticated, unbatched {@code level2} channel from clients whose subscribe
+     * message is signed with these credentials (as Coinbase checks them; see {@link ExchangeAuth}), and refuses it
+     * otherwise. Served like {@code level2_batch}, named {@code level2} in the confirmation. Null: refuse it to
+     * everyone (the default: no client has credentials).
+     */
+    public void requireExchangeCredentials(final ExchangeAuth auth) {
+        sender.requireExchangeCredentials(auth);
+    }
+
     /** Fault: while true, every subscribe is answered with an {@code error} message and nothing else. */
     public void refuseSubscriptions(final boolean refuse) {
         sender.refuseSubscriptions(refuse);

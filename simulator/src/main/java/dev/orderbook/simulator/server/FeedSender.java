@@ -76,7 +76,14 @@ final class FeedSender implements Runnable {
     private volatile int messagesPerSecond;
     private volatile long silentUntilNanos = startedNanos;
     private volatile boolean refuseSubscriptions;
+    /** Null: the authenticated Exchange {@code level2} channel is refused, as to a client without credentials. */
+    private volatile ExchangeAuth exchangeAuth;
     private boolean marketEnded;
+
+    /** Accepts the authenticated Exchange {@code level2} channel from clients that sign with these; null: refuse. */
+    void requireExchangeCredentials(final ExchangeAuth auth) {
+        exchangeAuth = auth;
+    }
 
     FeedSender(final SimulatorOptions options, final MarketFeed market) {
         this.options = options;
@@ -433,10 +440,17 @@ final class FeedSender implements Runnable {
         for (final JsonNode channel : request.path("channels")) {
             final String name = channel.isTextual() ? channel.asText() : channel.path("name").asText("");
             final List<String> ids = channel.has("product_ids") ? textList(channel.path("product_ids")) : topIds;
-            if (!LEVEL2_BATCH.equals(name) && !HEARTBEAT.equals(name)) {
-                c.send(error(failure, "level2".equals(name) || "level2_50".equals(name)
+            final ExchangeAuth auth = exchangeAuth;
+            final boolean authenticatedLevel2 = LEVEL2.equals(name) && auth != null
+                    && (!subscribe || auth.verifies(request));
+            if (!LEVEL2_BATCH.equals(name) && !HEARTBEAT.equals(name) && !authenticatedLevel2) {
+                c.send(error(failure, LEVEL2.equals(name) || "level2_50".equals(name)
                         ? name + " requires authentication" : "unknown channel: " + name));
                 continue;
+            }
+            final boolean book = !HEARTBEAT.equals(name);
+            if (book && subscribe) {
+                c.exchangeBookChannel = name;
             }
             for (final String id : ids) {
                 final int p = market.indexOf(id);
@@ -448,12 +462,12 @@ final class FeedSender implements Runnable {
                 }
                 accepted = true;
                 if (!subscribe) {
-                    if (LEVEL2_BATCH.equals(name)) {
+                    if (book) {
                         c.level2[p] = false;
                     } else {
                         c.heartbeat[p] = false;
                     }
-                } else if (LEVEL2_BATCH.equals(name)) {
+                } else if (book) {
                     newLevel2[p] |= !c.level2[p] || c.silenced[p];
                 } else {
                     c.heartbeat[p] = true;
@@ -472,7 +486,7 @@ final class FeedSender implements Runnable {
         final StringBuilder out = new StringBuilder("{\"type\":\"subscriptions\",\"channels\":[");
         boolean first = true;
         if (any(c.level2)) {
-            out.append("{\"name\":\"level2_batch\",\"product_ids\":");
+            out.append("{\"name\":\"").append(c.exchangeBookChannel).append("\",\"product_ids\":");
             appendIds(out, c.level2);
             out.append('}');
             first = false;
