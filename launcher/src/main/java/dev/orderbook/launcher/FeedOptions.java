@@ -2,7 +2,12 @@ package dev.orderbook.launcher;
 
 import dev.orderbook.common.codec.Protocol;
 import dev.orderbook.ingestor.coinbase.FeedClientConfig;
+import dev.orderbook.ingestor.auth.Credentials;
 import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
 
 import java.time.Duration;
 import java.util.List;
@@ -33,6 +38,20 @@ final class FeedOptions {
             description = "Nothing received for this long (heartbeats come every second) means the connection is "
                     + "dead: gaps are marked and it reconnects (default: ${DEFAULT-VALUE}).")
     long silenceTimeoutMs;
+
+    @Option(names = "--credentials-file", paramLabel = "FILE",
+            description = "Coinbase API credentials as a properties file (COINBASE_API_KEY, COINBASE_API_SECRET, "
+                    + "COINBASE_API_PASSPHRASE for the Exchange feed's authenticated level2 channel; "
+                    + "COINBASE_CDP_KEY_NAME, COINBASE_CDP_PRIVATE_KEY for Advanced Trade). Without it, the same "
+                    + "environment variables are read; without either, the public channels are used. Never logged.")
+    Path credentialsFile;
+
+    /** Credentials from --credentials-file or the environment, or null for none. */
+    Credentials credentials() throws IOException {
+        final Optional<Credentials> credentials = credentialsFile != null ? Credentials.fromFile(credentialsFile)
+                : Credentials.from(System.getenv());
+        return credentials.orElse(null);
+    }
 
     Protocol protocol() {
         return switch (protocol.trim().toLowerCase(Locale.ROOT)) {

@@ -5,6 +5,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.util.concurrent.Callable;
 
 /** {@code ./orderbook ingest}: the ingestor service, live feed to the raw topic, until stopped. */
@@ -38,9 +39,12 @@ final class IngestCommand implements Callable<Integer> {
         try {
             final var client = feed.clientConfig();
             config = new IngestorService.Config(client, kafka.config(client.productIds()), kafka.partitions,
-                    kafka.retention(), kafka.kafkaTimeout(), httpHost, httpPort);
+                    kafka.retention(), kafka.kafkaTimeout(), httpHost, httpPort, feed.credentials());
         } catch (final IllegalArgumentException e) {
             System.err.println("orderbook ingest: " + e.getMessage());
+            return 2;
+        } catch (final IOException e) {
+            System.err.println("orderbook ingest: cannot read the credentials file: " + e);
             return 2;
         }
         final IngestorService service;

@@ -1,5 +1,6 @@
 package dev.orderbook.launcher;
 
+import dev.orderbook.ingestor.auth.Credentials;
 import dev.orderbook.ingestor.coinbase.CoinbaseFeedClient;
 import dev.orderbook.ingestor.coinbase.FeedClientConfig;
 import dev.orderbook.ingestor.file.FeedRecorder;
@@ -35,13 +36,18 @@ final class RecordCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         final FeedClientConfig config;
+        final Credentials credentials;
         try {
             config = feed.clientConfig();
+            credentials = feed.credentials();
             if (durationSeconds != null && durationSeconds <= 0) {
                 throw new IllegalArgumentException("--duration must be positive, was " + durationSeconds);
             }
         } catch (final IllegalArgumentException e) {
             System.err.println("orderbook record: " + e.getMessage());
+            return 2;
+        } catch (final IOException e) {
+            System.err.println("orderbook record: cannot read the credentials file: " + e);
             return 2;
         }
         final FeedRecorder recorder;
@@ -62,7 +68,7 @@ final class RecordCommand implements Callable<Integer> {
             }
         }, "record-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        final CoinbaseFeedClient client = CoinbaseFeedClient.start(config, recorder);
+        final CoinbaseFeedClient client = CoinbaseFeedClient.start(config, recorder, credentials);
         System.err.println("orderbook record: recording " + config.productIds() + " from " + config.url() + " to "
                 + output);
         try {

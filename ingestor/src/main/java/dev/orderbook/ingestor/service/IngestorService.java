@@ -2,6 +2,7 @@ package dev.orderbook.ingestor.service;
 
 import dev.orderbook.common.http.JsonStrings;
 import dev.orderbook.common.http.ServiceHttpServer;
+import dev.orderbook.ingestor.auth.Credentials;
 import dev.orderbook.ingestor.coinbase.CoinbaseFeedClient;
 import dev.orderbook.ingestor.coinbase.FeedClientConfig;
 import dev.orderbook.ingestor.coinbase.FeedListener;
@@ -48,9 +49,10 @@ public final class IngestorService implements AutoCloseable {
      * @param setupTimeout    how long topic setup may wait for Kafka
      * @param httpHost        address of the HTTP endpoints
      * @param httpPort        port of the HTTP endpoints; 0 for a free one, negative for none
+     * @param credentials     Coinbase API credentials, or null for the public channels
      */
     public record Config(FeedClientConfig feed, PublisherConfig publisher, int partitions, Duration retention,
-                         Duration setupTimeout, String httpHost, int httpPort) {
+                         Duration setupTimeout, String httpHost, int httpPort, Credentials credentials) {
         public Config {
             if (!feed.productIds().equals(publisher.products())) {
                 throw new IllegalArgumentException("feed and publisher products differ: " + feed.productIds()
@@ -59,6 +61,13 @@ public final class IngestorService implements AutoCloseable {
             if (partitions < 0) {
                 throw new IllegalArgumentException("partitions must be zero or more, was " + partitions);
             }
+        }
+
+        /** Without credentials. */
+        public Config(final FeedClientConfig feed, final PublisherConfig publisher, final int partitions,
+                      final Duration retention, final Duration setupTimeout, final String httpHost,
+                      final int httpPort) {
+            this(feed, publisher, partitions, retention, setupTimeout, httpHost, httpPort, null);
         }
     }
 
@@ -105,9 +114,10 @@ public final class IngestorService implements AutoCloseable {
                 config.publisher().rawTopic(), topics.rawPartitions(), topics.rawCreated(),
                 config.publisher().dlqTopic(), topics.dlqCreated());
         final IngestorService service = new IngestorService(config);
-        service.client = CoinbaseFeedClient.start(config.feed(), service.new Listener());
-        log.info("Ingestor started. url=[{}] protocol=[{}] products=[{}] httpPort=[{}]", config.feed().url(),
-                config.feed().protocol(), config.feed().productIds(), service.httpPort());
+        service.client = CoinbaseFeedClient.start(config.feed(), service.new Listener(), config.credentials());
+        log.info("Ingestor started. url=[{}] protocol=[{}] products=[{}] httpPort=[{}] credentials=[{}]",
+                config.feed().url(), config.feed().protocol(), config.feed().productIds(), service.httpPort(),
+                config.credentials() == null ? "none" : config.credentials());
         return service;
     }
 
