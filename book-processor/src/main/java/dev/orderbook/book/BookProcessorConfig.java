@@ -95,6 +95,9 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
     public static final String STORE_LAYOUT_ENV = "ORDERBOOK_STORE_LAYOUT";
     public static final String COMMIT_INTERVAL_MS_ENV = "ORDERBOOK_COMMIT_INTERVAL_MS";
     public static final String CACHE_MAX_BYTES_ENV = "ORDERBOOK_CACHE_MAX_BYTES";
+    /** Any Kafka Streams (or prefixed client) properties, {@code key=value,key=value}; applied last. */
+    public static final String STREAMS_OVERRIDES_ENV = "ORDERBOOK_STREAMS_OVERRIDES";
+    public static final String ADMIN_TIMEOUT_MS_ENV = "ORDERBOOK_ADMIN_TIMEOUT_MS";
 
     /** How the levels of the books are kept in the changelogged store (see docs/processor.md for the benchmark). */
     public enum StoreLayout {
@@ -216,6 +219,8 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
         }
         b.commitIntervalMs = longOf(env, COMMIT_INTERVAL_MS_ENV, b.commitIntervalMs);
         b.cacheMaxBytes = longOf(env, CACHE_MAX_BYTES_ENV, b.cacheMaxBytes);
+        b.adminTimeoutMs = intOf(env, ADMIN_TIMEOUT_MS_ENV, b.adminTimeoutMs);
+        b.streamsOverrides = pairs(env.getOrDefault(STREAMS_OVERRIDES_ENV, ""), STREAMS_OVERRIDES_ENV);
         return b.build();
     }
 
@@ -235,7 +240,7 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
         final Map<String, String> out = new LinkedHashMap<>();
         for (final String pair : list(csv)) {
             final int eq = pair.indexOf('=');
-            require(eq > 0 && eq < pair.length() - 1, what + ": expected PRODUCT=BPS, got " + pair);
+            require(eq > 0 && eq < pair.length() - 1, what + ": expected KEY=VALUE, got " + pair);
             out.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
         }
         return out;

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             BrokerCommand.class,
             SimulateCommand.class,
+            ProcessCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class OrderbookCli implements Runnable {
