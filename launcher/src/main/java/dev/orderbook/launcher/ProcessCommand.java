@@ -104,6 +104,10 @@ final class ProcessCommand implements Callable<Integer> {
             description = "Commit interval (default: Kafka Streams', 100 ms exactly-once).")
     long commitIntervalMs;
 
+    @Option(names = "--streams-property", paramLabel = "KEY=VALUE",
+            description = "Any Kafka Streams property (prefixed client properties too), repeatable; applied last.")
+    Map<String, String> streamsProperties = new LinkedHashMap<>();
+
     @Override
     public Integer call() throws InterruptedException {
         final BookProcessorConfig config;
@@ -141,6 +145,7 @@ final class ProcessCommand implements Callable<Integer> {
         b.storeLayout = BookProcessorConfig.StoreLayout.valueOf(storeLayout.trim().toUpperCase(java.util.Locale.ROOT)
                 .replace('-', '_'));
         b.commitIntervalMs = commitIntervalMs;
+        b.streamsOverrides.putAll(streamsProperties);
         return b.build();
     }
 }
