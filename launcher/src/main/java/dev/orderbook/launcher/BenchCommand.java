@@ -1,5 +1,6 @@
 package dev.orderbook.launcher;
 
+import dev.orderbook.book.BookProcessorConfig;
 import dev.orderbook.book.replay.BookBench;
 import dev.orderbook.common.codec.CoinbaseDecoder;
 import dev.orderbook.common.io.NdjsonReader;
@@ -14,7 +15,7 @@ import java.util.concurrent.Callable;
 /** {@code ./orderbook bench ...}: benchmarks that run on a recorded feed. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks on a recorded feed file.",
-        subcommands = {BenchCommand.Book.class})
+        subcommands = {BenchCommand.Book.class, BenchCommand.Process.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -58,6 +59,94 @@ final class BenchCommand implements Runnable {
                 System.err.println("orderbook bench book: skipped " + bench.badLines() + " bad lines");
             }
             System.out.println(bench.run(warmup, passes).toLine());
+            return 0;
+        }
+    }
+
+    @Command(name = "process", mixinStandardHelpOptions = true,
+            description = {
+                "Times the Kafka Streams book processor end to end on a real broker: writes all of FILE to a raw "
+                        + "topic first (a backlog), then starts the processor and measures from Kafka Streams "
+                        + "RUNNING until the last summary is visible to a read_committed consumer.",
+                "Prints one line per store layout: process layout=... guarantee=... changes=... seconds=... "
+                        + "changes_per_sec=... changelog_mb=..."})
+    static final class Process implements java.util.concurrent.Callable<Integer> {
+        @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE", description = "Recorded feed.")
+        Path input;
+
+        @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
+                description = "An existing Kafka (default: start an embedded broker in this JVM).")
+        String bootstrap;
+
+        @Option(names = "--layout", split = ",", paramLabel = "L",
+                defaultValue = "rocksdb_cached,in_memory_cached,in_memory",
+                description = "Store layouts to time, in order (default: ${DEFAULT-VALUE}).")
+        java.util.List<String> layouts;
+
+        @Option(names = "--guarantee", defaultValue = BookProcessorConfig.GUARANTEE_DEFAULT,
+                description = "exactly_once_v2 or at_least_once (default: ${DEFAULT-VALUE}).")
+        String guarantee;
+
+        @Option(names = "--partitions", defaultValue = "4", description = "Raw topic partitions (default: "
+                + "${DEFAULT-VALUE}).")
+        int partitions;
+
+        @Option(names = "--threads", defaultValue = "1", description = "Stream threads (default: ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Option(names = "--commit-interval-ms", defaultValue = "-1",
+                description = "Commit interval (default: Kafka Streams', 100 ms exactly-once).")
+        long commitIntervalMs;
+
+        @Option(names = "--streams-property", paramLabel = "KEY=VALUE",
+                description = "Any Kafka Streams property, repeatable (applied last).")
+        java.util.Map<String, String> streamsProperties = new java.util.LinkedHashMap<>();
+
+        @Override
+        public Integer call() throws Exception {
+            final ProcessBench bench = ProcessBench.load(input);
+            System.err.println("bench process: " + bench.records() + " records, " + bench.changes()
+                    + " update changes, products " + bench.products());
+            dev.orderbook.kafka.embedded.EmbeddedKafkaBroker broker = null;
+            String servers = bootstrap;
+            if (servers == null) {
+                broker = dev.orderbook.kafka.embedded.EmbeddedKafkaBroker.start();
+                servers = broker.bootstrapServers();
+            }
+            try {
+                int run = 0;
+                for (final String layout : layouts) {
+                    run++;
+                    final String suffix = "-" + ProcessHandle.current().pid() + "-" + run;
+                    final String raw = "bench-raw" + suffix;
+                    final long t0 = System.nanoTime();
+                    bench.produce(servers, raw, partitions);
+                    System.err.printf(java.util.Locale.ROOT, "bench process: wrote the backlog in %.1f s%n",
+                            (System.nanoTime() - t0) / 1e9);
+                    final BookProcessorConfig.Builder b = BookProcessorConfig.builder();
+                    b.bootstrapServers = servers;
+                    b.applicationId = "bench" + suffix;
+                    b.stateDir = ProcessBench.tempStateDir();
+                    b.httpHost = "127.0.0.1";
+                    b.httpPort = 0;
+                    b.guarantee = guarantee;
+                    b.threads = threads;
+                    b.rawTopic = raw;
+                    b.summariesTopic = "bench-summaries" + suffix;
+                    b.alertsTopic = "bench-alerts" + suffix;
+                    b.dlqTopic = "bench-dlq" + suffix;
+                    b.products = bench.products();
+                    b.commitIntervalMs = commitIntervalMs;
+                    b.streamsOverrides.putAll(streamsProperties);
+                    b.storeLayout = BookProcessorConfig.StoreLayout.valueOf(layout.trim()
+                            .toUpperCase(java.util.Locale.ROOT));
+                    System.out.println(bench.run(b.build()).toLine());
+                }
+            } finally {
+                if (broker != null) {
+                    broker.close();
+                }
+            }
             return 0;
         }
     }

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             BrokerCommand.class,
             SimulateCommand.class,
             IngestCommand.class,
+            ProcessCommand.class,
             RecordCommand.class,
             PublishCommand.class,
             CommandLine.HelpCommand.class,

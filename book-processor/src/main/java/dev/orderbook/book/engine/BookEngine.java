@@ -9,11 +9,13 @@ import dev.orderbook.common.codec.StaleScope;
 import dev.orderbook.common.io.ByteSink;
 import dev.orderbook.common.model.BookState;
 import dev.orderbook.common.model.Product;
+import dev.orderbook.common.model.Side;
 import dev.orderbook.common.summary.SpreadMath;
 import dev.orderbook.common.summary.SummaryFormatter;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -38,6 +40,8 @@ import java.util.List;
 public final class BookEngine {
     private final AlertThresholds thresholds;
     private final boolean checkAdvancedSequence;
+    private final CrossedPolicy crossedPolicy;
+    private final LevelListener levels;
     private final EngineStats stats = new EngineStats();
     private final ByteSink summary = new ByteSink(512);
     private ProductBook[] books = new ProductBook[16];
@@ -52,8 +56,42 @@ public final class BookEngine {
      *     per product, whose ingestor writes gap markers instead.
      */
     public BookEngine(final AlertThresholds thresholds, final boolean checkAdvancedSequence) {
+        this(thresholds, checkAdvancedSequence, CrossedPolicy.FLAG, LevelListener.NONE);
+    }
+
+    /**
+     * @param crossedPolicy what an update that crosses the book does
+     * @param levels told about every level change (for persisting them); {@link LevelListener#NONE} for none
+     */
+    public BookEngine(final AlertThresholds thresholds, final boolean checkAdvancedSequence,
+                      final CrossedPolicy crossedPolicy, final LevelListener levels) {
+        if (thresholds == null || crossedPolicy == null || levels == null) {
+            throw new IllegalArgumentException("thresholds, crossedPolicy and levels may not be null");
+        }
         this.thresholds = thresholds;
         this.checkAdvancedSequence = checkAdvancedSequence;
+        this.crossedPolicy = crossedPolicy;
+        this.levels = levels;
+    }
+
+    /** The books in order of creation (the order "every book" is visited in). */
+    public List<ProductBook> books() {
+        return Collections.unmodifiableList(bookOrder);
+    }
+
+    /**
+     * Recreates a book from persisted state, after the books restored before it (call in their creation order),
+     * and returns it empty of levels: load them with {@code book().beginLoad()/load()/endLoad()}. Emits nothing.
+     *
+     * @throws IllegalStateException if the engine already has a book for the product
+     */
+    public ProductBook restore(final Product product, final BookMeta meta) {
+        if (book(product) != null) {
+            throw new IllegalStateException("book already exists: " + product.id());
+        }
+        final ProductBook pb = bookFor(product);
+        pb.restoreMeta(meta);
+        return pb;
     }
 
     public EngineStats stats() {
@@ -167,6 +205,7 @@ public final class BookEngine {
                 book.load(msg.sideCode(i), msg.priceTicks(i), msg.sizeLots(i));
             }
             book.endLoad();
+            levels.onBookReplaced(pb);
             if (book.isCrossed()) {
                 stats.crossed++;
                 pb.state = BookState.CROSSED;
@@ -180,16 +219,37 @@ public final class BookEngine {
                 maybeEmit(pb, msg.time(), sink);
                 return;
             }
+            final LevelListener listener = levels;
             for (int i = from; i < to; i++) {
-                book.apply(msg.sideCode(i), msg.priceTicks(i), msg.sizeLots(i));
+                final byte side = msg.sideCode(i);
+                final long price = msg.priceTicks(i);
+                final long size = msg.sizeLots(i);
+                book.apply(side, price, size);
+                listener.onLevel(pb.product(), side, price, size);
             }
             stats.changes += to - from;
             if (book.isCrossed()) {
                 stats.crossed++;
-                pb.state = BookState.CROSSED;
+                if (crossedPolicy == CrossedPolicy.TRIM && to > from) {
+                    trim(pb, msg.sideCode(to - 1));
+                } else {
+                    pb.state = BookState.CROSSED;
+                }
             }
         }
         maybeEmit(pb, msg.time(), sink);
+    }
+
+    /** Removes the levels of the side opposite {@code freshSide} that the book's other side crossed. */
+    private void trim(final ProductBook pb, final byte freshSide) {
+        final OrderBook book = pb.book();
+        final byte staleSide = (byte) (1 - freshSide);
+        while (book.isCrossed()) {
+            final long price = staleSide == Side.BID_CODE ? book.bestBidPrice() : book.bestAskPrice();
+            book.apply(staleSide, price, 0);
+            levels.onLevel(pb.product(), staleSide, price, 0);
+            stats.trimmedLevels++;
+        }
     }
 
     private void markStale(final ProductBook pb, final CharSequence time, final SummarySink sink) {

@@ -16,6 +16,8 @@ public final class EngineStats {
     public long skippedUpdates;
     /** Times a book became crossed. */
     public long crossed;
+    /** Levels removed because an update crossed them ({@link CrossedPolicy#TRIM}). */
+    public long trimmedLevels;
     /** Gap markers seen. */
     public long gapMarkers;
     /** Advanced Trade sequence_num gaps detected. */

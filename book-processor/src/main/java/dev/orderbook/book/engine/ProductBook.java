@@ -55,6 +55,22 @@ public final class ProductBook {
                 || book.bestAskSize() != lastAskSize;
     }
 
+    /** State and last-emitted top of book, for persisting. */
+    public BookMeta meta() {
+        return new BookMeta(state, emitted, lastState == null ? state : lastState, lastBidPrice, lastBidSize,
+                lastAskPrice, lastAskSize);
+    }
+
+    void restoreMeta(final BookMeta meta) {
+        state = meta.state();
+        emitted = meta.emitted();
+        lastState = meta.emitted() ? meta.lastState() : null;
+        lastBidPrice = meta.lastBidPrice();
+        lastBidSize = meta.lastBidSize();
+        lastAskPrice = meta.lastAskPrice();
+        lastAskSize = meta.lastAskSize();
+    }
+
     void markEmitted() {
         emitted = true;
         lastState = state;

@@ -239,7 +239,18 @@ final class ReferenceReplay {
                 .append(",\"mid\":").append(quoted(both ? bid.getKey().add(ask.getKey()).divide(TWO) : null))
                 .append(",\"bid_levels\":").append(book.bids.size())
                 .append(",\"ask_levels\":").append(book.asks.size())
-                .append(",\"state\":\"").append(book.state.json()).append("\"}\n");
+                .append(",\"state\":\"").append(book.state.json()).append('"');
+        if (both && bid.getValue().add(ask.getValue()).signum() > 0) {
+            final BigDecimal total = bid.getValue().add(ask.getValue());
+            final BigDecimal micro = bid.getKey().add(spread.multiply(bid.getValue())
+                    .divide(total, MAX_DECIMALS, RoundingMode.HALF_UP));
+            json.append(",\"microprice\":").append(quoted(micro))
+                    .append(",\"imbalance\":").append(plainNumber(bid.getValue().subtract(ask.getValue())
+                            .divide(total, BPS_DECIMALS, RoundingMode.HALF_UP)));
+        } else {
+            json.append(",\"microprice\":null,\"imbalance\":null");
+        }
+        json.append("}\n");
         summaries.append(json);
         summarySources.add(lineNumber);
         summariesByState.merge(book.state, 1L, Long::sum);
@@ -253,6 +264,10 @@ final class ReferenceReplay {
 
     private static String quoted(final BigDecimal value) {
         return value == null ? "null" : "\"" + plain(value) + "\"";
+    }
+
+    private static String plainNumber(final BigDecimal value) {
+        return value.signum() == 0 ? "0" : plain(value);
     }
 
     private static String plain(final BigDecimal value) {

@@ -57,6 +57,11 @@ public final class StaleScope {
         return NONE;
     }
 
+    /** The given products' books (for a caller that knows them another way, for example from a record key). */
+    public static StaleScope products(final List<Product> products) {
+        return new StaleScope(false, List.copyOf(products));
+    }
+
     /** True if every book is in doubt. */
     public boolean isAll() {
         return all;

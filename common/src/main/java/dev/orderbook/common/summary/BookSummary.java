@@ -11,7 +11,7 @@ import java.math.BigDecimal;
 
 /**
  * A summary as other services read it from {@code orderbook.summaries} (schema
- * {@code schema/orderbook-summary-v1.schema.json}). Prices, sizes, spread and mid stay exact {@link BigDecimal}s;
+ * {@code schema/orderbook-summary-v1.schema.json}). Prices, sizes, spread, mid and microprice stay exact {@link BigDecimal}s;
  * fields absent for an empty side are null. Unknown fields are ignored, since fields are only ever added.
  *
  * <p>The producers write the JSON with {@link SummaryFormatter}; this record is for consumers and tests.
@@ -29,7 +29,9 @@ public record BookSummary(
         @JsonProperty("mid") BigDecimal mid,
         @JsonProperty("bid_levels") int bidLevels,
         @JsonProperty("ask_levels") int askLevels,
-        @JsonProperty("state") String state) {
+        @JsonProperty("state") String state,
+        @JsonProperty("microprice") BigDecimal microprice,
+        @JsonProperty("imbalance") BigDecimal imbalance) {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 

@@ -6,12 +6,14 @@ import dev.orderbook.common.model.Product;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.math.RoundingMode;
 
 /**
  * Writes the summary JSON of shared/DESIGN.md (schema: {@code schema/orderbook-summary-v1.schema.json}) straight
  * from fixed-point values into a {@link ByteSink}: the one formatter the offline replay and the streaming processor
  * share, so the same book gives byte-identical output everywhere. Field order is fixed; prices, sizes, spread and mid
- * are exact decimal strings; absent values (an empty side, no exchange time) are JSON {@code null}.
+ * are exact decimal strings; {@code microprice} is rounded half-up to the price scale and {@code imbalance} to 4
+ * decimal places; absent values (an empty side, no exchange time) are JSON {@code null}.
  *
  * <p>Stateless and thread-safe; allocates nothing except in overflow fallbacks that need prices above ~9*10^8 at
  * scale 10.
@@ -66,7 +68,71 @@ public final class SummaryFormatter {
         }
         out.appendAscii(",\"bid_levels\":").append(bidLevels)
                 .appendAscii(",\"ask_levels\":").append(askLevels)
-                .appendAscii(",\"state\":\"").appendAscii(state.wireName()).appendAscii("\"}");
+                .appendAscii(",\"state\":\"").appendAscii(state.wireName()).append((byte) '"');
+        // Added after the first version's fields (fields are only ever added, at the end).
+        if (hasBid && hasAsk && bidSizeLots >= 0 && askSizeLots >= 0 && (bidSizeLots > 0 || askSizeLots > 0)) {
+            out.appendAscii(",\"microprice\":\"");
+            appendMicroprice(out, bidPriceTicks, bidSizeLots, askPriceTicks, askSizeLots, ps);
+            out.appendAscii("\",\"imbalance\":");
+            appendImbalance(out, bidSizeLots, askSizeLots);
+        } else {
+            out.appendAscii(",\"microprice\":null,\"imbalance\":null");
+        }
+        out.append((byte) '}');
+    }
+
+    /**
+     * The size-weighted microprice {@code (bid * askSize + ask * bidSize) / (bidSize + askSize)}, computed as
+     * {@code bid + (ask - bid) * bidSize / (bidSize + askSize)} and rounded half-up (away from zero) to the price
+     * scale. Integers only; falls back to {@link BigInteger} when the product does not fit a long.
+     */
+    static void appendMicroprice(final ByteSink out, final long bid, final long bidSize, final long ask,
+                                 final long askSize, final int scale) {
+        final long spread = ask - bid;
+        final long total = bidSize + askSize;
+        final long hi = Math.multiplyHigh(spread, bidSize);
+        final long lo = spread * bidSize;
+        if (total > 0 && hi == (lo >> 63)) {
+            final long offset = divideRoundHalfUp(lo, total);
+            final long micro = bid + offset;
+            if (((bid ^ micro) & (offset ^ micro)) >= 0) { // no overflow
+                out.appendDecimal(micro, scale);
+                return;
+            }
+        }
+        final BigInteger total2 = BigInteger.valueOf(bidSize).add(BigInteger.valueOf(askSize));
+        final BigDecimal offset = new BigDecimal(BigInteger.valueOf(spread).multiply(BigInteger.valueOf(bidSize)))
+                .divide(new BigDecimal(total2), 0, RoundingMode.HALF_UP);
+        final BigDecimal micro = new BigDecimal(BigInteger.valueOf(bid).add(offset.toBigIntegerExact()), scale);
+        out.appendAscii(micro.stripTrailingZeros().toPlainString());
+    }
+
+    /**
+     * Top-level size imbalance {@code (bidSize - askSize) / (bidSize + askSize)}, from -1 (all ask) to 1 (all bid),
+     * rounded half-up (away from zero) to {@link SpreadMath#BPS_DECIMALS} decimal places, as a JSON number.
+     */
+    static void appendImbalance(final ByteSink out, final long bidSize, final long askSize) {
+        final long diff = bidSize - askSize;
+        final long total = bidSize + askSize;
+        final long factor = 10_000L;
+        if (total > 0 && Math.abs(diff) <= Long.MAX_VALUE / factor) {
+            out.appendDecimal(divideRoundHalfUp(diff * factor, total), SpreadMath.BPS_DECIMALS);
+            return;
+        }
+        final BigDecimal value = new BigDecimal(BigInteger.valueOf(bidSize).subtract(BigInteger.valueOf(askSize)))
+                .divide(new BigDecimal(BigInteger.valueOf(bidSize).add(BigInteger.valueOf(askSize))),
+                        SpreadMath.BPS_DECIMALS, RoundingMode.HALF_UP);
+        out.appendAscii(value.signum() == 0 ? "0" : value.stripTrailingZeros().toPlainString());
+    }
+
+    /** {@code dividend / divisor} rounded half away from zero; {@code divisor > 0}. */
+    private static long divideRoundHalfUp(final long dividend, final long divisor) {
+        final long q = dividend / divisor;
+        final long r = Math.abs(dividend - q * divisor);
+        if (r >= divisor - r) {
+            return dividend < 0 ? q - 1 : q + 1;
+        }
+        return q;
     }
 
     private static void decimalOrNull(final ByteSink out, final boolean present, final long value, final int scale) {

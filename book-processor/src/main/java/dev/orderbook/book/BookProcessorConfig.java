@@ -1,0 +1,358 @@
+package dev.orderbook.book;
+
+import dev.orderbook.book.engine.AlertThresholds;
+import dev.orderbook.book.engine.CrossedPolicy;
+import dev.orderbook.common.model.ProductRegistry;
+import dev.orderbook.common.topic.Topics;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The book processor's configuration, validated as a whole when built, so that a bad value fails at startup. Built
+ * by {@link #fromEnv} (containers) or {@link #builder} (the command line and tests); {@link #toStreamsProperties}
+ * turns it into Kafka Streams properties, where {@link #streamsOverrides} (operator values) win.
+ *
+ * @param bootstrapServers Kafka bootstrap servers, {@code host:port[,...]}
+ * @param applicationId Kafka Streams application id: the consumer group, the prefix of internal topics
+ * @param stateDir where Kafka Streams keeps local state
+ * @param httpHost address the HTTP server binds
+ * @param httpPort HTTP port, 0 for a free one
+ * @param advertisedHost host other instances reach this one's HTTP server at ({@code application.server})
+ * @param guarantee {@code exactly_once_v2} (default) or {@code at_least_once}
+ * @param standbyReplicas warm copies of each task's store on other instances: faster failover, more changelog reads
+ * @param threads stream threads; more than the raw topic's partitions leaves threads idle
+ * @param alertThresholds spread alerts: default and per product
+ * @param crossedPolicy what an update that crosses a book does
+ * @param rawTopic the ingestor's topic (never created here)
+ * @param summariesTopic summaries output
+ * @param alertsTopic alerts output
+ * @param dlqTopic dead letters output
+ * @param products product ids in placement order; must be the ingestor's {@code --products}
+ * @param partitions partitions of output topics created here; 0 for as many as the raw topic has
+ * @param replicationFactor of created topics (and internal ones); -1 for the broker default
+ * @param storeLayout how the book levels are stored
+ * @param commitIntervalMs Kafka Streams commit interval; -1 for its default (100 ms exactly-once, 30 s otherwise).
+ *     Longer: more throughput, and summaries become visible to read_committed consumers later
+ * @param cacheMaxBytes record cache (collapses repeated writes of a level between commits): memory against
+ *     changelog traffic
+ * @param maxMessageBytes largest raw message applied; larger ones are dead letters
+ * @param adminTimeoutMs how long topic setup waits for the broker before it gives up
+ * @param streamsOverrides any Kafka Streams property, applied last
+ */
+public record BookProcessorConfig(String bootstrapServers, String applicationId, Path stateDir, String httpHost,
+                                  int httpPort, String advertisedHost, String guarantee, int standbyReplicas,
+                                  int threads, AlertThresholds alertThresholds, CrossedPolicy crossedPolicy,
+                                  String rawTopic, String summariesTopic, String alertsTopic, String dlqTopic,
+                                  List<String> products, int partitions, int replicationFactor,
+                                  StoreLayout storeLayout, long commitIntervalMs, long cacheMaxBytes,
+                                  int maxMessageBytes, int adminTimeoutMs, Map<String, String> streamsOverrides) {
+
+    public static final String APPLICATION_ID_DEFAULT = "orderbook-processor";
+    public static final int HTTP_PORT_DEFAULT = 8082;
+    public static final String HTTP_HOST_DEFAULT = "0.0.0.0";
+    public static final String ADVERTISED_HOST_DEFAULT = "127.0.0.1";
+    public static final String GUARANTEE_DEFAULT = StreamsConfig.EXACTLY_ONCE_V2;
+    public static final StoreLayout STORE_LAYOUT_DEFAULT = StoreLayout.IN_MEMORY_CACHED;
+    /** Raw messages up to 16 MiB (a deep Advanced Trade snapshot is ~5 MB). */
+    public static final int MAX_MESSAGE_BYTES_DEFAULT = 16 * 1024 * 1024;
+    /** Fetch sizes for the raw topic: a 16 MiB message plus record overhead must fit one fetch. */
+    public static final int FETCH_BYTES = MAX_MESSAGE_BYTES_DEFAULT + 128 * 1024;
+    public static final long CACHE_MAX_BYTES_DEFAULT = 32L * 1024 * 1024;
+    public static final int ADMIN_TIMEOUT_MS_DEFAULT = 15_000;
+
+    /** Environment variables read by {@link #fromEnv}; each has the default of the builder. */
+    public static final String BOOTSTRAP_SERVERS_ENV = "ORDERBOOK_BOOTSTRAP_SERVERS";
+    public static final String APPLICATION_ID_ENV = "ORDERBOOK_APPLICATION_ID";
+    public static final String STATE_DIR_ENV = "ORDERBOOK_STATE_DIR";
+    public static final String HTTP_HOST_ENV = "ORDERBOOK_HTTP_HOST";
+    public static final String HTTP_PORT_ENV = "ORDERBOOK_HTTP_PORT";
+    public static final String ADVERTISED_HOST_ENV = "ORDERBOOK_ADVERTISED_HOST";
+    public static final String GUARANTEE_ENV = "ORDERBOOK_GUARANTEE";
+    public static final String STANDBY_REPLICAS_ENV = "ORDERBOOK_STANDBY_REPLICAS";
+    public static final String THREADS_ENV = "ORDERBOOK_THREADS";
+    public static final String ALERT_BPS_ENV = "ORDERBOOK_ALERT_BPS";
+    /** {@code PRODUCT=BPS,PRODUCT=BPS}. */
+    public static final String ALERT_BPS_FOR_ENV = "ORDERBOOK_ALERT_BPS_FOR";
+    public static final String CROSSED_POLICY_ENV = "ORDERBOOK_CROSSED_POLICY";
+    public static final String RAW_TOPIC_ENV = "ORDERBOOK_RAW_TOPIC";
+    public static final String SUMMARIES_TOPIC_ENV = "ORDERBOOK_SUMMARIES_TOPIC";
+    public static final String ALERTS_TOPIC_ENV = "ORDERBOOK_ALERTS_TOPIC";
+    public static final String DLQ_TOPIC_ENV = "ORDERBOOK_DLQ_TOPIC";
+    /** Comma-separated product ids, in placement order. */
+    public static final String PRODUCTS_ENV = "ORDERBOOK_PRODUCTS";
+    public static final String PARTITIONS_ENV = "ORDERBOOK_PARTITIONS";
+    public static final String REPLICATION_FACTOR_ENV = "ORDERBOOK_REPLICATION_FACTOR";
+    public static final String STORE_LAYOUT_ENV = "ORDERBOOK_STORE_LAYOUT";
+    public static final String COMMIT_INTERVAL_MS_ENV = "ORDERBOOK_COMMIT_INTERVAL_MS";
+    public static final String CACHE_MAX_BYTES_ENV = "ORDERBOOK_CACHE_MAX_BYTES";
+    /** Any Kafka Streams (or prefixed client) properties, {@code key=value,key=value}; applied last. */
+    public static final String STREAMS_OVERRIDES_ENV = "ORDERBOOK_STREAMS_OVERRIDES";
+    public static final String ADMIN_TIMEOUT_MS_ENV = "ORDERBOOK_ADMIN_TIMEOUT_MS";
+
+    /** How the levels of the books are kept in the changelogged store (see docs/processor.md for the benchmark). */
+    public enum StoreLayout {
+        /** RocksDB, one entry per level, under the record cache. */
+        ROCKSDB_CACHED,
+        /** Kafka's in-memory sorted store, one entry per level, under the record cache. The default. */
+        IN_MEMORY_CACHED,
+        /** Kafka's in-memory sorted store without the record cache: every level write goes to the changelog. */
+        IN_MEMORY
+    }
+
+    public BookProcessorConfig {
+        require(bootstrapServers != null && !bootstrapServers.isBlank(), "bootstrap servers are required");
+        require(applicationId != null && applicationId.matches("[A-Za-z0-9._-]+"),
+                "application id must be letters, digits, '.', '_' or '-': " + applicationId);
+        require(stateDir != null, "state dir is required");
+        require(httpHost != null && !httpHost.isBlank(), "HTTP host is required");
+        require(httpPort >= 0 && httpPort <= 65535, "HTTP port must be 0..65535: " + httpPort);
+        require(advertisedHost != null && !advertisedHost.isBlank(), "advertised host is required");
+        require(StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee) || StreamsConfig.AT_LEAST_ONCE.equals(guarantee),
+                "guarantee must be exactly_once_v2 or at_least_once: " + guarantee);
+        require(standbyReplicas >= 0, "standby replicas must be >= 0: " + standbyReplicas);
+        require(threads >= 1, "threads must be >= 1: " + threads);
+        require(alertThresholds != null && crossedPolicy != null && storeLayout != null,
+                "alert thresholds, crossed policy and store layout are required");
+        for (final String topic : new String[] {rawTopic, summariesTopic, alertsTopic, dlqTopic}) {
+            require(topic != null && topic.matches("[A-Za-z0-9._-]{1,249}"), "invalid topic name: " + topic);
+        }
+        require(List.of(summariesTopic, alertsTopic, dlqTopic, rawTopic).stream().distinct().count() == 4,
+                "the raw, summaries, alerts and DLQ topics must differ");
+        products = List.copyOf(products == null ? List.of() : products);
+        for (final String p : products) {
+            require(ProductRegistry.isValidProductId(p), "invalid product id: " + p);
+        }
+        require(products.stream().distinct().count() == products.size(), "products listed twice: " + products);
+        require(partitions >= 0, "partitions must be >= 0 (0: as many as the raw topic): " + partitions);
+        require(replicationFactor == -1 || replicationFactor >= 1,
+                "replication factor must be >= 1, or -1 for the broker default: " + replicationFactor);
+        require(commitIntervalMs == -1 || commitIntervalMs >= 1, "commit interval must be >= 1 ms or -1");
+        require(cacheMaxBytes >= 0, "cache size must be >= 0");
+        require(maxMessageBytes > 0, "max message bytes must be positive");
+        require(adminTimeoutMs > 0, "admin timeout must be positive");
+        streamsOverrides = Map.copyOf(streamsOverrides == null ? Map.of() : streamsOverrides);
+    }
+
+    private static void require(final boolean condition, final String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** A builder with every default; only the bootstrap servers have none. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The builder pre-filled with this configuration. */
+    public Builder toBuilder() {
+        final Builder b = new Builder();
+        b.bootstrapServers = bootstrapServers;
+        b.applicationId = applicationId;
+        b.stateDir = stateDir;
+        b.httpHost = httpHost;
+        b.httpPort = httpPort;
+        b.advertisedHost = advertisedHost;
+        b.guarantee = guarantee;
+        b.standbyReplicas = standbyReplicas;
+        b.threads = threads;
+        b.alertThresholds = alertThresholds;
+        b.crossedPolicy = crossedPolicy;
+        b.rawTopic = rawTopic;
+        b.summariesTopic = summariesTopic;
+        b.alertsTopic = alertsTopic;
+        b.dlqTopic = dlqTopic;
+        b.products = products;
+        b.partitions = partitions;
+        b.replicationFactor = replicationFactor;
+        b.storeLayout = storeLayout;
+        b.commitIntervalMs = commitIntervalMs;
+        b.cacheMaxBytes = cacheMaxBytes;
+        b.maxMessageBytes = maxMessageBytes;
+        b.adminTimeoutMs = adminTimeoutMs;
+        b.streamsOverrides = new LinkedHashMap<>(streamsOverrides);
+        return b;
+    }
+
+    /**
+     * Reads the {@code ORDERBOOK_*} variables above; absent ones take the defaults.
+     *
+     * @throws IllegalArgumentException for a missing bootstrap or an invalid value
+     */
+    public static BookProcessorConfig fromEnv(final Map<String, String> env) {
+        final Builder b = builder();
+        b.bootstrapServers = env.get(BOOTSTRAP_SERVERS_ENV);
+        b.applicationId = env.getOrDefault(APPLICATION_ID_ENV, b.applicationId);
+        if (env.containsKey(STATE_DIR_ENV)) {
+            b.stateDir = Path.of(env.get(STATE_DIR_ENV));
+        }
+        b.httpHost = env.getOrDefault(HTTP_HOST_ENV, b.httpHost);
+        b.httpPort = intOf(env, HTTP_PORT_ENV, b.httpPort);
+        b.advertisedHost = env.getOrDefault(ADVERTISED_HOST_ENV, b.advertisedHost);
+        b.guarantee = env.getOrDefault(GUARANTEE_ENV, b.guarantee).toLowerCase(Locale.ROOT);
+        b.standbyReplicas = intOf(env, STANDBY_REPLICAS_ENV, b.standbyReplicas);
+        b.threads = intOf(env, THREADS_ENV, b.threads);
+        b.alertThresholds = AlertThresholds.of(env.getOrDefault(ALERT_BPS_ENV, AlertThresholds.DEFAULT_BPS),
+                pairs(env.getOrDefault(ALERT_BPS_FOR_ENV, ""), ALERT_BPS_FOR_ENV));
+        if (env.containsKey(CROSSED_POLICY_ENV)) {
+            b.crossedPolicy = enumOf(CrossedPolicy.class, env.get(CROSSED_POLICY_ENV), CROSSED_POLICY_ENV);
+        }
+        b.rawTopic = env.getOrDefault(RAW_TOPIC_ENV, b.rawTopic);
+        b.summariesTopic = env.getOrDefault(SUMMARIES_TOPIC_ENV, b.summariesTopic);
+        b.alertsTopic = env.getOrDefault(ALERTS_TOPIC_ENV, b.alertsTopic);
+        b.dlqTopic = env.getOrDefault(DLQ_TOPIC_ENV, b.dlqTopic);
+        b.products = list(env.getOrDefault(PRODUCTS_ENV, ""));
+        b.partitions = intOf(env, PARTITIONS_ENV, b.partitions);
+        b.replicationFactor = intOf(env, REPLICATION_FACTOR_ENV, b.replicationFactor);
+        if (env.containsKey(STORE_LAYOUT_ENV)) {
+            b.storeLayout = enumOf(StoreLayout.class, env.get(STORE_LAYOUT_ENV), STORE_LAYOUT_ENV);
+        }
+        b.commitIntervalMs = longOf(env, COMMIT_INTERVAL_MS_ENV, b.commitIntervalMs);
+        b.cacheMaxBytes = longOf(env, CACHE_MAX_BYTES_ENV, b.cacheMaxBytes);
+        b.adminTimeoutMs = intOf(env, ADMIN_TIMEOUT_MS_ENV, b.adminTimeoutMs);
+        b.streamsOverrides = pairs(env.getOrDefault(STREAMS_OVERRIDES_ENV, ""), STREAMS_OVERRIDES_ENV);
+        return b.build();
+    }
+
+    /** Comma-separated values, trimmed, empties dropped. */
+    public static List<String> list(final String csv) {
+        final List<String> out = new ArrayList<>();
+        for (final String s : csv.split(",")) {
+            if (!s.isBlank()) {
+                out.add(s.trim());
+            }
+        }
+        return out;
+    }
+
+    /** {@code K=V,K=V}. */
+    static Map<String, String> pairs(final String csv, final String what) {
+        final Map<String, String> out = new LinkedHashMap<>();
+        for (final String pair : list(csv)) {
+            final int eq = pair.indexOf('=');
+            require(eq > 0 && eq < pair.length() - 1, what + ": expected KEY=VALUE, got " + pair);
+            out.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+        }
+        return out;
+    }
+
+    private static int intOf(final Map<String, String> env, final String name, final int dflt) {
+        final String v = env.get(name);
+        try {
+            return v == null ? dflt : Integer.parseInt(v.trim());
+        } catch (final NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer: " + v, e);
+        }
+    }
+
+    private static long longOf(final Map<String, String> env, final String name, final long dflt) {
+        final String v = env.get(name);
+        try {
+            return v == null ? dflt : Long.parseLong(v.trim());
+        } catch (final NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer: " + v, e);
+        }
+    }
+
+    private static <E extends Enum<E>> E enumOf(final Class<E> type, final String value, final String what) {
+        try {
+            return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + " must be one of " + List.of(type.getEnumConstants())
+                    .toString().toLowerCase(Locale.ROOT) + ": " + value, e);
+        }
+    }
+
+    /** The name of the book store (its changelog is {@code <application id>-<name>-changelog}). */
+    public String storeName() {
+        return "books";
+    }
+
+    /** Whether processing is exactly-once. */
+    public boolean exactlyOnce() {
+        return StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee);
+    }
+
+    /**
+     * Kafka Streams properties: ours first, then {@link #streamsOverrides}.
+     *
+     * @param applicationServer {@code host:port} of this instance's HTTP server, for interactive queries
+     */
+    public Properties toStreamsProperties(final String applicationServer) {
+        final Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+        p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbyReplicas);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, cacheMaxBytes);
+        if (commitIntervalMs > 0) {
+            p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
+        }
+        if (replicationFactor > 0) {
+            p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replicationFactor);
+        }
+        p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
+        p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
+        // Replay the raw topic from its start when the application is new: the books need the snapshots.
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        // A 5 MB snapshot (up to 16 MiB) must fit one fetch, or the consumer would stall on it.
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), FETCH_BYTES);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), Math.max(FETCH_BYTES, 52_428_800));
+        // Dead letters carry raw messages up to 16 MiB.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), FETCH_BYTES + 64 * 1024);
+        // Batch summaries and changelog writes a little: throughput for a few ms of latency.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 256 * 1024);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        p.putAll(streamsOverrides);
+        return p;
+    }
+
+    /** Builds a {@link BookProcessorConfig}; fields are public for brevity, {@link #build} validates. */
+    public static final class Builder {
+        public String bootstrapServers;
+        public String applicationId = APPLICATION_ID_DEFAULT;
+        public Path stateDir = Path.of(System.getProperty("java.io.tmpdir"), "orderbook-streams");
+        public String httpHost = HTTP_HOST_DEFAULT;
+        public int httpPort = HTTP_PORT_DEFAULT;
+        public String advertisedHost = ADVERTISED_HOST_DEFAULT;
+        public String guarantee = GUARANTEE_DEFAULT;
+        public int standbyReplicas;
+        public int threads = 1;
+        public AlertThresholds alertThresholds = AlertThresholds.defaults();
+        public CrossedPolicy crossedPolicy = CrossedPolicy.FLAG;
+        public String rawTopic = Topics.RAW_DEFAULT;
+        public String summariesTopic = Topics.SUMMARIES_DEFAULT;
+        public String alertsTopic = Topics.ALERTS_DEFAULT;
+        public String dlqTopic = Topics.DLQ_DEFAULT;
+        public List<String> products = List.of();
+        public int partitions;
+        public int replicationFactor = -1;
+        public StoreLayout storeLayout = STORE_LAYOUT_DEFAULT;
+        public long commitIntervalMs = -1;
+        public long cacheMaxBytes = CACHE_MAX_BYTES_DEFAULT;
+        public int maxMessageBytes = MAX_MESSAGE_BYTES_DEFAULT;
+        public int adminTimeoutMs = ADMIN_TIMEOUT_MS_DEFAULT;
+        public Map<String, String> streamsOverrides = new LinkedHashMap<>();
+
+        public BookProcessorConfig build() {
+            return new BookProcessorConfig(bootstrapServers, applicationId, stateDir, httpHost, httpPort,
+                    advertisedHost, guarantee, standbyReplicas, threads, alertThresholds, crossedPolicy, rawTopic,
+                    summariesTopic, alertsTopic, dlqTopic, products, partitions, replicationFactor, storeLayout,
+                    commitIntervalMs, cacheMaxBytes, maxMessageBytes, adminTimeoutMs, streamsOverrides);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package dev.orderbook.book;
+
+import dev.orderbook.book.processor.BookUpdateProcessor;
+import dev.orderbook.book.processor.ProcessorMetrics;
+import dev.orderbook.book.processor.ProductStreamPartitioner;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+import java.util.Map;
+
+/**
+ * The processor's topology, shared by {@code main} and the tests:
+ *
+ * <pre>
+ *   raw topic ──> book-processor (BookUpdateProcessor + store "books") ──> summaries (placed by product)
+ *                                                                     ├─> alerts    (placed by product)
+ *                                                                     └─> dlq
+ * </pre>
+ *
+ * Summaries are forwarded by the processor itself, one per top-of-book change; no KTable (whose record cache would
+ * collapse intermediate states) sits in between.
+ */
+public final class BookTopology {
+    public static final String SOURCE = "raw-source";
+    public static final String PROCESSOR = "book-processor";
+
+    private BookTopology() {
+    }
+
+    public static Topology build(final BookProcessorConfig config, final ProcessorMetrics metrics) {
+        final BookUpdateProcessor.Settings settings = new BookUpdateProcessor.Settings(config.alertThresholds(),
+                config.crossedPolicy(), config.storeName(), config.maxMessageBytes(), metrics);
+        final ProductStreamPartitioner placement = new ProductStreamPartitioner(config.products());
+        final ByteArraySerializer bytes = new ByteArraySerializer();
+        final Topology topology = new Topology();
+        topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.rawTopic());
+        topology.addProcessor(PROCESSOR, () -> new BookUpdateProcessor(settings), SOURCE);
+        topology.addStateStore(storeBuilder(config), PROCESSOR);
+        topology.addSink(BookUpdateProcessor.SUMMARIES_CHILD, config.summariesTopic(), bytes, bytes, placement,
+                PROCESSOR);
+        topology.addSink(BookUpdateProcessor.ALERTS_CHILD, config.alertsTopic(), bytes, bytes, placement, PROCESSOR);
+        topology.addSink(BookUpdateProcessor.DLQ_CHILD, config.dlqTopic(), bytes, bytes, PROCESSOR);
+        return topology;
+    }
+
+    /** The book store in the configured layout; always changelogged (a compacted topic, one record per level). */
+    static StoreBuilder<KeyValueStore<Bytes, byte[]>> storeBuilder(final BookProcessorConfig config) {
+        final KeyValueBytesStoreSupplier supplier = switch (config.storeLayout()) {
+            case ROCKSDB_CACHED -> Stores.persistentKeyValueStore(config.storeName());
+            case IN_MEMORY_CACHED, IN_MEMORY -> Stores.inMemoryKeyValueStore(config.storeName());
+        };
+        final StoreBuilder<KeyValueStore<Bytes, byte[]>> builder =
+                Stores.keyValueStoreBuilder(supplier, Serdes.Bytes(), Serdes.ByteArray())
+                        .withLoggingEnabled(Map.of("cleanup.policy", "compact"));
+        return config.storeLayout() == BookProcessorConfig.StoreLayout.IN_MEMORY
+                ? builder.withCachingDisabled() : builder.withCachingEnabled();
+    }
+}

@@ -1,0 +1,151 @@
+package dev.orderbook.book.service;
+
+import dev.orderbook.book.processor.LevelKeys;
+import dev.orderbook.book.processor.ProductStreamPartitioner;
+import dev.orderbook.book.engine.BookMeta;
+import dev.orderbook.common.decimal.Decimals;
+import dev.orderbook.common.http.JsonStrings;
+import dev.orderbook.common.http.ServiceHttpServer.Request;
+import dev.orderbook.common.http.ServiceHttpServer.Response;
+import dev.orderbook.common.model.ProductRegistry;
+import dev.orderbook.common.model.Side;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * {@code GET /books/{product}?depth=N}: the top N levels per side of a product's book, read from the book store
+ * through Kafka Streams' interactive queries (thread-safe; the stream thread's in-memory book is never touched). The
+ * instance that owns the product's partition answers; any other forwards the request to it
+ * ({@code application.server}), so every instance gives the same answer.
+ *
+ * <pre>{"product_id":"BTC-USD","state":"live","depth":2,"bids":[["65000.01","0.5"],...],"asks":[...],
+ *  "served_by":"10.0.0.7:8082"}</pre>
+ *
+ * 404 for a product without a book, 400 for a bad request, 503 while the owner is unknown (rebalancing, restoring).
+ */
+public final class BookQuery {
+    private static final Logger log = LoggerFactory.getLogger(BookQuery.class);
+    public static final int DEPTH_DEFAULT = 10;
+    public static final int DEPTH_MAX = 1000;
+    /** Set on a forwarded request so that it is answered locally, never forwarded again. */
+    static final String LOCAL_PARAM = "local";
+
+    private final KafkaStreams streams;
+    private final String storeName;
+    private final HostInfo self;
+    private final ProductStreamPartitioner placement;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    public BookQuery(final KafkaStreams streams, final String storeName, final HostInfo self,
+                     final ProductStreamPartitioner placement) {
+        this.streams = streams;
+        this.storeName = storeName;
+        this.self = self;
+        this.placement = placement;
+    }
+
+    /** The route handler for {@code /books/}. */
+    public Response handle(final Request request) throws IOException, InterruptedException {
+        final String product = request.path().substring("/books/".length());
+        if (!ProductRegistry.isValidProductId(product)) {
+            return error(400, "expected /books/{product}, e.g. /books/BTC-USD");
+        }
+        final int depth;
+        try {
+            depth = Integer.parseInt(request.query().getOrDefault("depth", Integer.toString(DEPTH_DEFAULT)));
+        } catch (final NumberFormatException e) {
+            return error(400, "depth must be an integer");
+        }
+        if (depth < 1 || depth > DEPTH_MAX) {
+            return error(400, "depth must be 1.." + DEPTH_MAX);
+        }
+        final KeyQueryMetadata owner = streams.queryMetadataForKey(storeName, product, placement);
+        if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE) || owner.activeHost() == null) {
+            return error(503, "the owner of " + product + " is not known yet (rebalancing or starting); retry");
+        }
+        if (owner.activeHost().equals(self) || request.query().containsKey(LOCAL_PARAM)) {
+            return local(product, depth, owner.partition());
+        }
+        return forward(owner.activeHost(), product, depth);
+    }
+
+    private Response forward(final HostInfo owner, final String product, final int depth)
+            throws IOException, InterruptedException {
+        final URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + "/books/" + product + "?depth="
+                + depth + "&" + LOCAL_PARAM + "=1");
+        try {
+            final HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
+                    .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            return new Response(r.statusCode(), "application/json", r.body());
+        } catch (final IOException e) {
+            log.warn("Could not forward a book query. owner=[{}] product=[{}]", owner, product, e);
+            return error(503, "the owner of " + product + " (" + owner + ") did not answer; retry");
+        }
+    }
+
+    private Response local(final String product, final int depth, final int partition) {
+        final ReadOnlyKeyValueStore<Bytes, byte[]> store;
+        try {
+            store = streams.store(StoreQueryParameters.fromNameAndType(storeName,
+                    QueryableStoreTypes.<Bytes, byte[]>keyValueStore()).withPartition(partition));
+        } catch (final InvalidStateStoreException e) {
+            return error(503, "the book store is not queryable here now (" + e.getMessage() + "); retry");
+        }
+        final byte[] prefix = LevelKeys.prefix(product);
+        final byte[] metaBytes = store.get(LevelKeys.metaKey(prefix));
+        if (metaBytes == null) {
+            return error(404, "no book for " + product);
+        }
+        final BookMeta meta = LevelKeys.metaOf(metaBytes);
+        final StringBuilder json = new StringBuilder(128 + depth * 64);
+        json.append("{\"product_id\":").append(JsonStrings.quote(product))
+                .append(",\"state\":\"").append(meta.state().wireName()).append("\",\"depth\":").append(depth)
+                .append(",\"bids\":");
+        side(store, prefix, Side.BID_CODE, depth, json);
+        json.append(",\"asks\":");
+        side(store, prefix, Side.ASK_CODE, depth, json);
+        json.append(",\"served_by\":").append(JsonStrings.quote(self.host() + ":" + self.port())).append('}');
+        return new Response(200, "application/json", json.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void side(final ReadOnlyKeyValueStore<Bytes, byte[]> store, final byte[] prefix, final byte side,
+                             final int depth, final StringBuilder json) {
+        json.append('[');
+        int n = 0;
+        try (KeyValueIterator<Bytes, byte[]> it = store.range(LevelKeys.sideFrom(prefix, side),
+                LevelKeys.sideTo(prefix, side))) {
+            while (n < depth && it.hasNext()) {
+                final var kv = it.next();
+                if (n++ > 0) {
+                    json.append(',');
+                }
+                json.append("[\"").append(Decimals.toString(LevelKeys.priceOf(kv.key.get()),
+                        ProductRegistry.DEFAULT_SCALE)).append("\",\"")
+                        .append(Decimals.toString(LevelKeys.sizeOf(kv.value), ProductRegistry.DEFAULT_SCALE))
+                        .append("\"]");
+            }
+        }
+        json.append(']');
+    }
+
+    private static Response error(final int status, final String message) {
+        return Response.json(status, "{\"error\":" + JsonStrings.quote(message) + "}");
+    }
+}

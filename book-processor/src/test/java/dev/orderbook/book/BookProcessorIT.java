@@ -1,0 +1,170 @@
+package dev.orderbook.book;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import dev.orderbook.book.service.BookProcessorService;
+import dev.orderbook.book.service.TopicSetup;
+import dev.orderbook.common.topic.Topics;
+import dev.orderbook.kafka.embedded.KafkaCluster;
+import dev.orderbook.kafka.embedded.junit.KafkaClusterExtension;
+import dev.orderbook.simulator.market.FeedFileGenerator;
+import dev.orderbook.simulator.market.FeedFileOptions;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The processor on a real broker: same summaries as the replay (read_committed), topics, HTTP endpoints. */
+@ExtendWith(KafkaClusterExtension.class)
+class BookProcessorIT {
+    static final List<String> PRODUCTS = FeedFileOptions.PRODUCT_IDS_DEFAULT;
+
+    @TempDir
+    Path tmp;
+
+    static BookProcessorConfig.Builder config(final KafkaCluster cluster, final Path stateDir, final String raw) {
+        final BookProcessorConfig.Builder b = BookProcessorConfig.builder();
+        b.bootstrapServers = cluster.bootstrapServers();
+        b.applicationId = KafkaClusterExtension.uniqueTopicName("app");
+        b.stateDir = stateDir;
+        b.httpHost = "127.0.0.1";
+        b.httpPort = 0;
+        b.rawTopic = raw;
+        b.summariesTopic = KafkaClusterExtension.uniqueTopicName("summaries");
+        b.alertsTopic = KafkaClusterExtension.uniqueTopicName("alerts");
+        b.dlqTopic = KafkaClusterExtension.uniqueTopicName("dlq");
+        b.products = PRODUCTS;
+        b.streamsOverrides.putAll(fastRestart());
+        return b;
+    }
+
+    /** Small timeouts so that a killed instance's group membership and transaction clear quickly. */
+    static Map<String, String> fastRestart() {
+        return Map.of("consumer.session.timeout.ms", "6000", "consumer.heartbeat.interval.ms", "1000",
+                "producer.transaction.timeout.ms", "5000");
+    }
+
+    static List<byte[]> feed(final Path dir, final long seed, final long changes) throws IOException {
+        final Path file = dir.resolve("feed-" + seed + ".ndjson");
+        FeedFileGenerator.generate(file, FeedFileOptions.defaults().withMaxChanges(changes).withLevelsPerSide(300)
+                .withSeed(seed));
+        return RawFeed.lines(file);
+    }
+
+    static String get(final int port, final String path) throws IOException, InterruptedException {
+        final HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() + " " + r.body();
+    }
+
+    @Test
+    void shouldPublishTheReplaySummariesReadCommittedAndServeHttp(final KafkaCluster cluster) throws Exception {
+        // Given a backlog of a generated feed on a raw topic of 4 partitions, one product per partition
+        final String raw = KafkaClusterExtension.createTopic(cluster, "raw", 4);
+        final List<byte[]> lines = feed(tmp, 3, 40_000);
+        KafkaIo.produce(cluster.bootstrapServers(), raw, PRODUCTS, RawFeed.records(lines));
+        final List<String> expected = RawFeed.replaySummaries(lines);
+        final BookProcessorConfig config = config(cluster, tmp.resolve("state"), raw).build();
+
+        // When the processor runs (exactly-once, the default)
+        try (BookProcessorService service = BookProcessorService.start(config)) {
+            final List<ConsumerRecord<byte[], byte[]>> summaries = KafkaIo.readCommitted(cluster.bootstrapServers(),
+                    config.summariesTopic(), expected.size(), Duration.ofSeconds(90));
+
+            // Then each product's committed summaries are the replay's, on that product's partition
+            assertThat(KafkaIo.byProduct(summaries)).isEqualTo(KafkaIo.byProductId(expected));
+            for (final ConsumerRecord<byte[], byte[]> r : summaries) {
+                final String product = new String(r.key(), StandardCharsets.UTF_8);
+                assertThat(r.partition()).as(product).isEqualTo(PRODUCTS.indexOf(product));
+                assertThat(r.headers().lastHeader(Topics.HEADER_RECEIVE_TIME_NS)).isNotNull();
+            }
+            assertSchemaValid(summaries);
+            assertThat(service.awaitReady(Duration.ofSeconds(30))).isTrue();
+            assertThat(get(service.httpPort(), "/health")).startsWith("200 ");
+            assertThat(get(service.httpPort(), "/ready")).startsWith("200 ");
+            final String book = get(service.httpPort(), "/books/BTC-USD?depth=3");
+            assertThat(book).startsWith("200 ").contains("\"state\":\"live\"");
+            final String last = KafkaIo.byProductId(expected).get("BTC-USD").get(KafkaIo.byProductId(expected)
+                    .get("BTC-USD").size() - 1);
+            assertThat(book).contains("\"bids\":[[" + field(last, "bid_price") + "," + field(last, "bid_size"));
+            assertThat(get(service.httpPort(), "/books/NOPE-USD")).startsWith("404 ");
+            final String metrics = get(service.httpPort(), "/metrics");
+            assertThat(metrics).contains("orderbook_changes_applied_total").contains("orderbook_summaries_total")
+                    .contains("orderbook_book_levels{product=\"BTC-USD\",side=\"bid\"}")
+                    .contains("orderbook_e2e_latency_seconds").contains("kafka_stream_");
+        }
+
+        // And the output topics were created with the raw topic's partitions and the documented configs
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                cluster.bootstrapServers()))) {
+            final TopicDescription dlq = admin.describeTopics(List.of(config.dlqTopic())).allTopicNames()
+                    .get(30, TimeUnit.SECONDS).get(config.dlqTopic());
+            assertThat(dlq.partitions()).hasSize(4);
+            final ConfigResource res = new ConfigResource(ConfigResource.Type.TOPIC, config.dlqTopic());
+            final Config c = admin.describeConfigs(List.of(res)).all().get(30, TimeUnit.SECONDS).get(res);
+            assertThat(c.get("max.message.bytes").value()).isEqualTo(Integer.toString(TopicSetup.DLQ_MAX_MESSAGE_BYTES));
+            assertThat(c.get("cleanup.policy").value()).isEqualTo("delete");
+        }
+    }
+
+    private static String field(final String summary, final String name) {
+        final int at = summary.indexOf("\"" + name + "\":") + name.length() + 3;
+        return summary.substring(at, summary.indexOf(',', at));
+    }
+
+    private static void assertSchemaValid(final List<ConsumerRecord<byte[], byte[]>> records) throws IOException {
+        final JsonSchema schema;
+        try (InputStream in = BookProcessorIT.class.getResourceAsStream("/schema/orderbook-summary-v1.schema.json")) {
+            schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in);
+        }
+        final ObjectMapper mapper = new ObjectMapper();
+        for (final ConsumerRecord<byte[], byte[]> r : records) {
+            final JsonNode node = mapper.readTree(r.value());
+            assertThat(schema.validate(node)).as(node.toString()).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldFailWithAClearMessageWhenTheRawTopicIsMissing(final KafkaCluster cluster) {
+        final BookProcessorConfig config = config(cluster, tmp.resolve("state"),
+                KafkaClusterExtension.uniqueTopicName("missing")).build();
+
+        assertThatThrownBy(() -> TopicSetup.ensure(config)).isInstanceOf(TopicSetup.SetupException.class)
+                .hasMessageContaining("raw topic '" + config.rawTopic() + "' does not exist");
+    }
+
+    @Test
+    void shouldFailWithAClearMessageWhenTheBrokerIsUnreachable(final KafkaCluster cluster) {
+        final BookProcessorConfig.Builder b = config(cluster, tmp.resolve("state"), "raw");
+        b.bootstrapServers = "127.0.0.1:1";
+        b.adminTimeoutMs = 2_000;
+        final BookProcessorConfig config = b.build();
+
+        assertThatThrownBy(() -> TopicSetup.ensure(config)).isInstanceOf(TopicSetup.SetupException.class)
+                .hasMessageContaining("cannot reach Kafka at 127.0.0.1:1");
+    }
+}

@@ -1,0 +1,71 @@
+package dev.orderbook.book.processor;
+
+import dev.orderbook.book.RawFeed;
+import dev.orderbook.book.engine.AlertThresholds;
+import dev.orderbook.book.engine.CrossedPolicy;
+import dev.orderbook.simulator.market.FeedFileGenerator;
+import dev.orderbook.simulator.market.FeedFileOptions;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The processor on a {@link MockProcessorContext}: a processor started on a filled store rebuilds the books. */
+class BookUpdateProcessorTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void shouldRebuildTheBooksExactlyFromTheStoreOnInit() throws IOException {
+        // Given a feed with gaps, crossed books and bad lines, its first part applied by one processor
+        final Path file = tmp.resolve("feed.ndjson");
+        FeedFileGenerator.generate(file, FeedFileOptions.defaults().withMaxChanges(30_000).withLevelsPerSide(300)
+                .withSeed(11).withBadLinePeriod(101));
+        final List<byte[]> lines = RawFeed.lines(file);
+        final List<RawFeed.Raw> records = RawFeed.records(lines);
+        final MockProcessorContext<byte[], byte[]> context = new MockProcessorContext<>();
+        final KeyValueStore<Bytes, byte[]> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("books"),
+                Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled().withCachingDisabled().build();
+        store.init(context.getStateStoreContext(), store);
+        context.addStateStore(store);
+        final BookUpdateProcessor.Settings settings = new BookUpdateProcessor.Settings(AlertThresholds.defaults(),
+                CrossedPolicy.FLAG, "books", 16 << 20, new ProcessorMetrics(new SimpleMeterRegistry()));
+        final List<String> out = new ArrayList<>();
+        final int[] cuts = {records.size() / 3, 2 * records.size() / 3, records.size()};
+        int from = 0;
+
+        // When the processor is replaced by a new one on the same store twice (a restart), mid-stream
+        for (final int cut : cuts) {
+            final BookUpdateProcessor processor = new BookUpdateProcessor(settings);
+            processor.init(context);
+            for (final RawFeed.Raw r : records.subList(from, cut)) {
+                processor.process(new Record<>(r.key(), r.value(), 0L, r.headers()));
+            }
+            for (final MockProcessorContext.CapturedForward<? extends byte[], ? extends byte[]> f
+                    : context.forwarded()) {
+                if (BookUpdateProcessor.SUMMARIES_CHILD.equals(f.childName().orElse(null))) {
+                    out.add(new String(f.record().value(), StandardCharsets.UTF_8));
+                }
+            }
+            context.resetForwards();
+            processor.close();
+            from = cut;
+        }
+
+        // Then the summaries are those of one uninterrupted replay: same levels, states and emission marks
+        assertThat(out).containsExactlyElementsOf(RawFeed.replaySummaries(lines));
+    }
+}

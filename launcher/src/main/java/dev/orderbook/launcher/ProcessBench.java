@@ -1,0 +1,235 @@
+package dev.orderbook.launcher;
+
+import dev.orderbook.book.BookProcessorConfig;
+import dev.orderbook.book.replay.Replay;
+import dev.orderbook.book.replay.ReplayStats;
+import dev.orderbook.book.service.BookProcessorService;
+import dev.orderbook.common.codec.AdvancedTradeSplitter;
+import dev.orderbook.common.codec.CoinbaseDecoder;
+import dev.orderbook.common.codec.FeedMessage;
+import dev.orderbook.common.codec.MessageKind;
+import dev.orderbook.common.io.NdjsonReader;
+import dev.orderbook.common.model.ProductRegistry;
+import dev.orderbook.common.topic.ProductPartitioner;
+import dev.orderbook.common.topic.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.LogDirDescription;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ReplicaInfo;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaStreams;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * End-to-end benchmark of the book processor on a real broker: the whole input is first written to a raw topic (a
+ * backlog, as after an outage), then the processor starts and the clock runs from Kafka Streams reaching
+ * {@code RUNNING} until the last expected summary is visible to a {@code read_committed} consumer. Changes per second
+ * count the update level changes (as the replay's stats line does).
+ */
+final class ProcessBench {
+    record Result(BookProcessorConfig.StoreLayout layout, String guarantee, long changes, long summaries,
+                  double seconds, double changelogMb) {
+        String toLine() {
+            return String.format(java.util.Locale.ROOT, "process layout=%s guarantee=%s changes=%d summaries=%d "
+                    + "seconds=%.3f changes_per_sec=%.0f changelog_mb=%.1f", layout.name().toLowerCase(
+                    java.util.Locale.ROOT), guarantee, changes, summaries, seconds, changes / seconds, changelogMb);
+        }
+    }
+
+    private record Raw(byte[] key, byte[] value) {
+    }
+
+    private final List<Raw> records = new ArrayList<>();
+    private final long changes;
+    private final long summaries;
+    private final List<String> products;
+
+    private ProcessBench(final long changes, final long summaries, final List<String> products) {
+        this.changes = changes;
+        this.summaries = summaries;
+        this.products = products;
+    }
+
+    /** Reads the file into raw records (split and keyed as the ingestor does) and replays it for the counts. */
+    static ProcessBench load(final Path input) throws IOException {
+        final Replay.Options d = Replay.Options.defaults();
+        final ReplayStats stats;
+        try (NdjsonReader reader = NdjsonReader.open(input, CoinbaseDecoder.DEFAULT_MAX_MESSAGE_BYTES);
+             OutputStream none = OutputStream.nullOutputStream()) {
+            stats = Replay.run(reader, none, null, new PrintStream(new ByteArrayOutputStream(), true,
+                    StandardCharsets.UTF_8), new Replay.Options(d.thresholds(), d.products(), d.maxLineBytes(), 0,
+                    false));
+        }
+        final ProductRegistry registry = ProductRegistry.open();
+        final CoinbaseDecoder decoder = new CoinbaseDecoder(registry);
+        final FeedMessage msg = new FeedMessage();
+        final AdvancedTradeSplitter splitter = new AdvancedTradeSplitter();
+        final List<String> products = new ArrayList<>();
+        final List<Raw> raws = new ArrayList<>();
+        try (NdjsonReader reader = NdjsonReader.open(input, CoinbaseDecoder.DEFAULT_MAX_MESSAGE_BYTES)) {
+            while (reader.next()) {
+                final byte[] line = Arrays.copyOfRange(reader.buffer(), reader.offset(),
+                        reader.offset() + reader.length());
+                if (line.length == 0 || new String(line, StandardCharsets.UTF_8).isBlank()) {
+                    continue;
+                }
+                List<byte[]> values = List.of(line);
+                try {
+                    if (new String(line, 0, Math.min(line.length, 200), StandardCharsets.UTF_8)
+                            .contains("\"l2_data\"")) {
+                        values = splitter.split(line, 0, line.length).stream()
+                                .map(AdvancedTradeSplitter.ProductMessage::json).toList();
+                    }
+                } catch (final AdvancedTradeSplitter.NotSplittable e) {
+                    values = List.of(line);
+                }
+                for (final byte[] v : values) {
+                    decoder.decode(v, msg);
+                    String product = null;
+                    if (msg.kind() == MessageKind.BOOK && msg.eventCount() > 0) {
+                        product = msg.eventProduct(0).id();
+                    } else if (msg.kind() == MessageKind.GAP) {
+                        product = msg.gapProduct().id();
+                    }
+                    if (product != null && !products.contains(product)) {
+                        products.add(product);
+                    }
+                    raws.add(new Raw(product == null ? null : product.getBytes(StandardCharsets.UTF_8), v));
+                }
+            }
+        }
+        final ProcessBench bench = new ProcessBench(stats.engine().changes, stats.engine().summaries, products);
+        bench.records.addAll(raws);
+        return bench;
+    }
+
+    int records() {
+        return records.size();
+    }
+
+    long changes() {
+        return changes;
+    }
+
+    List<String> products() {
+        return products;
+    }
+
+    /** Writes every record to a new raw topic; returns its name. */
+    String produce(final String bootstrap, final String rawTopic, final int partitions) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(rawTopic, partitions, (short) 1)
+                    .configs(Map.of("max.message.bytes", Integer.toString(BookProcessorConfig.FETCH_BYTES)))))
+                    .all().get(60, TimeUnit.SECONDS);
+        }
+        final Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, ProductPartitioner.class.getName());
+        props.put(ProductPartitioner.PRODUCTS_CONFIG, String.join(",", products));
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, BookProcessorConfig.FETCH_BYTES);
+        long seq = 0;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            for (final Raw r : records) {
+                final RecordHeaders headers = new RecordHeaders();
+                headers.add(Topics.HEADER_RECEIVE_TIME_NS, Topics.longHeader(System.currentTimeMillis() * 1_000_000L));
+                headers.add(Topics.HEADER_SESSION_SEQUENCE, Topics.longHeader(++seq));
+                producer.send(new ProducerRecord<>(rawTopic, r.key() == null ? Integer.valueOf(0) : null, null,
+                        r.key(), r.value(), headers));
+            }
+            producer.flush();
+        }
+        return rawTopic;
+    }
+
+    /** Runs the processor over the backlog on {@code rawTopic} until every summary is committed. */
+    Result run(final BookProcessorConfig config) throws Exception {
+        final AtomicLong runningAtNs = new AtomicLong();
+        try (BookProcessorService service = BookProcessorService.start(config)) {
+            final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+            final Map<String, Object> props = new HashMap<>();
+            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            long seen = 0;
+            long lastNs = 0;
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer())) {
+                final List<TopicPartition> tps = consumer.partitionsFor(config.summariesTopic(),
+                        Duration.ofSeconds(30)).stream().map(p -> new TopicPartition(p.topic(), p.partition()))
+                        .toList();
+                consumer.assign(tps);
+                consumer.seekToBeginning(tps);
+                while (seen < summaries && System.nanoTime() < deadline) {
+                    if (runningAtNs.get() == 0 && service.streams().state() == KafkaStreams.State.RUNNING) {
+                        runningAtNs.set(System.nanoTime());
+                    }
+                    final int n = consumer.poll(Duration.ofMillis(50)).count();
+                    if (n > 0) {
+                        seen += n;
+                        lastNs = System.nanoTime();
+                    }
+                }
+            }
+            if (seen < summaries) {
+                throw new IllegalStateException("only " + seen + " of " + summaries + " summaries in 30 minutes");
+            }
+            final double seconds = (lastNs - runningAtNs.get()) / 1e9;
+            return new Result(config.storeLayout(), config.guarantee(), changes, seen, seconds,
+                    changelogMb(config));
+        }
+    }
+
+    private static double changelogMb(final BookProcessorConfig config) throws Exception {
+        final String changelog = config.applicationId() + "-" + config.storeName() + "-changelog";
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                config.bootstrapServers()))) {
+            final Set<Integer> brokers = new java.util.HashSet<>();
+            admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).forEach(n -> brokers.add(n.id()));
+            long bytes = 0;
+            for (final Map<String, LogDirDescription> dirs : admin.describeLogDirs(brokers).allDescriptions()
+                    .get(30, TimeUnit.SECONDS).values()) {
+                for (final LogDirDescription dir : dirs.values()) {
+                    for (final Map.Entry<TopicPartition, ReplicaInfo> e : dir.replicaInfos().entrySet()) {
+                        if (e.getKey().topic().equals(changelog)) {
+                            bytes += e.getValue().size();
+                        }
+                    }
+                }
+            }
+            return bytes / 1e6;
+        }
+    }
+
+    static Path tempStateDir() throws IOException {
+        return Files.createTempDirectory("orderbook-bench-state");
+    }
+}

@@ -1,0 +1,151 @@
+package dev.orderbook.launcher;
+
+import dev.orderbook.book.BookProcessorConfig;
+import dev.orderbook.book.BookProcessorMain;
+import dev.orderbook.book.engine.AlertThresholds;
+import dev.orderbook.book.engine.CrossedPolicy;
+import dev.orderbook.common.topic.Topics;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code ./orderbook process}: the Kafka Streams book processor, until Ctrl-C. */
+@Command(name = "process", mixinStandardHelpOptions = true,
+        description = {
+            "Runs the book processor: reads the raw topic, keeps one exact book per product in a changelogged "
+                    + "state store (exactly-once by default), and writes summaries, spread alerts and dead letters.",
+            "Creates its output topics when missing; fails with a clear message when the broker is unreachable or "
+                    + "the raw topic is missing. HTTP: /health, /ready, /metrics, /books/{product}?depth=N."})
+final class ProcessCommand implements Callable<Integer> {
+    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
+    String bootstrap;
+
+    @Option(names = "--application-id", paramLabel = "ID", defaultValue = BookProcessorConfig.APPLICATION_ID_DEFAULT,
+            description = "Kafka Streams application id (default: ${DEFAULT-VALUE}).")
+    String applicationId;
+
+    @Option(names = "--state-dir", paramLabel = "DIR", description = "Local state directory (default: "
+            + "<tmp>/orderbook-streams).")
+    Path stateDir;
+
+    @Option(names = "--http-port", paramLabel = "N", defaultValue = "" + BookProcessorConfig.HTTP_PORT_DEFAULT,
+            description = "HTTP port, 0 for a free one (default: ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Option(names = "--http-host", paramLabel = "HOST", defaultValue = BookProcessorConfig.HTTP_HOST_DEFAULT,
+            description = "Address the HTTP server binds (default: ${DEFAULT-VALUE}).")
+    String httpHost;
+
+    @Option(names = "--advertised-host", paramLabel = "HOST", defaultValue = BookProcessorConfig.ADVERTISED_HOST_DEFAULT,
+            description = "Host other instances reach this one at, for book queries (default: ${DEFAULT-VALUE}).")
+    String advertisedHost;
+
+    @Option(names = "--guarantee", paramLabel = "G", defaultValue = BookProcessorConfig.GUARANTEE_DEFAULT,
+            description = "exactly_once_v2 or at_least_once (default: ${DEFAULT-VALUE}).")
+    String guarantee;
+
+    @Option(names = "--standby-replicas", paramLabel = "N", defaultValue = "0",
+            description = "Standby replicas per task (default: ${DEFAULT-VALUE}).")
+    int standbyReplicas;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+            description = "Stream threads (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--alert-bps", paramLabel = "BPS", defaultValue = AlertThresholds.DEFAULT_BPS,
+            description = "Alert when the spread exceeds BPS basis points of the ask (default: ${DEFAULT-VALUE}).")
+    String alertBps;
+
+    @Option(names = "--alert-bps-for", paramLabel = "PRODUCT=BPS",
+            description = "Per-product alert threshold, repeatable.")
+    Map<String, String> alertBpsFor = new LinkedHashMap<>();
+
+    @Option(names = "--crossed-policy", paramLabel = "P", defaultValue = "flag",
+            description = "flag (crossed state until the next snapshot) or trim (drop the crossed levels) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    CrossedPolicy crossedPolicy;
+
+    @Option(names = "--raw-topic", defaultValue = Topics.RAW_DEFAULT, description = "(default: ${DEFAULT-VALUE})")
+    String rawTopic;
+
+    @Option(names = "--summaries-topic", defaultValue = Topics.SUMMARIES_DEFAULT,
+            description = "(default: ${DEFAULT-VALUE})")
+    String summariesTopic;
+
+    @Option(names = "--alerts-topic", defaultValue = Topics.ALERTS_DEFAULT, description = "(default: ${DEFAULT-VALUE})")
+    String alertsTopic;
+
+    @Option(names = "--dlq-topic", defaultValue = Topics.DLQ_DEFAULT, description = "(default: ${DEFAULT-VALUE})")
+    String dlqTopic;
+
+    @Option(names = "--products", paramLabel = "A,B,...", split = ",",
+            description = "Product placement order: the ingestor's --products (products listed go one per "
+                    + "partition, in order).")
+    List<String> products = List.of();
+
+    @Option(names = "--partitions", paramLabel = "N", defaultValue = "0",
+            description = "Partitions of output topics created here (default: as many as the raw topic).")
+    int partitions;
+
+    @Option(names = "--replication-factor", paramLabel = "N", defaultValue = "-1",
+            description = "Replication factor of created and internal topics (default: the broker's).")
+    int replicationFactor;
+
+    @Option(names = "--store-layout", paramLabel = "L", defaultValue = "in_memory_cached",
+            description = "rocksdb_cached, in_memory_cached or in_memory (default: ${DEFAULT-VALUE}).")
+    String storeLayout;
+
+    @Option(names = "--commit-interval-ms", paramLabel = "MS", defaultValue = "-1",
+            description = "Commit interval (default: Kafka Streams', 100 ms exactly-once).")
+    long commitIntervalMs;
+
+    @Option(names = "--streams-property", paramLabel = "KEY=VALUE",
+            description = "Any Kafka Streams property (prefixed client properties too), repeatable; applied last.")
+    Map<String, String> streamsProperties = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws InterruptedException {
+        final BookProcessorConfig config;
+        try {
+            config = config();
+        } catch (final IllegalArgumentException e) {
+            System.err.println("orderbook process: " + e.getMessage());
+            return 2;
+        }
+        return BookProcessorMain.run(config);
+    }
+
+    BookProcessorConfig config() {
+        final BookProcessorConfig.Builder b = BookProcessorConfig.builder();
+        b.bootstrapServers = bootstrap;
+        b.applicationId = applicationId;
+        if (stateDir != null) {
+            b.stateDir = stateDir;
+        }
+        b.httpPort = httpPort;
+        b.httpHost = httpHost;
+        b.advertisedHost = advertisedHost;
+        b.guarantee = guarantee;
+        b.standbyReplicas = standbyReplicas;
+        b.threads = threads;
+        b.alertThresholds = AlertThresholds.of(alertBps, alertBpsFor);
+        b.crossedPolicy = crossedPolicy;
+        b.rawTopic = rawTopic;
+        b.summariesTopic = summariesTopic;
+        b.alertsTopic = alertsTopic;
+        b.dlqTopic = dlqTopic;
+        b.products = products;
+        b.partitions = partitions;
+        b.replicationFactor = replicationFactor;
+        b.storeLayout = BookProcessorConfig.StoreLayout.valueOf(storeLayout.trim().toUpperCase(java.util.Locale.ROOT)
+                .replace('-', '_'));
+        b.commitIntervalMs = commitIntervalMs;
+        b.streamsOverrides.putAll(streamsProperties);
+        return b.build();
+    }
+}
