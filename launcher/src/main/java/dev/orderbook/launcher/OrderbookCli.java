@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "Real-time Level-2 order books for Coinbase on Kafka Streams.",
         subcommands = {
+            RunCommand.class,
             ReplayCommand.class,
             BenchCommand.class,
             GenerateCommand.class,
