@@ -236,6 +236,67 @@ class IngestorIT {
     }
 
     @Test
+    void shouldWriteDisconnectGapMarkersThenFreshSnapshotsAfterATcpResetWithoutCloseFrame(final KafkaCluster kafka)
+            throws Exception {
+        // Given
+        start(kafka, Protocol.EXCHANGE, PRODUCTS, LEVELS, SILENCE_TIMEOUT);
+        awaitHealthy();
+        awaitUpdatesFlowing(kafka, 100);
+        // When
+        simulator.resetConnections();
+        awaitSecondSessionHealthy(kafka);
+        // Then
+        final Map<String, List<Raw>> records = checkpoint(kafka);
+        for (final String product : PRODUCTS) {
+            assertGapThenSnapshotInNewSession(records.get(product), CoinbaseFeedClient.GAP_DISCONNECT);
+            assertBookEqualsMarket(product, records.get(product));
+        }
+    }
+
+    @Test
+    void shouldMarkAndResnapshotOnlyTheProductWhoseHeartbeatsStop(final KafkaCluster kafka) throws Exception {
+        // Given
+        startSimulator(Protocol.EXCHANGE, PRODUCTS, LEVELS);
+        startService(kafka, Protocol.EXCHANGE, PRODUCTS, Duration.ofSeconds(2));
+        awaitHealthy();
+        awaitUpdatesFlowing(kafka, 100);
+        final String session = currentSession(kafka);
+        // When
+        simulator.silenceProduct("ETH-USD");
+        await(() -> RawTopicBooks.byProduct(RawTopicBooks.readAll(kafka.bootstrapServers(), rawTopic))
+                .get("ETH-USD").stream().filter(Raw::isSnapshot).count() >= 2, "a fresh ETH-USD snapshot");
+        awaitHealthy();
+        // Then
+        final Map<String, List<Raw>> records = RawTopicBooks.byProduct(
+                RawTopicBooks.readAll(kafka.bootstrapServers(), rawTopic));
+        assertThat(records.get("ETH-USD")).filteredOn(Raw::isGap).extracting(r -> r.json().get("reason").asText())
+                .containsExactly(CoinbaseFeedClient.GAP_SILENCE);
+        assertThat(records.get("BTC-USD")).noneMatch(Raw::isGap);
+        for (final String product : PRODUCTS) {
+            assertThat(records.get(product)).filteredOn(r -> !r.isGap()).extracting(Raw::sessionId)
+                    .as("%s on the same connection", product).containsOnly(session);
+        }
+    }
+
+    @Test
+    void shouldKeepEveryMessageWithoutGapsWhenTheFeedSlowsDown(final KafkaCluster kafka) throws Exception {
+        // Given
+        start(kafka, Protocol.ADVANCED, PRODUCTS, LEVELS, SILENCE_TIMEOUT);
+        awaitHealthy();
+        awaitUpdatesFlowing(kafka, 100);
+        final int before = RawTopicBooks.readAll(kafka.bootstrapServers(), rawTopic).size();
+        // When
+        simulator.slowDown(5);
+        awaitUpdatesFlowing(kafka, before + 5);
+        // Then
+        final Map<String, List<Raw>> records = checkpoint(kafka);
+        for (final String product : PRODUCTS) {
+            assertThat(records.get(product)).noneMatch(Raw::isGap);
+            assertBookEqualsMarket(product, records.get(product));
+        }
+    }
+
+    @Test
     void shouldNotPublishFramesOfTypesClientsMustIgnoreAndStayConnected(final KafkaCluster kafka) throws Exception {
         // Given
         start(kafka, Protocol.EXCHANGE, PRODUCTS, LEVELS, SILENCE_TIMEOUT);
