@@ -1,16 +1,13 @@
 package dev.orderbook.launcher;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,37 +17,21 @@ import java.util.zip.GZIPOutputStream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class OrderbookCliTest {
-    private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    private PrintStream originalOut;
-    private PrintStream originalErr;
-
-    @BeforeEach
-    void captureStreams() {
-        originalOut = System.out;
-        originalErr = System.err;
-        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restoreStreams() {
-        System.setOut(originalOut);
-        System.setErr(originalErr);
-    }
+    @RegisterExtension
+    final CapturedStreams streams = new CapturedStreams();
 
     private int run(final String... args) {
         return OrderbookCli.commandLine().execute(args);
     }
 
     private String err() {
-        return stderr.toString(StandardCharsets.UTF_8);
+        return streams.err();
     }
 
     @Test
     void helpShouldListEveryCommand() {
         assertThat(run("--help")).isZero();
-        assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("replay", "bench", "generate", "broker", "simulate",
+        assertThat(streams.out()).contains("replay", "bench", "generate", "broker", "simulate",
                 "ingest", "record", "publish");
     }
 
@@ -58,7 +39,7 @@ class OrderbookCliTest {
     @ValueSource(strings = {"replay", "bench", "generate", "broker", "simulate", "ingest", "record", "publish"})
     void everyCommandShouldHaveHelp(final String command) {
         assertThat(run(command, "--help")).isZero();
-        assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("Usage: orderbook " + command);
+        assertThat(streams.out()).contains("Usage: orderbook " + command);
     }
 
     @Test
@@ -86,7 +67,7 @@ class OrderbookCliTest {
     @Test
     void benchBookShouldHaveHelp() {
         assertThat(run("bench", "book", "--help")).isZero();
-        assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("changes_per_sec");
+        assertThat(streams.out()).contains("changes_per_sec");
     }
 
     @Test
@@ -119,7 +100,7 @@ class OrderbookCliTest {
         Files.writeString(input,
                 "{\"type\":\"snapshot\",\"product_id\":\"ETH-USD\",\"bids\":[[\"10\",\"1\"]],\"asks\":[[\"11\",\"1\"]]}\n");
         assertThat(run("replay", "--input", input.toString())).isZero();
-        assertThat(stdout.toString(StandardCharsets.UTF_8)).startsWith("{\"product_id\":\"ETH-USD\"").endsWith("}\n");
+        assertThat(streams.out()).startsWith("{\"product_id\":\"ETH-USD\"").endsWith("}\n");
     }
 
     @Test
@@ -166,7 +147,7 @@ class OrderbookCliTest {
                 "--products", "BTC-USD,ETH-USD")).isZero();
         assertThat(err()).contains("synthetic");
         assertThat(run("bench", "book", "--input", feed.toString(), "--passes", "1")).isZero();
-        assertThat(stdout.toString(StandardCharsets.UTF_8))
+        assertThat(streams.out())
                 .matches("(?s)book changes=20000 seconds=[0-9.]+ changes_per_sec=[0-9]+ .*\n");
     }
 }

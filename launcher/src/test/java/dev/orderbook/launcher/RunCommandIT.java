@@ -3,15 +3,11 @@ package dev.orderbook.launcher;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,24 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(120)
 class RunCommandIT {
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    private PrintStream originalOut;
-    private PrintStream originalErr;
-
-    @BeforeEach
-    void captureStreams() {
-        originalOut = System.out;
-        originalErr = System.err;
-        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restoreStreams() {
-        System.setOut(originalOut);
-        System.setErr(originalErr);
-    }
+    @RegisterExtension
+    final CapturedStreams streams = new CapturedStreams();
 
     @Test
     void shouldPrintLiveSummariesOfEveryProductFromTheWholePipelineOnTheSimulator() throws Exception {
@@ -49,9 +29,9 @@ class RunCommandIT {
         final int exit = OrderbookCli.commandLine().execute("run", "--feed", "simulator", "--duration", "15",
                 "--products", "BTC-USD,ETH-USD", "--ingest-http-port", "0", "--process-http-port", "0");
         // Then
-        assertThat(exit).as(stderr.toString(StandardCharsets.UTF_8)).isZero();
+        assertThat(exit).as(streams.err()).isZero();
         final List<JsonNode> summaries = new ArrayList<>();
-        for (final String line : stdout.toString(StandardCharsets.UTF_8).split("\n")) {
+        for (final String line : streams.out().split("\n")) {
             if (!line.isBlank()) {
                 summaries.add(MAPPER.readTree(line));
             }
@@ -62,7 +42,7 @@ class RunCommandIT {
                 .allSatisfy(s -> assertThat(new BigDecimal(s.get("bid_price").asText()))
                         .isLessThan(new BigDecimal(s.get("ask_price").asText())));
         assertThat(summaries.get(summaries.size() - 1).get("state").asText()).isEqualTo("live");
-        assertThat(stderr.toString(StandardCharsets.UTF_8)).contains("stopping; summaries printed: "
+        assertThat(streams.err()).contains("stopping; summaries printed: "
                 + summaries.size());
     }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.orderbook.common.topic.Topics;
+import dev.orderbook.ingestor.RawTopicBooks;
+import dev.orderbook.ingestor.RawTopicBooks.Raw;
 import dev.orderbook.ingestor.kafka.PublisherConfig;
 import dev.orderbook.ingestor.kafka.RawTopicSetup;
 import dev.orderbook.kafka.embedded.KafkaCluster;
@@ -13,11 +15,6 @@ import dev.orderbook.simulator.market.FeedFileOptions;
 import dev.orderbook.simulator.market.FeedFileResult;
 import dev.orderbook.simulator.market.Protocol;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +31,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import java.util.zip.GZIPInputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -72,46 +68,41 @@ class FilePublisherIT {
         assertThat(stats.published() + stats.notBookData() + stats.deadLettered()).isEqualTo(stats.lines());
         assertThat(stats.deadLettered()).isEqualTo(generated.badLines()).isPositive();
         assertThat(stats.publishFailures()).isZero();
-        final List<ConsumerRecord<byte[], byte[]>> deadLetters = readAll(kafka, dlq);
+        final List<Raw> deadLetters = RawTopicBooks.readAll(kafka.bootstrapServers(), dlq);
         assertThat(deadLetters).hasSize((int) generated.badLines());
-        assertThat(deadLetters).allSatisfy(r ->
-                assertThat(r.headers().lastHeader(Topics.HEADER_DLQ_REASON)).isNotNull());
+        assertThat(deadLetters).allSatisfy(r -> assertThat(r.headers()).containsKey(Topics.HEADER_DLQ_REASON));
 
         // And each product's records are the file's, in order, with a marker after each bad line that concerned it
-        final List<ConsumerRecord<byte[], byte[]>> records = readAll(kafka, raw);
-        final Map<String, List<ConsumerRecord<byte[], byte[]>>> byProduct = records.stream()
-                .collect(Collectors.groupingBy(r -> new String(r.key(), StandardCharsets.UTF_8)));
+        final Map<String, List<Raw>> byProduct = RawTopicBooks.byProduct(
+                RawTopicBooks.readAll(kafka.bootstrapServers(), raw));
         assertThat(byProduct.keySet()).containsExactlyInAnyOrderElementsOf(PRODUCTS);
         int markers = 0;
         for (final String product : PRODUCTS) {
             long lastLine = 0;
-            for (final ConsumerRecord<byte[], byte[]> r : byProduct.get(product)) {
-                final JsonNode m = MAPPER.readTree(r.value());
-                assertThat(new String(r.headers().lastHeader(Topics.HEADER_SESSION_ID).value(),
-                        StandardCharsets.UTF_8)).isEqualTo(stats.sessionId());
-                if ("x-orderbook-gap".equals(m.path("type").asText())) {
-                    assertThat(m.get("product_id").asText()).isEqualTo(product);
-                    assertThat(m.get("reason").asText()).isEqualTo("invalid");
+            for (final Raw r : byProduct.get(product)) {
+                assertThat(r.sessionId()).isEqualTo(stats.sessionId());
+                if (r.isGap()) {
+                    assertThat(r.json().get("product_id").asText()).isEqualTo(product);
+                    assertThat(r.json().get("reason").asText()).isEqualTo("invalid");
                     markers++;
                     continue;
                 }
-                final long line = Topics.longHeader(r.headers().lastHeader(Topics.HEADER_SESSION_SEQUENCE).value());
+                final long line = r.sessionSeq();
                 assertThat(line).as("%s records in file order", product).isGreaterThan(lastLine);
                 lastLine = line;
                 final String text = lineOf(file, line);
                 if (protocol == Protocol.EXCHANGE) {
                     assertThat(new String(r.value(), StandardCharsets.UTF_8)).isEqualTo(text);
                 } else {
-                    for (final JsonNode event : m.get("events")) {
+                    for (final JsonNode event : r.json().get("events")) {
                         assertThat(event.get("product_id").asText()).isEqualTo(product);
                     }
-                    assertThat(m.get("sequence_num")).isEqualTo(MAPPER.readTree(text).get("sequence_num"));
+                    assertThat(r.json().get("sequence_num")).isEqualTo(MAPPER.readTree(text).get("sequence_num"));
                 }
             }
         }
         assertThat(markers).as("bad lines concern at least one product each, some every product").isPositive();
     }
-
 
     private static String lineOf(final Path file, final long lineNumber) throws Exception {
         List<String> lines = LINES.get(file);
@@ -127,27 +118,5 @@ class FilePublisherIT {
             LINES.put(file, lines);
         }
         return lines.get((int) lineNumber - 1);
-    }
-
-    private static List<ConsumerRecord<byte[], byte[]>> readAll(final KafkaCluster kafka, final String topic) {
-        final Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 17 * 1024 * 1024);
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
-            final List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toList());
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            final Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            final List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-            out.sort((a, b) -> a.partition() != b.partition() ? Integer.compare(a.partition(), b.partition())
-                    : Long.compare(a.offset(), b.offset()));
-            return out;
-        }
     }
 }

@@ -7,8 +7,9 @@ import dev.orderbook.ingestor.coinbase.CoinbaseFeedClient;
 import dev.orderbook.ingestor.coinbase.FeedClientConfig;
 import dev.orderbook.ingestor.kafka.PublisherConfig;
 import dev.orderbook.ingestor.kafka.RawPublisher;
-import dev.orderbook.ingestor.service.RawTopicBooks.Book;
-import dev.orderbook.ingestor.service.RawTopicBooks.Raw;
+import dev.orderbook.ingestor.RawTopicBooks;
+import dev.orderbook.ingestor.RawTopicBooks.Book;
+import dev.orderbook.ingestor.RawTopicBooks.Raw;
 import dev.orderbook.kafka.embedded.KafkaCluster;
 import dev.orderbook.kafka.embedded.junit.KafkaClusterExtension;
 import dev.orderbook.simulator.market.BatchSizeDistribution;
@@ -39,6 +40,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -114,40 +116,41 @@ class IngestorIT {
         assertThat(RawTopicBooks.readAll(kafka.bootstrapServers(), dlqTopic)).isEmpty();
     }
 
-    @ParameterizedTest
-    @EnumSource(Protocol.class)
-    void shouldWriteDisconnectGapMarkersThenFreshSnapshotsWhenConnectionDrops(final Protocol protocol,
-                                                                             final KafkaCluster kafka)
-            throws Exception {
-        // Given
-        start(kafka, protocol, PRODUCTS, LEVELS, SILENCE_TIMEOUT);
-        awaitHealthy();
-        awaitUpdatesFlowing(kafka, 100);
-        // When
-        simulator.dropConnections();
-        awaitSecondSessionHealthy(kafka);
-        // Then
-        final Map<String, List<Raw>> records = checkpoint(kafka);
-        for (final String product : PRODUCTS) {
-            assertGapThenSnapshotInNewSession(records.get(product), CoinbaseFeedClient.GAP_DISCONNECT);
-            assertBookEqualsMarket(product, records.get(product));
+    /** A fault that ends the whole connection: every product is marked once, then snapshotted in a new session. */
+    enum ConnectionFault {
+        DROP_EXCHANGE(Protocol.EXCHANGE, CoinbaseFeedClient.GAP_DISCONNECT, ExchangeSimulator::dropConnections),
+        DROP_ADVANCED(Protocol.ADVANCED, CoinbaseFeedClient.GAP_DISCONNECT, ExchangeSimulator::dropConnections),
+        TCP_RESET_WITHOUT_CLOSE_FRAME(Protocol.EXCHANGE, CoinbaseFeedClient.GAP_DISCONNECT,
+                ExchangeSimulator::resetConnections),
+        ADVANCED_SEQUENCE_SKIPPED(Protocol.ADVANCED, CoinbaseFeedClient.GAP_SEQUENCE, ExchangeSimulator::skipSequence);
+
+        final Protocol protocol;
+        final String reason;
+        final Consumer<ExchangeSimulator> inject;
+
+        ConnectionFault(final Protocol protocol, final String reason, final Consumer<ExchangeSimulator> inject) {
+            this.protocol = protocol;
+            this.reason = reason;
+            this.inject = inject;
         }
     }
 
-    @Test
-    void shouldWriteSequenceGapMarkersForEveryProductWhenAdvancedTradeSkipsASequenceNumber(final KafkaCluster kafka)
+    @ParameterizedTest
+    @EnumSource(ConnectionFault.class)
+    void shouldWriteOneGapMarkerPerProductThenFreshSnapshotsInANewSession(final ConnectionFault fault,
+                                                                         final KafkaCluster kafka)
             throws Exception {
         // Given
-        start(kafka, Protocol.ADVANCED, PRODUCTS, LEVELS, SILENCE_TIMEOUT);
+        start(kafka, fault.protocol, PRODUCTS, LEVELS, SILENCE_TIMEOUT);
         awaitHealthy();
         awaitUpdatesFlowing(kafka, 100);
         // When
-        simulator.skipSequence();
+        fault.inject.accept(simulator);
         awaitSecondSessionHealthy(kafka);
         // Then
         final Map<String, List<Raw>> records = checkpoint(kafka);
         for (final String product : PRODUCTS) {
-            assertGapThenSnapshotInNewSession(records.get(product), CoinbaseFeedClient.GAP_SEQUENCE);
+            assertGapThenSnapshotInNewSession(records.get(product), fault.reason);
             assertBookEqualsMarket(product, records.get(product));
         }
     }
@@ -231,24 +234,6 @@ class IngestorIT {
         for (final String product : PRODUCTS) {
             assertThat(records.get(product)).as("%s on the same connection", product)
                     .filteredOn(r -> !r.isGap()).extracting(Raw::sessionId).containsOnly(session);
-            assertBookEqualsMarket(product, records.get(product));
-        }
-    }
-
-    @Test
-    void shouldWriteDisconnectGapMarkersThenFreshSnapshotsAfterATcpResetWithoutCloseFrame(final KafkaCluster kafka)
-            throws Exception {
-        // Given
-        start(kafka, Protocol.EXCHANGE, PRODUCTS, LEVELS, SILENCE_TIMEOUT);
-        awaitHealthy();
-        awaitUpdatesFlowing(kafka, 100);
-        // When
-        simulator.resetConnections();
-        awaitSecondSessionHealthy(kafka);
-        // Then
-        final Map<String, List<Raw>> records = checkpoint(kafka);
-        for (final String product : PRODUCTS) {
-            assertGapThenSnapshotInNewSession(records.get(product), CoinbaseFeedClient.GAP_DISCONNECT);
             assertBookEqualsMarket(product, records.get(product));
         }
     }

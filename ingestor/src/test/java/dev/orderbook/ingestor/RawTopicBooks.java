@@ -1,4 +1,4 @@
-package dev.orderbook.ingestor.service;
+package dev.orderbook.ingestor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -31,16 +31,16 @@ import java.util.stream.Collectors;
  * an independent Jackson/BigDecimal reference (not the production codec), so that "no lost, duplicated or reordered
  * message" can be checked against the simulator's market.
  */
-final class RawTopicBooks {
+public final class RawTopicBooks {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** One record as read. */
-    record Raw(int partition, long offset, String key, byte[] value, JsonNode json, Map<String, byte[]> headers) {
-        boolean isGap() {
+    public record Raw(int partition, long offset, String key, byte[] value, JsonNode json, Map<String, byte[]> headers) {
+        public boolean isGap() {
             return "x-orderbook-gap".equals(json.path("type").asText());
         }
 
-        boolean isSnapshot() {
+        public boolean isSnapshot() {
             if ("snapshot".equals(json.path("type").asText())) {
                 return true;
             }
@@ -52,27 +52,27 @@ final class RawTopicBooks {
             return false;
         }
 
-        String sessionId() {
+        public String sessionId() {
             final byte[] id = headers.get(Topics.HEADER_SESSION_ID);
             return id == null ? null : new String(id, StandardCharsets.UTF_8);
         }
 
-        long sessionSeq() {
+        public long sessionSeq() {
             return Topics.longHeader(headers.get(Topics.HEADER_SESSION_SEQUENCE));
         }
 
-        String describe() {
+        public String describe() {
             return isGap() ? "gap:" + json.path("reason").asText() : isSnapshot() ? "snapshot" : "update";
         }
     }
 
     /** One product's book, rebuilt. */
-    static final class Book {
-        final NavigableMap<BigDecimal, BigDecimal> bids = new TreeMap<>();
-        final NavigableMap<BigDecimal, BigDecimal> asks = new TreeMap<>();
-        boolean stale = true;
+    public static final class Book {
+        public final NavigableMap<BigDecimal, BigDecimal> bids = new TreeMap<>();
+        public final NavigableMap<BigDecimal, BigDecimal> asks = new TreeMap<>();
+        public boolean stale = true;
 
-        void apply(final Raw raw) {
+        public void apply(final Raw raw) {
             final JsonNode m = raw.json();
             if (raw.isGap()) {
                 stale = true;
@@ -115,7 +115,7 @@ final class RawTopicBooks {
     }
 
     /** Every record of the topic now, in offset order per partition. */
-    static List<Raw> readAll(final String bootstrap, final String topic) {
+    public static List<Raw> readAll(final String bootstrap, final String topic) {
         final Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -150,7 +150,7 @@ final class RawTopicBooks {
     }
 
     /** The topic's records per product (key), each product's in offset order. */
-    static Map<String, List<Raw>> byProduct(final List<Raw> records) {
+    public static Map<String, List<Raw>> byProduct(final List<Raw> records) {
         final Map<String, List<Raw>> out = new TreeMap<>();
         for (final Raw r : records) {
             out.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r);
@@ -163,7 +163,7 @@ final class RawTopicBooks {
     }
 
     /** Rebuilds a product's book from its records. */
-    static Book book(final List<Raw> records) {
+    public static Book book(final List<Raw> records) {
         final Book book = new Book();
         records.forEach(book::apply);
         return book;
