@@ -106,7 +106,11 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
         /** Kafka's in-memory sorted store, one entry per level, under the record cache. The default. */
         IN_MEMORY_CACHED,
         /** Kafka's in-memory sorted store without the record cache: every level write goes to the changelog. */
-        IN_MEMORY
+        IN_MEMORY,
+        /** Our hashed in-memory store ({@code HashLevelStore}), under the record cache. */
+        HASH_CACHED,
+        /** Our hashed in-memory store without the record cache: every level write goes to the changelog. */
+        HASH
     }
 
     public BookProcessorConfig {

@@ -1,6 +1,7 @@
 package dev.orderbook.book;
 
 import dev.orderbook.book.processor.BookUpdateProcessor;
+import dev.orderbook.book.processor.HashLevelStore;
 import dev.orderbook.book.processor.ProcessorMetrics;
 import dev.orderbook.book.processor.ProductStreamPartitioner;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -55,11 +56,15 @@ public final class BookTopology {
         final KeyValueBytesStoreSupplier supplier = switch (config.storeLayout()) {
             case ROCKSDB_CACHED -> Stores.persistentKeyValueStore(config.storeName());
             case IN_MEMORY_CACHED, IN_MEMORY -> Stores.inMemoryKeyValueStore(config.storeName());
+            case HASH_CACHED, HASH -> HashLevelStore.supplier(config.storeName());
         };
         final StoreBuilder<KeyValueStore<Bytes, byte[]>> builder =
                 Stores.keyValueStoreBuilder(supplier, Serdes.Bytes(), Serdes.ByteArray())
                         .withLoggingEnabled(Map.of("cleanup.policy", "compact"));
-        return config.storeLayout() == BookProcessorConfig.StoreLayout.IN_MEMORY
-                ? builder.withCachingDisabled() : builder.withCachingEnabled();
+        final boolean cached = switch (config.storeLayout()) {
+            case ROCKSDB_CACHED, IN_MEMORY_CACHED, HASH_CACHED -> true;
+            case IN_MEMORY, HASH -> false;
+        };
+        return cached ? builder.withCachingEnabled() : builder.withCachingDisabled();
     }
 }

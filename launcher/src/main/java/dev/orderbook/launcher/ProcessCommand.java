@@ -97,7 +97,7 @@ final class ProcessCommand implements Callable<Integer> {
     int replicationFactor;
 
     @Option(names = "--store-layout", paramLabel = "L", defaultValue = "in_memory_cached",
-            description = "rocksdb_cached, in_memory_cached or in_memory (default: ${DEFAULT-VALUE}).")
+            description = "rocksdb_cached, in_memory_cached, in_memory, hash_cached or hash (default: ${DEFAULT-VALUE}).")
     String storeLayout;
 
     @Option(names = "--commit-interval-ms", paramLabel = "MS", defaultValue = "-1",

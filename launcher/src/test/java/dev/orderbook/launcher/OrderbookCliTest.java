@@ -50,14 +50,28 @@ class OrderbookCliTest {
     @Test
     void helpShouldListEveryCommand() {
         assertThat(run("--help")).isZero();
-        assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("replay", "bench", "generate", "broker", "simulate");
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("replay", "bench", "generate", "broker", "simulate",
+                "process");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"replay", "bench", "generate", "broker", "simulate"})
+    @ValueSource(strings = {"replay", "bench", "generate", "broker", "simulate", "process"})
     void everyCommandShouldHaveHelp(final String command) {
         assertThat(run(command, "--help")).isZero();
         assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("Usage: orderbook " + command);
+    }
+
+    @Test
+    void benchProcessShouldHaveHelp() {
+        assertThat(run("bench", "process", "--help")).isZero();
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("changes_per_sec", "read_committed");
+    }
+
+    @Test
+    void processShouldRejectAnUnknownGuaranteeBeforeConnecting() {
+        assertThat(run("process", "--bootstrap", "127.0.0.1:1", "--guarantee", "exactly_once")).isEqualTo(2);
+        assertThat(stderr.toString(StandardCharsets.UTF_8)).contains("guarantee must be exactly_once_v2 or "
+                + "at_least_once");
     }
 
     @Test
