@@ -184,8 +184,7 @@ final class ProcessBench {
             // A new topic's partitions have no leader for a moment; a first batch refused then, retried after later
             // batches were taken, is lost (the broker accepts any first sequence of a producer it has no state for).
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (admin.describeTopics(List.of(rawTopic)).allTopicNames().get(30, TimeUnit.SECONDS).get(rawTopic)
-                    .partitions().stream().anyMatch(p -> p.leader() == null || p.leader().isEmpty())) {
+            while (!everyPartitionHasALeader(admin, rawTopic)) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("no leader for every partition of " + rawTopic);
                 }
@@ -224,6 +223,18 @@ final class ProcessBench {
             throw new IllegalStateException("writing the backlog failed: " + failure.get(), failure.get());
         }
         return rawTopic;
+    }
+
+    private static boolean everyPartitionHasALeader(final Admin admin, final String topic) throws Exception {
+        try {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)
+                    .partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+        } catch (final java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
+                return false; // created, but not known to this broker's metadata yet
+            }
+            throw e;
+        }
     }
 
     /** Runs the processor over the backlog on {@code rawTopic} until every summary is committed. */

@@ -96,7 +96,7 @@ final class ProcessCommand implements Callable<Integer> {
             description = "Replication factor of created and internal topics (default: the broker's).")
     int replicationFactor;
 
-    @Option(names = "--store-layout", paramLabel = "L", defaultValue = "in_memory_cached",
+    @Option(names = "--store-layout", paramLabel = "L", defaultValue = "hash",
             description = "rocksdb_cached, in_memory_cached, in_memory, hash_cached or hash (default: ${DEFAULT-VALUE}).")
     String storeLayout;
 
