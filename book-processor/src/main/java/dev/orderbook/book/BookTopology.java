@@ -31,6 +31,13 @@ import java.util.Map;
 public final class BookTopology {
     public static final String SOURCE = "raw-source";
     public static final String PROCESSOR = "book-processor";
+    /**
+     * The book changelog: compacted to about one record per resting level. Smaller segments than the broker's 1 GiB
+     * default let compaction reach the changelog sooner (only closed segments are compacted), so a restore reads
+     * fewer superseded level writes; the price is more, smaller files on the broker.
+     */
+    static final Map<String, String> CHANGELOG_CONFIG = Map.of("cleanup.policy", "compact",
+            "segment.bytes", Integer.toString(64 * 1024 * 1024), "min.cleanable.dirty.ratio", "0.2");
 
     private BookTopology() {
     }
@@ -60,7 +67,7 @@ public final class BookTopology {
         };
         final StoreBuilder<KeyValueStore<Bytes, byte[]>> builder =
                 Stores.keyValueStoreBuilder(supplier, Serdes.Bytes(), Serdes.ByteArray())
-                        .withLoggingEnabled(Map.of("cleanup.policy", "compact"));
+                        .withLoggingEnabled(CHANGELOG_CONFIG);
         final boolean cached = switch (config.storeLayout()) {
             case ROCKSDB_CACHED, IN_MEMORY_CACHED, HASH_CACHED -> true;
             case IN_MEMORY, HASH -> false;
