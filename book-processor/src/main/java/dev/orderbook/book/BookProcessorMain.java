@@ -35,7 +35,6 @@ public final class BookProcessorMain {
             service = BookProcessorService.start(config);
         } catch (final TopicSetup.SetupException e) {
             log.error("Cannot start the book processor: {}", e.getMessage());
-            System.err.println("book processor: " + e.getMessage());
             return 1;
         }
         final Thread hook = new Thread(service::close, "book-processor-shutdown");

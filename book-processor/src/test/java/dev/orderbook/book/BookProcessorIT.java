@@ -149,6 +149,42 @@ class BookProcessorIT {
     }
 
     @Test
+    void shouldDeadLetterEveryBadRecordWithItsReasonAndGoOn(final KafkaCluster cluster) throws Exception {
+        // Given a feed salted with malformed lines of every kind, on one partition (so that a line that puts every
+        // book in doubt does so for the same books as in the replay)
+        final String raw = KafkaClusterExtension.createTopic(cluster, "raw", 1);
+        final Path file = tmp.resolve("faulty.ndjson");
+        FeedFileGenerator.generate(file, FeedFileOptions.defaults().withMaxChanges(20_000).withLevelsPerSide(200)
+                .withSeed(17).withBadLinePeriod(37));
+        final List<byte[]> lines = RawFeed.lines(file);
+        KafkaIo.produce(cluster.bootstrapServers(), raw, PRODUCTS, RawFeed.records(lines));
+        final List<String> expected = RawFeed.replaySummaries(lines);
+        final long badLines = RawFeed.replayBadLines(lines);
+        final BookProcessorConfig config = config(cluster, tmp.resolve("state"), raw).build();
+
+        // When the processor runs
+        try (BookProcessorService service = BookProcessorService.start(config)) {
+            final List<ConsumerRecord<byte[], byte[]>> summaries = KafkaIo.readCommitted(cluster.bootstrapServers(),
+                    config.summariesTopic(), expected.size(), Duration.ofSeconds(60));
+            final List<ConsumerRecord<byte[], byte[]>> dead = KafkaIo.readCommitted(cluster.bootstrapServers(),
+                    config.dlqTopic(), (int) badLines, Duration.ofSeconds(30));
+
+            // Then every bad line is a dead letter with its bytes and reason, and the summaries are the replay's
+            assertThat(badLines).isGreaterThan(10);
+            assertThat(dead).hasSize((int) badLines).allSatisfy(r -> {
+                assertThat(r.headers().lastHeader(Topics.HEADER_DLQ_REASON)).isNotNull();
+                assertThat(r.headers().lastHeader(Topics.HEADER_DLQ_DETAIL)).isNotNull();
+                assertThat(r.headers().lastHeader(Topics.HEADER_SESSION_ID)).isNotNull();
+            });
+            assertThat(dead).extracting(r -> new String(r.headers().lastHeader(Topics.HEADER_DLQ_REASON).value(),
+                    StandardCharsets.UTF_8)).contains("INVALID_JSON", "UNKNOWN_SIDE", "BAD_SIZE", "BAD_PRICE");
+            assertThat(summaries.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList())
+                    .containsExactlyElementsOf(expected);
+            assertThat(get(service.httpPort(), "/metrics")).contains("orderbook_dlq_total{reason=\"INVALID_JSON\"}");
+        }
+    }
+
+    @Test
     void shouldFailWithAClearMessageWhenTheRawTopicIsMissing(final KafkaCluster cluster) {
         final BookProcessorConfig config = config(cluster, tmp.resolve("state"),
                 KafkaClusterExtension.uniqueTopicName("missing")).build();

@@ -4,6 +4,7 @@ import dev.orderbook.common.topic.ProductPartitioner;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 /** Test producer (as the ingestor writes the raw topic) and read_committed consumer helpers. */
@@ -35,17 +37,23 @@ public final class KafkaIo {
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 17 * 1024 * 1024);
+        final AtomicReference<Exception> failure = new AtomicReference<>();
+        final Callback check = (metadata, e) -> {
+            if (e != null) {
+                failure.compareAndSet(null, e);
+            }
+        };
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
                 new ByteArraySerializer())) {
             for (final RawFeed.Raw r : records) {
-                if (r.key() == null) {
-                    // The partitioner insists on keys; an unkeyed record goes to partition 0.
-                    producer.send(new ProducerRecord<>(topic, 0, null, r.key(), r.value(), r.headers()));
-                } else {
-                    producer.send(new ProducerRecord<>(topic, null, null, r.key(), r.value(), r.headers()));
-                }
+                // The partitioner insists on keys; an unkeyed record goes to partition 0.
+                producer.send(new ProducerRecord<>(topic, r.key() == null ? Integer.valueOf(0) : null, null, r.key(),
+                        r.value(), r.headers()), check);
             }
             producer.flush();
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("test producer failed: " + failure.get(), failure.get());
         }
     }
 

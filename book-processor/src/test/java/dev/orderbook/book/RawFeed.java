@@ -12,6 +12,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -105,6 +106,23 @@ public final class RawFeed {
     /** The summary lines {@code ./orderbook replay --no-sequence-check} writes for these lines. */
     public static List<String> replaySummaries(final List<byte[]> lines) {
         return replay(lines, false);
+    }
+
+    /** Lines the replay reports as bad (each one a dead letter for the processor). */
+    public static long replayBadLines(final List<byte[]> lines) {
+        final ByteArrayOutputStream input = new ByteArrayOutputStream();
+        for (final byte[] line : lines) {
+            input.writeBytes(line);
+            input.write('\n');
+        }
+        final Replay.Options d = Replay.Options.defaults();
+        try (NdjsonReader reader = new NdjsonReader(new ByteArrayInputStream(input.toByteArray()), 1 << 24)) {
+            return Replay.run(reader, OutputStream.nullOutputStream(), null, new PrintStream(
+                    new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                    new Replay.Options(d.thresholds(), d.products(), d.maxLineBytes(), 0, false)).badLines();
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The alert lines of the replay. */

@@ -98,6 +98,16 @@ final class BenchCommand implements Runnable {
                 description = "Commit interval (default: Kafka Streams', 100 ms exactly-once).")
         long commitIntervalMs;
 
+        @Option(names = "--warmup", defaultValue = "1",
+                description = "Unreported runs of the first layout first, so that the JIT has compiled the shared "
+                        + "code before any layout is timed (default: ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Option(names = "--repeat", defaultValue = "1",
+                description = "Rounds over the layouts (interleaved, so that a busy spell of the machine hits every "
+                        + "layout); a median line per layout follows (default: ${DEFAULT-VALUE}).")
+        int repeat;
+
         @Option(names = "--streams-property", paramLabel = "KEY=VALUE",
                 description = "Any Kafka Streams property, repeatable (applied last).")
         java.util.Map<String, String> streamsProperties = new java.util.LinkedHashMap<>();
@@ -113,9 +123,11 @@ final class BenchCommand implements Runnable {
                 broker = dev.orderbook.kafka.embedded.EmbeddedKafkaBroker.start();
                 servers = broker.bootstrapServers();
             }
+            final java.util.Map<String, java.util.List<ProcessBench.Result>> results = new java.util.LinkedHashMap<>();
             try {
                 int run = 0;
-                for (final String layout : layouts) {
+                for (int round = -warmup; round < repeat; round++) {
+                for (final String layout : round < 0 ? layouts.subList(0, 1) : layouts) {
                     run++;
                     final String suffix = "-" + ProcessHandle.current().pid() + "-" + run;
                     final String raw = "bench-raw" + suffix;
@@ -140,7 +152,26 @@ final class BenchCommand implements Runnable {
                     b.streamsOverrides.putAll(streamsProperties);
                     b.storeLayout = BookProcessorConfig.StoreLayout.valueOf(layout.trim()
                             .toUpperCase(java.util.Locale.ROOT));
-                    System.out.println(bench.run(b.build()).toLine());
+                    final ProcessBench.Result result = bench.run(b.build());
+                    if (round < 0) {
+                        System.err.println("bench process: warm-up " + result.toLine());
+                        continue;
+                    }
+                    results.computeIfAbsent(layout, k -> new java.util.ArrayList<>()).add(result);
+                    System.out.println(result.toLine());
+                }
+                }
+                if (repeat > 1) {
+                    results.forEach((layout, list) -> {
+                        final double[] wall = list.stream().mapToDouble(ProcessBench.Result::changesPerSecond)
+                                .sorted().toArray();
+                        final double[] cpu = list.stream().mapToDouble(r -> r.changes() / r.streamCpuSeconds())
+                                .sorted().toArray();
+                        System.out.printf(java.util.Locale.ROOT, "median layout=%s runs=%d changes_per_sec=%.0f "
+                                + "(min %.0f, max %.0f) changes_per_cpu_sec=%.0f (min %.0f, max %.0f)%n", layout,
+                                wall.length, wall[wall.length / 2], wall[0], wall[wall.length - 1], cpu[cpu.length / 2],
+                                cpu[0], cpu[cpu.length - 1]);
+                    });
                 }
             } finally {
                 if (broker != null) {

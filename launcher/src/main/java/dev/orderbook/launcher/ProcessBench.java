@@ -52,13 +52,48 @@ import java.util.concurrent.atomic.AtomicLong;
  * count the update level changes (as the replay's stats line does).
  */
 final class ProcessBench {
+    /**
+     * @param streamCpuSeconds CPU time of the stream threads over the run: unlike wall time, it hardly depends on
+     *     what else the machine runs (the broker, other processes)
+     */
     record Result(BookProcessorConfig.StoreLayout layout, String guarantee, long changes, long summaries,
-                  double seconds, double changelogMb) {
+                  double seconds, double streamCpuSeconds, double changelogMb) {
+        double changesPerSecond() {
+            return changes / seconds;
+        }
+
         String toLine() {
             return String.format(java.util.Locale.ROOT, "process layout=%s guarantee=%s changes=%d summaries=%d "
-                    + "seconds=%.3f changes_per_sec=%.0f changelog_mb=%.1f", layout.name().toLowerCase(
-                    java.util.Locale.ROOT), guarantee, changes, summaries, seconds, changes / seconds, changelogMb);
+                    + "seconds=%.3f changes_per_sec=%.0f stream_cpu_seconds=%.3f changes_per_cpu_sec=%.0f "
+                    + "changelog_mb=%.1f load=%s", layout.name().toLowerCase(java.util.Locale.ROOT), guarantee,
+                    changes, summaries, seconds, changesPerSecond(), streamCpuSeconds, changes / streamCpuSeconds,
+                    changelogMb, loadAverage());
         }
+    }
+
+    /** The 1-minute load average, for the record (a busy machine slows the wall clock, not the CPU time). */
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (final IOException | RuntimeException e) {
+            return String.format(java.util.Locale.ROOT, "%.2f",
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        }
+    }
+
+    /** CPU nanoseconds of the live Kafka Streams stream threads, by thread id. */
+    static Map<Long, Long> streamThreadCpuNs() {
+        final java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        final Map<Long, Long> out = new HashMap<>();
+        for (final java.lang.management.ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (info != null && info.getThreadName().contains("-StreamThread-")) {
+                final long ns = mx.getThreadCpuTime(info.getThreadId());
+                if (ns >= 0) {
+                    out.put(info.getThreadId(), ns);
+                }
+            }
+        }
+        return out;
     }
 
     private record Raw(byte[] key, byte[] value) {
@@ -146,16 +181,29 @@ final class ProcessBench {
             admin.createTopics(List.of(new NewTopic(rawTopic, partitions, (short) 1)
                     .configs(Map.of("max.message.bytes", Integer.toString(BookProcessorConfig.FETCH_BYTES)))))
                     .all().get(60, TimeUnit.SECONDS);
+            // A new topic's partitions have no leader for a moment; a first batch refused then, retried after later
+            // batches were taken, is lost (the broker accepts any first sequence of a producer it has no state for).
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!everyPartitionHasALeader(admin, rawTopic)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("no leader for every partition of " + rawTopic);
+                }
+                Thread.sleep(50);
+            }
         }
         final Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, ProductPartitioner.class.getName());
         props.put(ProductPartitioner.PRODUCTS_CONFIG, String.join(",", products));
         props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        // One request in flight per partition: a refused batch cannot be overtaken by the next one.
+        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, BookProcessorConfig.FETCH_BYTES);
         long seq = 0;
+        final java.util.concurrent.atomic.AtomicReference<Exception> failure =
+                new java.util.concurrent.atomic.AtomicReference<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
                 new ByteArraySerializer())) {
             for (final Raw r : records) {
@@ -163,11 +211,30 @@ final class ProcessBench {
                 headers.add(Topics.HEADER_RECEIVE_TIME_NS, Topics.longHeader(System.currentTimeMillis() * 1_000_000L));
                 headers.add(Topics.HEADER_SESSION_SEQUENCE, Topics.longHeader(++seq));
                 producer.send(new ProducerRecord<>(rawTopic, r.key() == null ? Integer.valueOf(0) : null, null,
-                        r.key(), r.value(), headers));
+                        r.key(), r.value(), headers), (metadata, e) -> {
+                            if (e != null) {
+                                failure.compareAndSet(null, e);
+                            }
+                        });
             }
             producer.flush();
         }
+        if (failure.get() != null) {
+            throw new IllegalStateException("writing the backlog failed: " + failure.get(), failure.get());
+        }
         return rawTopic;
+    }
+
+    private static boolean everyPartitionHasALeader(final Admin admin, final String topic) throws Exception {
+        try {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)
+                    .partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+        } catch (final java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
+                return false; // created, but not known to this broker's metadata yet
+            }
+            throw e;
+        }
     }
 
     /** Runs the processor over the backlog on {@code rawTopic} until every summary is committed. */
@@ -175,12 +242,14 @@ final class ProcessBench {
         final AtomicLong runningAtNs = new AtomicLong();
         try (BookProcessorService service = BookProcessorService.start(config)) {
             final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+            long progressNs = System.nanoTime();
             final Map<String, Object> props = new HashMap<>();
             props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
             props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
             long seen = 0;
             long lastNs = 0;
+            final Map<Long, Long> cpu = new HashMap<>();
             try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
                     new ByteArrayDeserializer())) {
                 final List<TopicPartition> tps = consumer.partitionsFor(config.summariesTopic(),
@@ -193,9 +262,16 @@ final class ProcessBench {
                         runningAtNs.set(System.nanoTime());
                     }
                     final int n = consumer.poll(Duration.ofMillis(50)).count();
+                    if (n == 0 && System.nanoTime() - progressNs > TimeUnit.SECONDS.toNanos(60)) {
+                        throw new IllegalStateException("no summary for 60 s after " + seen + " of " + summaries
+                                + "; dead letters: " + recordCount(config.bootstrapServers(), config.dlqTopic()));
+                    }
                     if (n > 0) {
                         seen += n;
                         lastNs = System.nanoTime();
+                        progressNs = lastNs;
+                        // Threads live until close: keep the last reading of each.
+                        cpu.putAll(streamThreadCpuNs());
                     }
                 }
             }
@@ -203,8 +279,23 @@ final class ProcessBench {
                 throw new IllegalStateException("only " + seen + " of " + summaries + " summaries in 30 minutes");
             }
             final double seconds = (lastNs - runningAtNs.get()) / 1e9;
-            return new Result(config.storeLayout(), config.guarantee(), changes, seen, seconds,
+            final double cpuSeconds = cpu.values().stream().mapToLong(Long::longValue).sum() / 1e9;
+            return new Result(config.storeLayout(), config.guarantee(), changes, seen, seconds, cpuSeconds,
                     changelogMb(config));
+        }
+    }
+
+    /** Offsets in a topic: its records, plus transaction markers when written exactly-once (a rough count). */
+    private static long recordCount(final String bootstrap, final String topic) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            final Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> request = new HashMap<>();
+            admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions()
+                    .forEach(p -> request.put(new TopicPartition(topic, p.partition()),
+                            org.apache.kafka.clients.admin.OffsetSpec.latest()));
+            return admin.listOffsets(request).all().get(30, TimeUnit.SECONDS).values().stream()
+                    .mapToLong(org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
+        } catch (final Exception e) {
+            return -1;
         }
     }
 

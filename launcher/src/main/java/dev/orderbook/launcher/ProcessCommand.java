@@ -96,8 +96,8 @@ final class ProcessCommand implements Callable<Integer> {
             description = "Replication factor of created and internal topics (default: the broker's).")
     int replicationFactor;
 
-    @Option(names = "--store-layout", paramLabel = "L", defaultValue = "in_memory_cached",
-            description = "rocksdb_cached, in_memory_cached or in_memory (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--store-layout", paramLabel = "L", defaultValue = "hash",
+            description = "rocksdb_cached, in_memory_cached, in_memory, hash_cached or hash (default: ${DEFAULT-VALUE}).")
     String storeLayout;
 
     @Option(names = "--commit-interval-ms", paramLabel = "MS", defaultValue = "-1",

@@ -31,12 +31,13 @@ class OrderbookCliTest {
     @Test
     void helpShouldListEveryCommand() {
         assertThat(run("--help")).isZero();
-        assertThat(streams.out()).contains("replay", "bench", "generate", "broker", "simulate",
-                "ingest", "record", "publish");
+        assertThat(streams.out()).contains("run", "replay", "bench", "generate", "broker", "simulate",
+                "ingest", "process", "record", "publish");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"replay", "bench", "generate", "broker", "simulate", "ingest", "record", "publish"})
+    @ValueSource(strings = {"run", "replay", "bench", "generate", "broker", "simulate", "ingest", "process", "record",
+        "publish"})
     void everyCommandShouldHaveHelp(final String command) {
         assertThat(run(command, "--help")).isZero();
         assertThat(streams.out()).contains("Usage: orderbook " + command);
@@ -62,6 +63,19 @@ class OrderbookCliTest {
         assertThat(run("publish", "--input", file.toString(), "--bootstrap", "127.0.0.1:1",
                 "--kafka-timeout-seconds", "2")).isEqualTo(1);
         assertThat(err()).contains("did not answer");
+    }
+
+    @Test
+    void benchProcessShouldHaveHelp() {
+        assertThat(run("bench", "process", "--help")).isZero();
+        assertThat(streams.out()).contains("changes_per_sec", "read_committed");
+    }
+
+    @Test
+    void processShouldRejectAnUnknownGuaranteeBeforeConnecting() {
+        assertThat(run("process", "--bootstrap", "127.0.0.1:1", "--guarantee", "exactly_once")).isEqualTo(2);
+        assertThat(streams.err()).contains("guarantee must be exactly_once_v2 or "
+                + "at_least_once");
     }
 
     @Test

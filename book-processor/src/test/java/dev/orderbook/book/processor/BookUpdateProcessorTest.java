@@ -12,7 +12,8 @@ import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -28,8 +29,9 @@ class BookUpdateProcessorTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void shouldRebuildTheBooksExactlyFromTheStoreOnInit() throws IOException {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void shouldRebuildTheBooksExactlyFromTheStoreOnInit(final boolean hashStore) throws IOException {
         // Given a feed with gaps, crossed books and bad lines, its first part applied by one processor
         final Path file = tmp.resolve("feed.ndjson");
         FeedFileGenerator.generate(file, FeedFileOptions.defaults().withMaxChanges(30_000).withLevelsPerSide(300)
@@ -37,7 +39,8 @@ class BookUpdateProcessorTest {
         final List<byte[]> lines = RawFeed.lines(file);
         final List<RawFeed.Raw> records = RawFeed.records(lines);
         final MockProcessorContext<byte[], byte[]> context = new MockProcessorContext<>();
-        final KeyValueStore<Bytes, byte[]> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("books"),
+        final KeyValueStore<Bytes, byte[]> store = Stores.keyValueStoreBuilder(hashStore
+                        ? HashLevelStore.supplier("books") : Stores.inMemoryKeyValueStore("books"),
                 Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled().withCachingDisabled().build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
