@@ -5,6 +5,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -64,8 +65,8 @@ public final class RawTopicSetup {
         try (Admin admin = Admin.create(props)) {
             final boolean rawCreated = createIfMissing(admin, config.rawTopic(), partitions, retention, timeout);
             final boolean dlqCreated = createIfMissing(admin, config.dlqTopic(), partitions, retention, timeout);
-            final int rawPartitions = admin.describeTopics(List.of(config.rawTopic())).allTopicNames()
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(config.rawTopic()).partitions().size();
+            final int rawPartitions = awaitLeaders(admin, config.rawTopic(), timeout);
+            awaitLeaders(admin, config.dlqTopic(), timeout);
             checkRawTopic(admin, config.rawTopic(), timeout);
             return new Result(rawCreated, dlqCreated, rawPartitions);
         } catch (final TimeoutException e) {
@@ -81,6 +82,28 @@ public final class RawTopicSetup {
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while setting up topics", e);
+        }
+    }
+
+    /**
+     * Waits until every partition of the topic has a leader: a producer that starts writing to a topic created a
+     * moment ago can otherwise have its first batches refused ({@code NOT_LEADER_OR_FOLLOWER}) and retried.
+     *
+     * @return the partition count
+     */
+    private static int awaitLeaders(final Admin admin, final String topic, final Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            final TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(topic);
+            if (description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                return description.partitions().size();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("partitions of " + topic + " still without a leader");
+            }
+            Thread.sleep(50);
         }
     }
 
