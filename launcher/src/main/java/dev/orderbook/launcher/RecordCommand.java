@@ -62,7 +62,8 @@ final class RecordCommand implements Callable<Integer> {
         final Thread hook = new Thread(() -> {
             stop.countDown();
             try {
-                stopped.await(10, TimeUnit.SECONDS);
+                // Longer than the worst case below (the client's close, then the file's), so the gzip stream ends.
+                stopped.await(30, TimeUnit.SECONDS);
             } catch (final InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -71,6 +72,7 @@ final class RecordCommand implements Callable<Integer> {
         final CoinbaseFeedClient client = CoinbaseFeedClient.start(config, recorder, credentials);
         System.err.println("orderbook record: recording " + config.productIds() + " from " + config.url() + " to "
                 + output);
+        int exit = 0;
         try {
             final long deadline = durationSeconds == null ? Long.MAX_VALUE
                     : System.nanoTime() + TimeUnit.SECONDS.toNanos(durationSeconds);
@@ -79,19 +81,19 @@ final class RecordCommand implements Callable<Integer> {
             }
         } catch (final IOException e) {
             System.err.println("orderbook record: writing " + output + " failed: " + e);
-            return 1;
+            exit = 1;
         } finally {
             client.close();
+            try {
+                recorder.close();
+                System.err.println(recorder.statsLine());
+            } catch (final IOException e) {
+                System.err.println("orderbook record: writing " + output + " failed: " + e);
+                exit = 1;
+            } finally {
+                stopped.countDown();
+            }
         }
-        try {
-            recorder.close();
-            System.err.println(recorder.statsLine());
-            return 0;
-        } catch (final IOException e) {
-            System.err.println("orderbook record: writing " + output + " failed: " + e);
-            return 1;
-        } finally {
-            stopped.countDown();
-        }
+        return exit;
     }
 }

@@ -94,9 +94,19 @@ public final class ServiceHttpServer implements AutoCloseable {
         return http;
     }
 
-    /** Adds a route for {@code pathPrefix} (for example {@code /health} or {@code /books/}). */
+    /**
+     * Adds a route: {@code /health} serves {@code /health} and {@code /health/...} (not {@code /healthz});
+     * {@code /books/} serves everything below it.
+     */
     public ServiceHttpServer route(final String pathPrefix, final Handler handler) {
-        server.createContext(pathPrefix, exchange -> serve(exchange, handler));
+        server.createContext(pathPrefix, exchange -> {
+            final String path = exchange.getRequestURI().getPath();
+            if (pathPrefix.endsWith("/") || path.equals(pathPrefix) || path.startsWith(pathPrefix + "/")) {
+                serve(exchange, handler);
+            } else {
+                serve(exchange, request -> Response.json(404, "{\"error\":\"not found\"}"));
+            }
+        });
         return this;
     }
 

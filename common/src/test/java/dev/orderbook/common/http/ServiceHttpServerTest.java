@@ -45,6 +45,10 @@ class ServiceHttpServerTest {
             assertThat(new ObjectMapper().readTree(found.body()).get("depth").asText()).isEqualTo("50");
             assertThat(get(server, "/books/NOPE").statusCode()).isEqualTo(404);
             assertThat(get(server, "/elsewhere").statusCode()).isEqualTo(404);
+            server.route("/health", request -> ServiceHttpServer.Response.json(200, "{}"));
+            assertThat(get(server, "/health").statusCode()).isEqualTo(200);
+            assertThat(get(server, "/health/live").statusCode()).isEqualTo(200);
+            assertThat(get(server, "/healthz").statusCode()).as("not a sub-path").isEqualTo(404);
         }
     }
 

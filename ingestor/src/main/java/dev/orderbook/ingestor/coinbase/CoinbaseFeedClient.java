@@ -690,7 +690,9 @@ public final class CoinbaseFeedClient implements AutoCloseable {
                     for (final String productId : config.productIds()) {
                         notifyListener(() -> listener.onGap(productId, GAP_SEQUENCE));
                     }
-                    connectionLost(c, GAP_SEQUENCE, false, "sequence_num " + m.sequence() + ", expected "
+                    // Gaps again after the connection's last frame: its remaining frames are delivered unchecked,
+                    // and a snapshot among them (a resnapshot reply) must not leave its book looking continuous.
+                    connectionLost(c, GAP_SEQUENCE, true, "sequence_num " + m.sequence() + ", expected "
                             + expected);
                 }
                 c.lastSequence = m.sequence();

@@ -71,6 +71,7 @@ public final class FilePublisher {
                 new KafkaProducer<>(config.producerProperties("orderbook-publish")), metrics, FeedControl.NONE,
                 RawPublisher.Source.FILE);
              NdjsonReader reader = NdjsonReader.open(input, PublisherConfig.MAX_RECORD_BYTES)) {
+            publisher.warmUp(setupTimeout);
             while (reader.next()) {
                 if (reader.length() == 0 && !reader.oversized()) {
                     continue;

@@ -2,6 +2,7 @@ package dev.orderbook.ingestor.kafka;
 
 import dev.orderbook.common.codec.AdvancedTradeSplitter;
 import dev.orderbook.common.codec.CoinbaseDecoder;
+import dev.orderbook.common.codec.DecodeError;
 import dev.orderbook.common.codec.EventType;
 import dev.orderbook.common.codec.FeedMessage;
 import dev.orderbook.common.codec.GapMarkers;
@@ -26,8 +27,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -48,13 +47,18 @@ import java.util.concurrent.atomic.AtomicLong;
  *       {@code invalid}), and the source is asked for a fresh snapshot;</li>
  *   <li>Kafka fails a record of the product (reason {@code publish-failed}; written before the next record);</li>
  *   <li>the buffer budget is exhausted (reason {@code backpressure}, every product) and the source is asked to drop
- *       its connection; frames are discarded until the buffer has drained to half the budget.</li>
+ *       its connection; frames are discarded until the buffer has drained to half the budget;</li>
+ *   <li>Kafka cannot be reached (reason {@code kafka-unavailable}, every product): frames are discarded and the
+ *       markers wait in memory until a probe record is acknowledged;</li>
+ *   <li>the ingestor stops ({@link #markAll}, reason {@code shutdown}).</li>
  * </ul>
- * A product already marked, with no snapshot published since, is not marked again (its book is stale either way).
+ * A product already marked, with no snapshot published since, is not marked again (its book is stale either way); a
+ * marker that Kafka itself fails is written again.
  *
- * <p>Threading: {@link #publishFrame}, {@link #publishGap} and {@link #flush} are called by one thread (the feed's
- * worker, or the file reader). Producer callbacks run on the producer's I/O thread and only touch atomics and a
- * concurrent queue. {@link #isLive} and {@link #bufferedBytes} may be read from any thread.
+ * <p>Threading: {@link #publishFrame}, {@link #publishGap}, {@link #markAll} and {@link #flush} are called by one
+ * thread (the feed's worker, or the file reader). Producer callbacks run on the producer's I/O thread, the probe on
+ * its own; both only touch atomics and volatiles. {@link #isLive}, {@link #bufferedBytes}, {@link #isOverloaded} and
+ * {@link #isKafkaAvailable} may be read from any thread.
  */
 public final class RawPublisher implements AutoCloseable {
     /** Gap reason: a frame that concerned the product could not be parsed. */
@@ -65,9 +69,10 @@ public final class RawPublisher implements AutoCloseable {
     public static final String GAP_BACKPRESSURE = "backpressure";
     /** Gap reason: Kafka could not be reached at all (no metadata within max.block.ms), frames were discarded. */
     public static final String GAP_KAFKA_UNAVAILABLE = "kafka-unavailable";
+    /** Gap reason: the ingestor stopped; nothing more comes for the product until it runs again. */
+    public static final String GAP_SHUTDOWN = "shutdown";
     /** How long {@link #close()} waits for records in flight. */
     public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
-    private static final int FAILURE_LOG_EVERY = 1000;
     /** How often Kafka is probed while it is unavailable. */
     public static final Duration PROBE_INTERVAL = Duration.ofSeconds(1);
     /** While the buffer is over budget, reconnect attempts are at least this far apart. */
@@ -77,6 +82,14 @@ public final class RawPublisher implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RawPublisher.class);
     private static final byte[] SOURCE = "ingestor".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] GAP_TYPE_BYTES = ("\"" + CoinbaseDecoder.GAP_TYPE + "\"")
+            .getBytes(StandardCharsets.UTF_8);
+    private static final int FAILURE_LOG_EVERY = 1000;
+    /**
+     * What the producer holds per record beyond key and value (record, batch slot, callback, future), counted
+     * against the budget so that it bounds memory, not only payload.
+     */
+    static final int RECORD_OVERHEAD_BYTES = 200;
 
     /** What happened to a frame. */
     public enum Outcome {
@@ -119,8 +132,10 @@ public final class RawPublisher implements AutoCloseable {
     private final AtomicIntegerArray live;
     /** Worker only, per product index: a gap marker was written and no snapshot since. */
     private final boolean[] marked;
-    /** Products whose records Kafka failed; drained by the worker, which marks them. */
-    private final Queue<Product> failed = new ConcurrentLinkedQueue<>();
+    /** Per product index: 1 when Kafka failed one of its data records; the worker marks it. Any thread sets it. */
+    private final AtomicIntegerArray recordFailed;
+    /** Per product index: 1 when Kafka failed one of its gap markers; the worker writes it again. */
+    private final AtomicIntegerArray markerFailed;
     // Epoch ns = nanoTime + offset; receive times come from System.nanoTime().
     private final long epochOffsetNs;
     /** Worker only, per product index: a marker is due but Kafka is unavailable; written when it is back. */
@@ -128,14 +143,21 @@ public final class RawPublisher implements AutoCloseable {
     private final String[] pendingReason;
     private final String[] pendingSession;
     private final ScheduledExecutorService probe;
-    /** False from a send that could not even reach Kafka until the probe sees it again. */
+    /**
+     * False from a record that Kafka timed out (no metadata within max.block.ms, or not delivered within the
+     * delivery timeout) until a probe record sent afterwards is acknowledged: cached metadata proves nothing.
+     */
     private volatile boolean kafkaAvailable = true;
+    private volatile boolean probeInFlight;
+    /** The product the probe marks: every product is marked in a live outage; a file marks the one that failed. */
+    private volatile int probeProduct;
+    private volatile long outageSinceNs;
     /** Worker only: the current outage has been marked. */
     private boolean outageHandled;
     private final AtomicLong failuresLogged = new AtomicLong();
-    private boolean overloaded;
+    private volatile boolean overloaded;
     private String lastDroppedSession;
-    private String lastSession = "";
+    private volatile String lastSession = "";
 
     /**
      * @param producer idempotent producer built from {@link PublisherConfig#producerProperties}; closed by
@@ -158,6 +180,8 @@ public final class RawPublisher implements AutoCloseable {
             keys[i] = registry.get(config.products().get(i)).id().getBytes(StandardCharsets.UTF_8);
         }
         this.live = new AtomicIntegerArray(n);
+        this.recordFailed = new AtomicIntegerArray(n);
+        this.markerFailed = new AtomicIntegerArray(n);
         this.marked = new boolean[n];
         this.pending = new boolean[n];
         this.pendingReason = new String[n];
@@ -210,6 +234,11 @@ public final class RawPublisher implements AutoCloseable {
             case BOOK:
                 return publishBook(m, sessionId, sessionSeq, receiveEpochNs, frame);
             case INVALID:
+                if (m.error() == DecodeError.UNKNOWN_PRODUCT && contains(frame, GAP_TYPE_BYTES)) {
+                    // A recorded gap marker of a product this publisher does not carry: nothing of ours is in doubt.
+                    metrics.unpublished("gap_of_other_product");
+                    return Outcome.NOT_BOOK_DATA;
+                }
                 return deadLetter(sessionId, sessionSeq, receiveEpochNs, frame, m.error().name(), m.errorDetail(),
                         StaleScope.of(frame, 0, frame.length, registry));
             case GAP:
@@ -255,6 +284,40 @@ public final class RawPublisher implements AutoCloseable {
             return;
         }
         writeGap(product, reason, sessionId);
+    }
+
+    /**
+     * Marks every product (unless already marked), for example when the ingestor stops: downstream books must not
+     * look live while nothing feeds them.
+     */
+    public void markAll(final String reason, final String sessionId) {
+        catchUp();
+        for (final Product product : allProducts()) {
+            writeGap(product, reason, sessionId);
+        }
+    }
+
+    /**
+     * Fetches the topics' metadata before the first frame, so that a slow first metadata fetch (a remote cluster,
+     * TLS) is not taken for an outage.
+     *
+     * @throws IllegalStateException when it is not available within {@code timeout}
+     */
+    public void warmUp(final Duration timeout) {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        for (final String topic : List.of(config.rawTopic(), config.dlqTopic())) {
+            while (true) {
+                try {
+                    producer.partitionsFor(topic);
+                    break;
+                } catch (final RuntimeException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("no metadata for topic " + topic + " within "
+                                + timeout.toSeconds() + " s: " + e, e);
+                    }
+                }
+            }
+        }
     }
 
     /** True once the product has a snapshot published and no gap since. Any thread. */
@@ -309,11 +372,11 @@ public final class RawPublisher implements AutoCloseable {
         if (m.protocol() == Protocol.EXCHANGE) {
             // One product per Exchange message.
             final Product product = m.eventProduct(0);
-            if (!admit(frame.length, sessionId)) {
+            if (!admit(frame.length + RECORD_OVERHEAD_BYTES, sessionId)) {
                 return Outcome.DISCARDED;
             }
             send(config.rawTopic(), product, keys[product.index()], frame,
-                    dataHeaders(sessionId, sessionSeq, receiveEpochNs));
+                    dataHeaders(sessionId, sessionSeq, receiveEpochNs), false);
             if (m.eventType(0) == EventType.SNAPSHOT) {
                 snapshotPublished(product);
             }
@@ -329,7 +392,7 @@ public final class RawPublisher implements AutoCloseable {
         }
         long total = 0;
         for (final AdvancedTradeSplitter.ProductMessage part : parts) {
-            total += part.json().length;
+            total += part.json().length + RECORD_OVERHEAD_BYTES;
         }
         if (!admit(total, sessionId)) {
             return Outcome.DISCARDED;
@@ -337,7 +400,7 @@ public final class RawPublisher implements AutoCloseable {
         for (final AdvancedTradeSplitter.ProductMessage part : parts) {
             final Product product = registry.get(part.productId());
             send(config.rawTopic(), product, keys[product.index()], part.json(),
-                    dataHeaders(sessionId, sessionSeq, receiveEpochNs));
+                    dataHeaders(sessionId, sessionSeq, receiveEpochNs), false);
         }
         for (int e = 0; e < m.eventCount(); e++) {
             if (m.eventType(e) == EventType.SNAPSHOT) {
@@ -366,15 +429,16 @@ public final class RawPublisher implements AutoCloseable {
         final List<Product> products = scope.isAll() ? allProducts() : scope.products();
         final byte[] key = products.size() == 1 ? keys[products.get(0).index()] : null;
         // Dead letters are few and small beside the budget; they wait for no one.
-        send(config.dlqTopic(), null, key, frame, headers);
+        send(config.dlqTopic(), null, key, frame, headers, false);
         for (final Product product : products) {
             writeGap(product, GAP_INVALID, sessionId);
         }
         if (scope.isAll()) {
-            control.dropConnection(GAP_INVALID, reason + ": " + detail, Duration.ZERO);
+            // Not at once: a feed that keeps sending such frames would otherwise reconnect in a tight loop.
+            control.dropConnection(sessionId, GAP_INVALID, reason + ": " + detail, BACKPRESSURE_RECONNECT_DELAY);
         } else {
             for (final Product product : products) {
-                control.resnapshot(product.id(), GAP_INVALID);
+                control.resnapshot(sessionId, product.id(), GAP_INVALID);
             }
         }
         return Outcome.DEAD_LETTERED;
@@ -407,7 +471,7 @@ public final class RawPublisher implements AutoCloseable {
         headers.add(Topics.HEADER_SESSION_ID, sessionId.getBytes(StandardCharsets.UTF_8));
         final String time = Instant.ofEpochSecond(0, nowEpochNs).toString();
         send(config.rawTopic(), product, keys[product.index()], GapMarkers.toJson(product.id(), reason, time),
-                headers);
+                headers, true);
         log.info("Gap marker written. product=[{}] reason=[{}] sessionId=[{}]", product.id(), reason, sessionId);
     }
 
@@ -420,9 +484,11 @@ public final class RawPublisher implements AutoCloseable {
     }
 
     /**
-     * Marks the products whose records Kafka failed, before anything else of theirs is written. Worker only. Takes
-     * only the failures queued so far, so a marker that fails at once waits for the next call (no busy loop while
-     * Kafka is down).
+     * Worker: once Kafka is available, writes the markers that waited for it, writes again the markers Kafka failed,
+     * and marks the products whose records Kafka failed. A product already marked, with no snapshot since, needs
+     * nothing for a failed data record: whether that record came before its marker (covered) or after it (applied
+     * to a stale book anyway), its book stays stale until the snapshot already asked for. A lost snapshot leaves the
+     * product unmarked, and it is marked here.
      */
     private void catchUp() {
         if (!kafkaAvailable) {
@@ -435,25 +501,16 @@ public final class RawPublisher implements AutoCloseable {
                 sendMarker(registry.byIndex(i), pendingReason[i], pendingSession[i]);
             }
         }
-        if (failed.isEmpty() || !kafkaAvailable) {
-            return;
-        }
-        final boolean[] failedProducts = new boolean[keys.length];
-        for (int n = failed.size(); n > 0; n--) {
-            final Product product = failed.poll();
-            if (product == null) {
-                break;
+        for (int i = 0; i < keys.length && kafkaAvailable; i++) {
+            final boolean markerLost = markerFailed.getAndSet(i, 0) == 1;
+            final boolean recordLost = recordFailed.getAndSet(i, 0) == 1;
+            if (markerLost) {
+                marked[i] = false;
             }
-            failedProducts[product.index()] = true;
-        }
-        for (int i = 0; i < failedProducts.length; i++) {
-            // A product already marked, with no snapshot since, needs nothing more: whether the lost record came
-            // before its marker (covered) or after it (applied to a stale book anyway), its book stays stale until
-            // the snapshot already asked for. A lost snapshot leaves it unmarked-but-stale: marked below.
-            if (failedProducts[i] && !marked[i]) {
+            if ((markerLost || recordLost) && !marked[i]) {
                 final Product product = registry.byIndex(i);
                 writeGap(product, GAP_PUBLISH_FAILED, lastSession);
-                control.resnapshot(product.id(), GAP_PUBLISH_FAILED);
+                control.resnapshot(lastSession, product.id(), GAP_PUBLISH_FAILED);
             }
         }
     }
@@ -502,7 +559,7 @@ public final class RawPublisher implements AutoCloseable {
         if (!sessionId.equals(lastDroppedSession)) {
             lastDroppedSession = sessionId;
             // Kafka needs time: reconnecting at once would only be dropped again, and Coinbase limits attempts.
-            control.dropConnection(GAP_BACKPRESSURE, why, BACKPRESSURE_RECONNECT_DELAY);
+            control.dropConnection(sessionId, GAP_BACKPRESSURE, why, BACKPRESSURE_RECONNECT_DELAY);
         }
     }
 
@@ -516,10 +573,17 @@ public final class RawPublisher implements AutoCloseable {
         return headers;
     }
 
-    /** Sends one record; a failure (now or later) queues its product for a gap marker. */
+    /**
+     * Sends one record; a failure (now or later) flags its product for the worker. While Kafka is unavailable
+     * nothing is handed to the producer (each send would block for max.block.ms): the product is flagged at once.
+     */
     private void send(final String topic, final Product product, final byte[] key, final byte[] value,
-                      final RecordHeaders headers) {
-        final int size = value.length + (key == null ? 0 : key.length);
+                      final RecordHeaders headers, final boolean marker) {
+        if (!kafkaAvailable) {
+            lost(topic, product, marker, null);
+            return;
+        }
+        final int size = value.length + (key == null ? 0 : key.length) + RECORD_OVERHEAD_BYTES;
         buffered.addAndGet(size);
         final long startNs = System.nanoTime();
         try {
@@ -528,20 +592,46 @@ public final class RawPublisher implements AutoCloseable {
                 if (error == null) {
                     metrics.publishLatencyNs(System.nanoTime() - startNs);
                 } else {
-                    failure(topic, product, error);
+                    lost(topic, product, marker, error);
                 }
             });
             metrics.published(value.length);
         } catch (final RuntimeException e) {
-            // Record too large, producer closed...
+            // Producer closed, record too large for max.request.size... (timeouts arrive through the callback)
             buffered.addAndGet(-size);
-            failure(topic, product, e);
+            lost(topic, product, marker, e);
+        }
+    }
+
+    /**
+     * Any thread: a record Kafka did not take (or was not given: {@code error} null while unavailable). Its product
+     * is flagged for the worker; a timeout starts an outage.
+     */
+    private void lost(final String topic, final Product product, final boolean marker, final Throwable error) {
+        metrics.publishFailure();
+        if (error instanceof TimeoutException && kafkaAvailable) {
+            outageSinceNs = System.nanoTime();
+            if (product != null) {
+                probeProduct = product.index();
+            }
+            kafkaAvailable = false;
+            log.warn("Kafka unavailable (a record timed out); until a probe record is acknowledged, {}. topic=[{}] "
+                    + "error=[{}]", source == Source.LIVE ? "frames are discarded and markers wait"
+                    : "the file waits", topic, error.toString());
+        }
+        if (error != null && failuresLogged.getAndIncrement() % FAILURE_LOG_EVERY == 0) {
+            log.warn("Kafka did not take a record; its product will be marked (logged every {}th). topic=[{}] "
+                    + "product=[{}] marker=[{}] error=[{}]", FAILURE_LOG_EVERY, topic,
+                    product == null ? "-" : product.id(), marker, error.toString());
+        }
+        if (product != null) {
+            (marker ? markerFailed : recordFailed).set(product.index(), 1);
         }
     }
 
     /**
      * Worker, once per outage (live): every product is marked (the markers wait for Kafka) and the connection
-     * dropped; until the probe reaches Kafka again, frames are discarded and each new connection is dropped too.
+     * dropped; until a probe record is acknowledged, frames are discarded and each new connection is dropped too.
      */
     private void handleOutage() {
         if (!outageHandled) {
@@ -555,27 +645,49 @@ public final class RawPublisher implements AutoCloseable {
         metrics.discarded();
         if (!lastSession.equals(lastDroppedSession)) {
             lastDroppedSession = lastSession;
-            control.dropConnection(GAP_KAFKA_UNAVAILABLE, "Kafka unavailable", BACKPRESSURE_RECONNECT_DELAY);
-        }
-    }
-
-    /** Probe thread: while Kafka is unavailable, asks it for the raw topic's partitions; success ends the outage. */
-    private void probeKafka() {
-        if (kafkaAvailable) {
-            return;
-        }
-        try {
-            producer.partitionsFor(config.rawTopic());
-            kafkaAvailable = true;
-            log.info("Kafka reachable again. topic=[{}]", config.rawTopic());
-        } catch (final RuntimeException e) {
-            log.debug("Kafka still unavailable. error=[{}]", e.toString());
+            control.dropConnection(lastSession, GAP_KAFKA_UNAVAILABLE, "Kafka unavailable",
+                    BACKPRESSURE_RECONNECT_DELAY);
         }
     }
 
     /**
-     * Live: whether Kafka is available (frames are discarded otherwise). File: waits until it is, and answers
-     * true.
+     * Probe thread, while Kafka is unavailable: sends a real record (a gap marker of the product the outage concerns,
+     * which is to be written anyway: a repeated marker changes nothing downstream) and ends the outage only when
+     * Kafka acknowledges it. Cached metadata answering would prove nothing.
+     */
+    private void probeKafka() {
+        if (kafkaAvailable || probeInFlight) {
+            return;
+        }
+        probeInFlight = true;
+        final Product product = registry.byIndex(probeProduct);
+        final long nowEpochNs = toEpochNs(System.nanoTime());
+        final RecordHeaders headers = new RecordHeaders();
+        headers.add(Topics.HEADER_RECEIVE_TIME_NS, Topics.longHeader(nowEpochNs));
+        headers.add(Topics.HEADER_SESSION_ID, lastSession.getBytes(StandardCharsets.UTF_8));
+        final byte[] value = GapMarkers.toJson(product.id(), GAP_KAFKA_UNAVAILABLE,
+                Instant.ofEpochSecond(0, nowEpochNs).toString());
+        try {
+            producer.send(new ProducerRecord<>(config.rawTopic(), null, null, keys[product.index()], value, headers),
+                    (metadata, error) -> {
+                        if (error == null && !kafkaAvailable) {
+                            kafkaAvailable = true;
+                            log.info("Kafka reachable again (probe record acknowledged). topic=[{}] outageMs=[{}]",
+                                    config.rawTopic(), (System.nanoTime() - outageSinceNs) / 1_000_000);
+                        }
+                        probeInFlight = false;
+                    });
+        } catch (final RuntimeException e) {
+            probeInFlight = false;
+            log.debug("Kafka probe not sent. error=[{}]", e.toString());
+        }
+    }
+
+    /**
+     * Live: whether Kafka is available (frames are discarded otherwise). File: waits until it is, up to the delivery
+     * timeout, and answers true.
+     *
+     * @throws IllegalStateException (file) when Kafka stays unavailable longer than the delivery timeout
      */
     private boolean awaitKafka() {
         if (source == Source.LIVE) {
@@ -586,6 +698,10 @@ public final class RawPublisher implements AutoCloseable {
             return true;
         }
         while (!kafkaAvailable) {
+            if (System.nanoTime() - outageSinceNs > config.deliveryTimeout().toNanos()) {
+                throw new IllegalStateException("Kafka at " + config.bootstrapServers() + " unavailable for more "
+                        + "than " + config.deliveryTimeout().toSeconds() + " s");
+            }
             sleepMs(10);
         }
         return true;
@@ -600,19 +716,16 @@ public final class RawPublisher implements AutoCloseable {
         }
     }
 
-    /** Any thread: a record Kafka did not take. Its product is marked by the worker; a timeout means an outage. */
-    private void failure(final String topic, final Product product, final Throwable error) {
-        metrics.publishFailure();
-        if (error instanceof TimeoutException) {
-            kafkaAvailable = false;
+    private static boolean contains(final byte[] haystack, final byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
         }
-        if (failuresLogged.getAndIncrement() % FAILURE_LOG_EVERY == 0) {
-            log.warn("Kafka did not take a record; its product will be marked (logged every {}th). topic=[{}] "
-                    + "product=[{}] error=[{}]", FAILURE_LOG_EVERY, topic, product == null ? "-" : product.id(),
-                    error.toString());
-        }
-        if (product != null) {
-            failed.add(product);
-        }
+        return false;
     }
 }

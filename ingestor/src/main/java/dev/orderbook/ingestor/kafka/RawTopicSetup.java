@@ -53,7 +53,7 @@ public final class RawTopicSetup {
      * @param partitions partitions of a created raw topic (the DLQ gets the same)
      * @param timeout    how long to wait for the broker before giving up
      * @throws IllegalStateException with a clear message when the broker cannot be reached in time, or the existing
-     *                               raw topic is compacted
+     *                               raw topic is compacted or too small for a 5 MB snapshot
      */
     public static Result ensure(final PublisherConfig config, final int partitions, final Duration retention,
                                 final Duration timeout) {
@@ -142,9 +142,11 @@ public final class RawTopicSetup {
         }
         final ConfigEntry maxBytes = config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
         if (maxBytes != null && Long.parseLong(maxBytes.value()) < PublisherConfig.MAX_RECORD_BYTES) {
-            log.warn("Raw topic accepts smaller records than a snapshot may need; large snapshots will fail and be "
-                    + "marked as gaps. topic=[{}] maxMessageBytes=[{}] wanted=[{}]", topic, maxBytes.value(),
-                    PublisherConfig.MAX_RECORD_BYTES);
+            // A BTC-USD snapshot would be refused again and again: its book could never become live.
+            throw new IllegalStateException("Raw topic " + topic + " has max.message.bytes=" + maxBytes.value()
+                    + ", below the " + PublisherConfig.MAX_RECORD_BYTES + " a 5 MB snapshot needs; raise it with "
+                    + "kafka-configs.sh --alter --entity-type topics --entity-name " + topic
+                    + " --add-config max.message.bytes=" + PublisherConfig.MAX_RECORD_BYTES);
         }
     }
 }

@@ -29,7 +29,7 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The ingestor: the Coinbase feed client, the raw-topic publisher and the operator endpoints, wired together.
  * {@link #start} sets up the topics (failing with a clear message if Kafka cannot be reached), then connects;
- * {@link #close} stops the feed first, then flushes what was received to Kafka.
+ * {@link #close} stops the feed first, marks every product ({@code shutdown}), then closes the producer.
  *
  * <p>HTTP: {@code GET /health} answers 200 when connected, every product live (a snapshot published and no gap
  * since) and the buffer not overloaded, else 503, with the details as JSON (a readiness probe);
@@ -114,6 +114,12 @@ public final class IngestorService implements AutoCloseable {
                 config.publisher().rawTopic(), topics.rawPartitions(), topics.rawCreated(),
                 config.publisher().dlqTopic(), topics.dlqCreated());
         final IngestorService service = new IngestorService(config);
+        try {
+            service.publisher.warmUp(config.setupTimeout());
+        } catch (final IllegalStateException e) {
+            service.close();
+            throw e;
+        }
         service.client = CoinbaseFeedClient.start(config.feed(), service.new Listener(), config.credentials());
         log.info("Ingestor started. url=[{}] protocol=[{}] products=[{}] httpPort=[{}] credentials=[{}]",
                 config.feed().url(), config.feed().protocol(), config.feed().productIds(), service.httpPort(),
@@ -155,9 +161,13 @@ public final class IngestorService implements AutoCloseable {
         stopped.await();
     }
 
-    /** Stops the feed (no more frames), then flushes what was received to Kafka and closes. Idempotent. */
+    /**
+     * Stops the feed (frames still queued for the worker are dropped), marks every product ({@code shutdown}: the
+     * books downstream must not look live while nothing feeds them), then closes the producer, giving what is in
+     * flight up to {@link RawPublisher#CLOSE_TIMEOUT}. Idempotent.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (stopped.getCount() == 0) {
             return;
         }
@@ -165,6 +175,10 @@ public final class IngestorService implements AutoCloseable {
             final CoinbaseFeedClient c = client;
             if (c != null) {
                 c.close();
+            }
+            if (c != null) {
+                // The worker has stopped: this thread may drive the publisher now.
+                publisher.markAll(RawPublisher.GAP_SHUTDOWN, c.sessionId() == null ? "" : c.sessionId());
             }
             publisher.close();
             producerMetrics.close();
@@ -199,12 +213,12 @@ public final class IngestorService implements AutoCloseable {
         return ServiceHttpServer.Response.json(healthy ? 200 : 503, json.toString());
     }
 
-    /** Asks the feed client; until it exists (during start), nothing is asked. */
+    /** Asks the feed client, about its current session only; until it exists (during start), nothing is asked. */
     private final class ClientControl implements FeedControl {
         @Override
-        public void resnapshot(final String productId, final String reason) {
+        public void resnapshot(final String sessionId, final String productId, final String reason) {
             final CoinbaseFeedClient c = client;
-            if (c != null) {
+            if (c != null && sessionId.equals(c.sessionId())) {
                 // Unsubscribe and subscribe again on the same connection: a fresh snapshot for this product only,
                 // the others untouched. False when no connection is open: the reconnect brings snapshots anyway.
                 c.resnapshot(productId, reason);
@@ -212,9 +226,10 @@ public final class IngestorService implements AutoCloseable {
         }
 
         @Override
-        public void dropConnection(final String reason, final String detail, final Duration reconnectDelayAtLeast) {
+        public void dropConnection(final String sessionId, final String reason, final String detail,
+                                   final Duration reconnectDelayAtLeast) {
             final CoinbaseFeedClient c = client;
-            if (c != null) {
+            if (c != null && sessionId.equals(c.sessionId())) {
                 c.dropConnection(reason, detail, reconnectDelayAtLeast);
             }
         }

@@ -151,8 +151,16 @@ class CoinbaseFeedClientIT {
         simulator.skipSequence();
         final List<Event> events = awaitSnapshotsInNewSession(firstSession);
         // Then
+        // Reported before the frame that revealed it, and again after the connection's last frame.
+        final int revealing = indexOf(events, e -> "gap".equals(e.type()));
+        final List<Event> first = events.subList(revealing, revealing + PRODUCTS.size());
+        assertThat(first).extracting(Event::type).containsOnly("gap");
+        assertThat(first).extracting(Event::productId).containsExactlyInAnyOrderElementsOf(PRODUCTS);
+        final int lastOfFirst = lastIndexOf(events, e -> firstSession.equals(e.sessionId()));
+        final List<Event> closing = events.subList(lastOfFirst + 1, lastOfFirst + 1 + PRODUCTS.size());
+        assertThat(closing).extracting(Event::type).containsOnly("gap");
+        assertThat(closing).extracting(Event::productId).containsExactlyInAnyOrderElementsOf(PRODUCTS);
         final List<Event> gaps = events.stream().filter(e -> "gap".equals(e.type())).collect(Collectors.toList());
-        assertThat(gaps).extracting(Event::productId).containsExactlyInAnyOrderElementsOf(PRODUCTS);
         assertThat(gaps).extracting(Event::detail).containsOnly(CoinbaseFeedClient.GAP_SEQUENCE);
     }
 

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.NetworkException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -49,12 +50,13 @@ class RawPublisherTest {
     private final List<String> controlCalls = new ArrayList<>();
     private final FeedControl control = new FeedControl() {
         @Override
-        public void resnapshot(final String productId, final String reason) {
+        public void resnapshot(final String sessionId, final String productId, final String reason) {
             controlCalls.add("resnapshot " + productId + " " + reason);
         }
 
         @Override
-        public void dropConnection(final String reason, final String detail, final Duration reconnectDelayAtLeast) {
+        public void dropConnection(final String sessionId, final String reason, final String detail,
+                                   final Duration reconnectDelayAtLeast) {
             controlCalls.add("drop " + reason + " " + reconnectDelayAtLeast.toMillis());
         }
     };
@@ -187,7 +189,7 @@ class RawPublisherTest {
         assertThat(header(sent.get(0), Topics.HEADER_DLQ_REASON)).isEqualTo("INVALID_JSON");
         assertThat(sent.subList(1, sent.size())).extracting(RawPublisherTest::key)
                 .containsExactlyInAnyOrderElementsOf(PRODUCTS);
-        assertThat(controlCalls).containsExactly("drop invalid 0");
+        assertThat(controlCalls).containsExactly("drop invalid " + RawPublisher.BACKPRESSURE_RECONNECT_DELAY.toMillis());
     }
 
     @Test
@@ -261,6 +263,75 @@ class RawPublisherTest {
         assertThat(json(sent.get(2)).get("reason").asText()).isEqualTo(RawPublisher.GAP_PUBLISH_FAILED);
         assertThat(controlCalls).containsExactly("resnapshot BTC-USD publish-failed");
         assertThat(registry.get("orderbook.ingest.publish.failures").counter().count()).isEqualTo(1.0);
+    }
+
+    @Test
+    void shouldWriteAMarkerAgainWhenKafkaFailsTheMarkerItself() throws Exception {
+        // Given a live product whose gap marker Kafka fails
+        final RawPublisher p = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.LIVE);
+        p.publishFrame(SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
+        producer.completeNext();
+        p.publishGap("BTC-USD", "disconnect", SESSION);
+        producer.errorNext(new NetworkException("lost"));
+        // When the next frame comes
+        p.publishFrame(SESSION, 2, RECEIVED, utf8(EXCHANGE_UPDATE));
+        // Then a marker is written again before it
+        final List<String> shape = new ArrayList<>();
+        for (final ProducerRecord<byte[], byte[]> r : producer.history()) {
+            final JsonNode m = json(r);
+            shape.add(m.has("reason") ? "gap:" + m.get("reason").asText() : m.get("type").asText());
+        }
+        assertThat(shape).containsExactly("snapshot", "gap:disconnect", "gap:publish-failed", "l2update");
+    }
+
+    @Test
+    void shouldDiscardAndKeepMarkersPendingUntilAProbeRecordIsAcknowledged() throws Exception {
+        // Given Kafka times a record out
+        final RawPublisher p = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.LIVE);
+        p.publishFrame(SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
+        producer.errorNext(new TimeoutException("expired"));
+        assertThat(p.isKafkaAvailable()).isFalse();
+        // When frames keep coming
+        final RawPublisher.Outcome outcome = p.publishFrame(SESSION, 2, RECEIVED, utf8(EXCHANGE_UPDATE));
+        // Then they are discarded, every product's marker waits, the connection is dropped once
+        assertThat(outcome).isEqualTo(RawPublisher.Outcome.DISCARDED);
+        assertThat(producer.history()).hasSize(1);
+        assertThat(controlCalls).containsExactly("drop kafka-unavailable "
+                + RawPublisher.BACKPRESSURE_RECONNECT_DELAY.toMillis());
+        // When the probe's record is acknowledged (not before)
+        final long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (producer.history().size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(json(producer.history().get(1)).get("reason").asText())
+                .isEqualTo(RawPublisher.GAP_KAFKA_UNAVAILABLE);
+        assertThat(p.isKafkaAvailable()).as("an unacknowledged probe proves nothing").isFalse();
+        producer.completeNext();
+        assertThat(p.isKafkaAvailable()).isTrue();
+        // Then the waiting markers are written before anything else
+        p.publishFrame("session-2", 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
+        final List<ProducerRecord<byte[], byte[]>> sent = producer.history();
+        assertThat(sent.subList(2, 4)).extracting(RawPublisherTest::key).containsExactlyInAnyOrderElementsOf(PRODUCTS);
+        assertThat(json(sent.get(4)).get("type").asText()).isEqualTo("snapshot");
+    }
+
+    @Test
+    void shouldSkipARecordedGapMarkerOfAProductItDoesNotCarry() {
+        final RawPublisher file = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.FILE);
+        assertThat(file.publishFrame(SESSION, 1, RECEIVED, utf8("{\"type\":\"x-orderbook-gap\","
+                + "\"product_id\":\"SOL-USD\",\"reason\":\"disconnect\"}"))).isEqualTo(RawPublisher.Outcome.NOT_BOOK_DATA);
+        assertThat(producer.history()).isEmpty();
+    }
+
+    @Test
+    void shouldMarkEveryProductWhenStopping() throws Exception {
+        final RawPublisher p = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.LIVE);
+        p.publishFrame(SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
+        p.markAll(RawPublisher.GAP_SHUTDOWN, SESSION);
+        final List<ProducerRecord<byte[], byte[]>> sent = producer.history();
+        assertThat(sent.subList(1, 3)).extracting(RawPublisherTest::key).containsExactlyInAnyOrderElementsOf(PRODUCTS);
+        assertThat(json(sent.get(1)).get("reason").asText()).isEqualTo(RawPublisher.GAP_SHUTDOWN);
+        assertThat(p.isLive("BTC-USD")).isFalse();
     }
 
     @Test
