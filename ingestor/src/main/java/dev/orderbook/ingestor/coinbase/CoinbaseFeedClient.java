@@ -654,11 +654,17 @@ public final class CoinbaseFeedClient implements AutoCloseable {
         private void watchProductHeartbeats(final Frame frame) {
             final Connection c = frame.connection;
             final long now = frame.receiveTimeNs;
+            final long timeoutNs = config.productSilenceTimeout().toNanos();
+            if (now - c.lastWatchedFrameNs > timeoutNs / 2) {
+                // The whole connection paused (a multi-megabyte snapshot on a slow link holds up every frame behind
+                // it): that is not one product's silence; the clocks start again.
+                Arrays.fill(c.lastHeartbeatNs, now);
+            }
+            c.lastWatchedFrameNs = now;
             if (now - c.lastProductCheckNs < PRODUCT_CHECK_INTERVAL_NS) {
                 return;
             }
             c.lastProductCheckNs = now;
-            final long timeoutNs = config.productSilenceTimeout().toNanos();
             for (int i = 0; i < c.lastHeartbeatNs.length; i++) {
                 final long silentNs = now - c.lastHeartbeatNs[i];
                 if (silentNs > timeoutNs) {
@@ -700,6 +706,11 @@ public final class CoinbaseFeedClient implements AutoCloseable {
             if (kind == MessageKind.BOOK) {
                 c.healthy = true;
                 for (int e = 0; e < m.eventCount(); e++) {
+                    final Integer product = productIndexes.get(m.eventProduct(e).id());
+                    if (product != null) {
+                        // Book data is as good a sign of life as a heartbeat.
+                        c.lastHeartbeatNs[product] = frame.receiveTimeNs;
+                    }
                     if (m.eventType(e) == EventType.SNAPSHOT) {
                         final Integer index = productIndexes.get(m.eventProduct(e).id());
                         if (index != null) {
@@ -780,6 +791,8 @@ public final class CoinbaseFeedClient implements AutoCloseable {
         final long[] lastHeartbeatNs;
         /** Worker only. */
         long lastProductCheckNs;
+        /** Worker only: receive time of the last frame the heartbeat watch saw. */
+        long lastWatchedFrameNs = System.nanoTime();
 
         Connection(final String sessionId, final int productCount) {
             this.sessionId = sessionId;
