@@ -5,7 +5,9 @@ import dev.orderbook.ingestor.kafka.PublisherConfig;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** The Kafka options shared by {@code ingest} and {@code publish}: topics, batching, budget, topic setup. */
 final class KafkaPublishOptions {
@@ -57,9 +59,15 @@ final class KafkaPublishOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     int scale;
 
+    @Option(names = "--producer-property", paramLabel = "KEY=VALUE",
+            description = "A Kafka client property for the producer and topic setup, repeatable: for example "
+                    + "security.protocol=SASL_SSL (idempotence, acks and the partitioner are fixed).")
+    Map<String, String> producerProperties = new LinkedHashMap<>();
+
     /** The publisher configuration; throws {@link IllegalArgumentException} with a message for bad values. */
     PublisherConfig config(final List<String> products) {
         return PublisherConfig.of(bootstrap, products)
+                .withProducerOverrides(producerProperties)
                 .withTopics(rawTopic, dlqTopic)
                 .withBatching(Duration.ofMillis(lingerMs), batchBytes)
                 .withCompression(compression)

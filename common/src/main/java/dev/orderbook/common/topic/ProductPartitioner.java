@@ -47,7 +47,9 @@ public final class ProductPartitioner implements Partitioner {
     private static Map<String, Integer> index(final List<String> placementOrder) {
         final Map<String, Integer> order = new HashMap<>();
         for (final String id : placementOrder) {
-            order.putIfAbsent(id.trim(), order.size());
+            if (!id.isBlank()) {
+                order.putIfAbsent(id.trim(), order.size());
+            }
         }
         return Map.copyOf(order);
     }

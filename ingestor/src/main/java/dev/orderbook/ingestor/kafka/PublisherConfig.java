@@ -33,7 +33,9 @@ import java.util.Set;
  * @param maxBlock          how long a send may wait for topic metadata when Kafka cannot be reached
  * @param priceScale        decimal places kept for prices when a frame is validated (as in the processor)
  * @param sizeScale         decimal places kept for sizes when a frame is validated
- * @param producerOverrides extra producer properties, applied last (for example security settings)
+ * @param producerOverrides extra producer (and topic-setup admin) properties, applied last, for example
+ *                          {@code security.protocol} and SASL settings; idempotence, acks, the partitioner and the
+ *                          serializers may not be overridden
  */
 public record PublisherConfig(String bootstrapServers, String rawTopic, String dlqTopic, List<String> products,
                               Duration linger, int batchBytes, String compression, long bufferBudgetBytes,
@@ -57,6 +59,11 @@ public record PublisherConfig(String bootstrapServers, String rawTopic, String d
      */
     public static final int MAX_RECORD_BYTES = 16 * 1024 * 1024 + 64 * 1024;
     private static final Set<String> COMPRESSIONS = Set.of("none", "gzip", "snappy", "lz4", "zstd");
+    /** What keeps each product's records whole, in order and on their partition. */
+    private static final Set<String> PROTECTED_PRODUCER_KEYS = Set.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+            ProducerConfig.ACKS_CONFIG, ProducerConfig.PARTITIONER_CLASS_CONFIG,
+            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+            ProductPartitioner.PRODUCTS_CONFIG);
 
     public PublisherConfig {
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
@@ -98,6 +105,17 @@ public record PublisherConfig(String bootstrapServers, String rawTopic, String d
             throw new IllegalArgumentException("scales must be within 0..18, were " + priceScale + "/" + sizeScale);
         }
         producerOverrides = Map.copyOf(producerOverrides == null ? Map.of() : producerOverrides);
+        for (final String key : PROTECTED_PRODUCER_KEYS) {
+            if (producerOverrides.containsKey(key)) {
+                throw new IllegalArgumentException("producer property " + key + " may not be overridden: the raw "
+                        + "topic's order and placement depend on it");
+            }
+        }
+        final String inFlight = producerOverrides.get(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION);
+        if (inFlight != null && Integer.parseInt(inFlight.trim()) > 5) {
+            throw new IllegalArgumentException("max.in.flight.requests.per.connection above 5 would lose order "
+                    + "with idempotence, was " + inFlight);
+        }
     }
 
     /** The defaults: DESIGN.md topic names, latency-friendly batching, lz4, 256 MiB budget. */

@@ -92,7 +92,14 @@ public final class IngestorService implements AutoCloseable {
         this.publisher = new RawPublisher(config.publisher(), producer, metrics, new ClientControl(),
                 RawPublisher.Source.LIVE);
         if (config.httpPort() >= 0) {
-            this.http = ServiceHttpServer.start(config.httpHost(), config.httpPort(), registry);
+            try {
+                this.http = ServiceHttpServer.start(config.httpHost(), config.httpPort(), registry);
+            } catch (final RuntimeException e) {
+                publisher.close();
+                producerMetrics.close();
+                throw new IllegalStateException("cannot serve HTTP on " + config.httpHost() + ":" + config.httpPort()
+                        + ": " + e.getMessage(), e);
+            }
             http.route("/health", request -> request.path().equals("/health/live")
                     ? ServiceHttpServer.Response.json(200, "{\"status\":\"UP\"}")
                     : health());
