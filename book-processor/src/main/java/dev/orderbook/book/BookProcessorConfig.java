@@ -124,6 +124,7 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
         require(httpHost != null && !httpHost.isBlank(), "HTTP host is required");
         require(httpPort >= 0 && httpPort <= 65535, "HTTP port must be 0..65535: " + httpPort);
         require(advertisedHost != null && !advertisedHost.isBlank(), "advertised host is required");
+        guarantee = guarantee == null ? null : guarantee.trim().toLowerCase(Locale.ROOT);
         require(StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee) || StreamsConfig.AT_LEAST_ONCE.equals(guarantee),
                 "guarantee must be exactly_once_v2 or at_least_once: " + guarantee);
         require(standbyReplicas >= 0, "standby replicas must be >= 0: " + standbyReplicas);
@@ -148,6 +149,11 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
         require(maxMessageBytes > 0, "max message bytes must be positive");
         require(adminTimeoutMs > 0, "admin timeout must be positive");
         streamsOverrides = Map.copyOf(streamsOverrides == null ? Map.of() : streamsOverrides);
+        for (final String key : List.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.APPLICATION_ID_CONFIG,
+                StreamsConfig.APPLICATION_SERVER_CONFIG, StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {
+            // Their own options feed the changelog name, exactly-once handling and query forwarding.
+            require(!streamsOverrides.containsKey(key), key + " has its own option; it may not be a streams property");
+        }
     }
 
     private static void require(final boolean condition, final String message) {

@@ -264,6 +264,32 @@ class BookTopologyTest {
         assertThat(registry.get("orderbook.dlq").tag("reason", "KEY_MISMATCH").counter().count()).isEqualTo(1.0);
     }
 
+    @Test
+    void shouldMarkTheMessagesOwnBookStaleWhenItArrivesUnderAnotherProductsKey() {
+        // Given two live books in this task
+        start(config().build());
+        pipe("BTC-USD", SNAPSHOT);
+        pipe("ETH-USD", SNAPSHOT.replace("BTC-USD", "ETH-USD"));
+        summaries.readValuesToList();
+        // When an ETH-USD update arrives keyed BTC-USD
+        pipe("BTC-USD", "{\"type\":\"l2update\",\"product_id\":\"ETH-USD\",\"changes\":[[\"buy\",\"100.5\",\"1\"]]}");
+        // Then both books are stale: neither stays live and wrong
+        assertThat(values(summaries)).extracting(BookTopologyTest::state).containsExactly("stale", "stale");
+    }
+
+    @Test
+    void shouldNotCreateAPhantomBookForAProductNamedByAStrayRecordOfAnotherPartition() {
+        // Given a live BTC-USD book in this task
+        start(config().build());
+        pipe("BTC-USD", SNAPSHOT);
+        summaries.readValuesToList();
+        // When a malformed SOL-USD update (whose book lives elsewhere) arrives keyed BTC-USD
+        pipe("BTC-USD", "{\"type\":\"l2update\",\"product_id\":\"SOL-USD\",\"changes\":[[\"buy\",\"1\",\"-1\"]]}");
+        // Then it is a dead letter, and no SOL-USD book or summary appears here
+        assertThat(dlq.readRecordsToList()).hasSize(1);
+        assertThat(values(summaries)).noneMatch(s -> s.contains("SOL-USD"));
+    }
+
     private static String header(final TestRecord<byte[], byte[]> r, final String name) {
         final Header h = r.headers().lastHeader(name);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);

@@ -20,6 +20,7 @@ import dev.orderbook.common.model.Product;
 import dev.orderbook.common.model.ProductRegistry;
 import dev.orderbook.common.model.Side;
 import dev.orderbook.common.topic.Topics;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -183,7 +184,7 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
             deadLetter(record, error.name(), msg.errorDetail());
             // As the replay does: a message too large to read puts every book in doubt, any other the books it named.
             engine.onUndecodable(error == DecodeError.OVERSIZED ? StaleScope.all()
-                    : StaleScope.of(value, 0, value.length, products), sink);
+                    : local(StaleScope.of(value, 0, value.length, products), record.key()), sink);
             return;
         }
         if (kind == MessageKind.BOOK || kind == MessageKind.GAP) {
@@ -195,13 +196,16 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         }
         try {
             engine.onMessage(msg, sink);
-        } catch (final IllegalArgumentException e) {
+        } catch (final KafkaException e) {
+            // Task migrated, producer fenced...: Kafka Streams' own business.
+            throw e;
+        } catch (final RuntimeException e) {
             // A contract violation inside the book (it should not happen for a decoded message): do not stop the
             // stream over one record, but do not trust the books it touched either.
             log.warn("Could not apply a decoded message. task=[{}] offset=[{}]", context.taskId(),
                     context.recordMetadata().map(RecordMetadata::offset).orElse(-1L), e);
             deadLetter(record, DlqReason.APPLY_FAILED.name(), String.valueOf(e.getMessage()));
-            engine.onUndecodable(StaleScope.of(value, 0, value.length, products), sink);
+            engine.onUndecodable(local(StaleScope.of(value, 0, value.length, products), record.key()), sink);
         }
     }
 
@@ -210,14 +214,14 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         final byte[] key = record.key();
         if (key == null) {
             deadLetter(record, DlqReason.NULL_KEY.name(), "raw records are keyed by product id");
-            engine.onUndecodable(StaleScope.of(value, 0, value.length, products), sink);
+            engine.onUndecodable(local(StaleScope.of(value, 0, value.length, products), record.key()), sink);
             return false;
         }
         final String keyId = new String(key, StandardCharsets.UTF_8);
         final Product keyProduct = ProductRegistry.isValidProductId(keyId) ? products.get(keyId) : null;
         if (keyProduct == null) {
             deadLetter(record, DlqReason.BAD_KEY.name(), "key is not a product id");
-            engine.onUndecodable(StaleScope.of(value, 0, value.length, products), sink);
+            engine.onUndecodable(local(StaleScope.of(value, 0, value.length, products), record.key()), sink);
             return false;
         }
         if (msg.kind() == MessageKind.GAP) {
@@ -237,9 +241,45 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
     private boolean mismatch(final Record<byte[], byte[]> record, final Product keyProduct, final Product other) {
         deadLetter(record, DlqReason.KEY_MISMATCH.name(),
                 "key " + keyProduct.id() + " but the message is about " + other.id());
-        // The key's stream on this partition lost a message it was meant to carry.
-        engine.onUndecodable(StaleScope.products(List.of(keyProduct)), sink);
+        // The key's stream on this partition lost a message it was meant to carry, and so did the message's own
+        // products whose books live in this task (a product of another partition cannot be helped from here).
+        final List<Product> lost = new ArrayList<>();
+        lost.add(keyProduct);
+        if (msg.kind() == MessageKind.GAP) {
+            addIfLocal(lost, msg.gapProduct());
+        } else {
+            for (int e = 0; e < msg.eventCount(); e++) {
+                addIfLocal(lost, msg.eventProduct(e));
+            }
+        }
+        engine.onUndecodable(StaleScope.products(lost), sink);
         return false;
+    }
+
+    private void addIfLocal(final List<Product> into, final Product product) {
+        if (product != null && !into.contains(product) && engine.book(product) != null) {
+            into.add(product);
+        }
+    }
+
+    /**
+     * The part of a bad record's scope this task can speak for: books it already has, and the product the record is
+     * keyed by (the ingestor keys each record to its product's partition). A product named by a stray record on
+     * another product's partition must not get a second, phantom book here that says it is stale while its real
+     * book, on its own partition, is live.
+     */
+    private StaleScope local(final StaleScope scope, final byte[] key) {
+        if (scope.isAll()) {
+            return scope;
+        }
+        final String keyId = key == null ? null : new String(key, StandardCharsets.UTF_8);
+        final List<Product> local = new ArrayList<>(scope.products().size());
+        for (final Product p : scope.products()) {
+            if (engine.book(p) != null || p.id().equals(keyId)) {
+                local.add(p);
+            }
+        }
+        return local.size() == scope.products().size() ? scope : StaleScope.products(local);
     }
 
     private static boolean looksLikeBookData(final byte[] value) {

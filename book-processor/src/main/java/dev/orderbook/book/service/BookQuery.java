@@ -51,7 +51,7 @@ public final class BookQuery {
     private final String storeName;
     private final HostInfo self;
     private final ProductStreamPartitioner placement;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
     public BookQuery(final KafkaStreams streams, final String storeName, final HostInfo self,
                      final ProductStreamPartitioner placement) {
@@ -91,7 +91,7 @@ public final class BookQuery {
         final URI uri = URI.create("http://" + owner.host() + ":" + owner.port() + "/books/" + product + "?depth="
                 + depth + "&" + LOCAL_PARAM + "=1");
         try {
-            final HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
+            final HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2))
                     .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
             return new Response(r.statusCode(), "application/json", r.body());
         } catch (final IOException e) {

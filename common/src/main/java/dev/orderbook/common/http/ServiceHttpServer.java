@@ -24,14 +24,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The small HTTP server both services expose for operators: {@code GET /metrics} (Prometheus text format from a
  * Micrometer registry) plus the routes a service adds ({@code /health}, {@code /ready}, book queries). Built on the
- * JDK's {@code com.sun.net.httpserver}, so it brings no web framework; two daemon threads serve requests.
+ * JDK's {@code com.sun.net.httpserver}, so it brings no web framework; a few daemon threads serve requests.
  *
  * <p>Routes are matched by longest path prefix. A handler returns a {@link Response}; one that throws gets a 500
  * with the exception's message, and the server carries on.
  */
 public final class ServiceHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ServiceHttpServer.class);
-    private static final int THREADS = 2;
+    /**
+     * Enough that a few slow requests (a book query forwarded to an instance that just died waits for its timeout)
+     * cannot starve the health probes served by the same server.
+     */
+    private static final int THREADS = 8;
     private static final String JSON = "application/json";
 
     /** What a route answers. */
