@@ -1,5 +1,7 @@
 package dev.orderbook.common.codec;
 
+import dev.orderbook.common.io.Swar;
+
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -16,6 +18,9 @@ import java.nio.charset.StandardCharsets;
 final class JsonReader {
     /** Deepest nesting accepted; Coinbase messages use at most 5. */
     static final int MAX_DEPTH = 32;
+
+    private static final long QUOTES = Swar.broadcast((byte) '"');
+    private static final long BACKSLASHES = Swar.broadcast((byte) '\\');
 
     /** A JSON syntax error; cheap to throw (no stack trace). */
     static final class SyntaxError extends RuntimeException {
@@ -277,9 +282,124 @@ final class JsonReader {
         return -1;
     }
 
-    /** The closing quote of a string whose content starts at {@code p}, or -1 if it has an escape or control byte. */
-    private static int endOfPlainString(final byte[] bytes, final int start, final int limit) {
-        for (int p = start; p < limit; p++) {
+    /**
+     * A fixed object shape whose values are all strings: the exact bytes before the first value, between each two
+     * values and after the last, such as Advanced Trade's update
+     * {@code {"side":"bid","event_time":"...","price_level":"...","new_quantity":"..."}} as
+     * {@code {"side":"}, {@code ","event_time":"}, {@code ","price_level":"}, {@code ","new_quantity":"},
+     * {@code "}}. Immutable.
+     */
+    static final class StringTemplate {
+        private final byte[][] pieces;
+        // Each piece of 8 bytes or more as longs at offsets 0, 8, 16, ... and a last one ending with the piece.
+        private final long[][] words;
+
+        /** @param pieces n + 1 ASCII pieces around n values; pieces after the first start with the closing quote */
+        StringTemplate(final String... pieces) {
+            if (pieces.length < 2) {
+                throw new IllegalArgumentException("a template needs at least two pieces");
+            }
+            this.pieces = new byte[pieces.length][];
+            this.words = new long[pieces.length][];
+            for (int k = 0; k < pieces.length; k++) {
+                final byte[] piece = pieces[k].getBytes(StandardCharsets.US_ASCII);
+                if (!pieces[k].endsWith("\"") && k < pieces.length - 1
+                        || k > 0 && !pieces[k].startsWith("\"")) {
+                    throw new IllegalArgumentException("piece " + k + " does not delimit a string: " + pieces[k]);
+                }
+                this.pieces[k] = piece;
+                if (piece.length >= Long.BYTES) {
+                    final long[] w = new long[(piece.length + Long.BYTES - 1) / Long.BYTES];
+                    for (int i = 0; i < w.length - 1; i++) {
+                        w[i] = Swar.readLong(piece, i * Long.BYTES);
+                    }
+                    w[w.length - 1] = Swar.readLong(piece, piece.length - Long.BYTES);
+                    this.words[k] = w;
+                }
+            }
+        }
+
+        int values() {
+            return pieces.length - 1;
+        }
+
+        /** True if piece {@code k} lies at {@code bytes[p, ...)} before {@code limit}. */
+        boolean pieceAt(final int k, final byte[] bytes, final int p, final int limit) {
+            final byte[] piece = pieces[k];
+            final int length = piece.length;
+            if (length > limit - p) {
+                return false;
+            }
+            final long[] w = words[k];
+            if (w == null) {
+                for (int i = 0; i < length; i++) {
+                    if (bytes[p + i] != piece[i]) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            final int last = w.length - 1;
+            for (int i = 0; i < last; i++) {
+                if (Swar.readLong(bytes, p + i * Long.BYTES) != w[i]) {
+                    return false;
+                }
+            }
+            return Swar.readLong(bytes, p + length - Long.BYTES) == w[last];
+        }
+
+        int pieceLength(final int k) {
+            return pieces[k].length;
+        }
+    }
+
+    /**
+     * Fast path for one exact object shape (see {@link StringTemplate}): the template's bytes, in order, with no
+     * whitespace, around string values with no escapes and no control bytes. On a match the whole object is
+     * consumed and value {@code k}'s raw content is {@code starts[k]..ends[k]}; otherwise nothing is consumed and
+     * the caller takes a more general path. Whatever matches here is also what {@link #compactStringObject} accepts,
+     * with the same keys and values.
+     */
+    boolean stringTemplate(final StringTemplate template, final int[] starts, final int[] ends) {
+        final byte[] bytes = b;
+        final int limit = end;
+        int p = pos;
+        if (!template.pieceAt(0, bytes, p, limit)) {
+            return false;
+        }
+        p += template.pieceLength(0);
+        final int n = template.values();
+        for (int k = 0; k < n; k++) {
+            final int close = endOfPlainString(bytes, p, limit);
+            if (close < 0 || !template.pieceAt(k + 1, bytes, close, limit)) {
+                return false;
+            }
+            starts[k] = p;
+            ends[k] = close;
+            p = close + template.pieceLength(k + 1);
+        }
+        pos = p;
+        strEscaped = false;
+        return true;
+    }
+
+    /**
+     * The closing quote of a string whose content starts at {@code start}, or -1 if it has an escape or control byte
+     * (or no closing quote before {@code limit}). Eight bytes at a time: the first quote, backslash or control byte
+     * decides.
+     */
+    static int endOfPlainString(final byte[] bytes, final int start, final int limit) {
+        int p = start;
+        for (; p + Long.BYTES <= limit; p += Long.BYTES) {
+            final long word = Swar.readLong(bytes, p);
+            final long special = Swar.equalTo(word, QUOTES) | Swar.equalTo(word, BACKSLASHES)
+                    | Swar.controlChars(word);
+            if (special != 0) {
+                final int at = p + Swar.firstByte(special);
+                return bytes[at] == '"' ? at : -1;
+            }
+        }
+        for (; p < limit; p++) {
             final byte c = bytes[p];
             if (c == '"') {
                 return p;
