@@ -48,6 +48,8 @@ final class JsonReader {
     private byte[] cmpBytes;
     private int cmpStart;
     private int cmpEnd;
+    // Scratch for appendStringTo; grows to the longest string appended.
+    private char[] chars = new char[64];
 
     void reset(final byte[] bytes, final int offset, final int length) {
         b = bytes;
@@ -417,11 +419,22 @@ final class JsonReader {
             throw error("expected a string");
         }
         final byte[] bytes = b;
+        final int limit = end;
         int p = pos + 1;
         final int s = p;
         boolean escaped = false;
         while (true) {
-            if (p >= end) {
+            // Ordinary bytes eight at a time, up to the next quote, backslash or control byte.
+            for (; p + Long.BYTES <= limit; p += Long.BYTES) {
+                final long word = Swar.readLong(bytes, p);
+                final long special = Swar.equalTo(word, QUOTES) | Swar.equalTo(word, BACKSLASHES)
+                        | Swar.controlChars(word);
+                if (special != 0) {
+                    p += Swar.firstByte(special);
+                    break;
+                }
+            }
+            if (p >= limit) {
                 pos = p;
                 throw error("unterminated string");
             }
@@ -644,9 +657,16 @@ final class JsonReader {
             }
         }
         if (ascii) {
-            for (int i = strStart; i < strEnd; i++) {
-                out.append((char) bytes[i]);
+            // One bulk append: per-char appends cost a capacity check each (this runs once per message).
+            final int n = strEnd - strStart;
+            if (chars.length < n) {
+                chars = new char[Math.max(n, 2 * chars.length)];
             }
+            final char[] c = chars;
+            for (int i = 0; i < n; i++) {
+                c[i] = (char) bytes[strStart + i];
+            }
+            out.append(c, 0, n);
         } else {
             out.append(stringValue());
         }
