@@ -1,5 +1,6 @@
 package dev.orderbook.common.io;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -35,6 +36,35 @@ class ByteSinkTest {
             sink.clear();
             final String expected = BigDecimal.valueOf(v, scale).stripTrailingZeros().toPlainString();
             assertThat(sink.appendDecimal(v, scale).toString()).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void shouldStripEveryCountOfTrailingFractionZeros() {
+        final ByteSink sink = new ByteSink();
+        final SplittableRandom random = new SplittableRandom(6);
+        for (int i = 0; i < 100_000; i++) {
+            final int scale = random.nextInt(0, 19);
+            // A few significant digits followed by 0..scale zeros, as prices and sizes at scale 10 are.
+            final long digits = random.nextLong(1, 100_000);
+            final int zeros = random.nextInt(0, scale + 1);
+            final long v = digits * Math.max(1, (long) Math.pow(10, Math.min(zeros, 13)));
+            final long signed = random.nextBoolean() ? v : -v;
+            sink.clear();
+            final String expected = BigDecimal.valueOf(signed, scale).stripTrailingZeros().toPlainString();
+            assertThat(sink.appendDecimal(signed, scale).toString()).as("%d at scale %d", signed, scale)
+                    .isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void shouldEscapeJsonStringsAfterAPlainPrefix() throws Exception {
+        final ObjectMapper jackson = new ObjectMapper();
+        final ByteSink sink = new ByteSink(16);
+        for (final String s : new String[] {"", "2026-11-23T19:00:00.067185525Z", "a\"b", "ab\\", "x\ny\u0001",
+            "\t", "caf\u00e9", "\ud83d\ude00 ok", "long plain text that outgrows the sink's first capacity"}) {
+            sink.clear();
+            assertThat(sink.appendJsonString(s).toString()).isEqualTo(jackson.writeValueAsString(s));
         }
     }
 
