@@ -46,6 +46,16 @@ public final class Swar {
         return (word - 0x2020202020202020L) & ~word & HIGH_BITS;
     }
 
+    /**
+     * The lowest set bit of the 128-bit mask {@code high:low} (0..127), or 128 if both are zero; without a branch
+     * on which word holds it.
+     */
+    public static int firstBit(final long low, final long high) {
+        final int inLow = Long.numberOfTrailingZeros(low);
+        // inLow is 64 exactly when low is 0; only then does high count.
+        return inLow + (Long.numberOfTrailingZeros(high) & -(inLow >>> 6));
+    }
+
     /** Index (0..7) of the lowest flagged byte of a non-zero mask. */
     public static int firstByte(final long mask) {
         return Long.numberOfTrailingZeros(mask) >>> 3;
