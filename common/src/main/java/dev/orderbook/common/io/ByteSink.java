@@ -144,14 +144,12 @@ public final class ByteSink {
 
     /** Decimal digits of a non-negative value (1 for 0). */
     static int digitCount(final long value) {
-        long p = 10;
-        for (int d = 1; d < 19; d++) {
-            if (value < p) {
-                return d;
-            }
-            p *= 10;
-        }
-        return 19;
+        // floor(log10) from the bit length (1233 / 4096 is just above log10(2)), corrected by one comparison: no
+        // loop whose length varies with the value.
+        // value | 1 makes 0 count as one digit and changes no other count (10^k - 1 is odd).
+        final long v = value | 1;
+        final int guess = ((Long.SIZE - Long.numberOfLeadingZeros(v)) * 1233) >>> 12;
+        return guess + (v >= Decimals.pow10(guess) ? 1 : 0);
     }
 
     /** Appends the shortest exact decimal form of a fixed-point value (see {@link Decimals#appendTo}). */

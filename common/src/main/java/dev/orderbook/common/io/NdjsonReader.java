@@ -22,6 +22,7 @@ import java.util.zip.GZIPInputStream;
 public final class NdjsonReader implements Closeable {
     private static final int GZIP_MAGIC_0 = 0x1f;
     private static final int GZIP_MAGIC_1 = 0x8b;
+    private static final int READ_CHUNK = 128 * 1024;
     private static final long NEWLINES = Swar.broadcast((byte) '\n');
 
     private final InputStream in;
@@ -136,7 +137,8 @@ public final class NdjsonReader implements Closeable {
         if (end == buf.length) {
             buf = Arrays.copyOf(buf, Math.min(buf.length * 2, maxLineBytes + 2));
         }
-        final int n = in.read(buf, end, buf.length - end);
+        // Read at most READ_CHUNK at a time: what the kernel just copied is then still in cache when it is parsed.
+        final int n = in.read(buf, end, Math.min(buf.length - end, READ_CHUNK));
         if (n < 0) {
             eof = true;
         } else {

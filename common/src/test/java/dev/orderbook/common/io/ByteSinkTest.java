@@ -76,5 +76,20 @@ class ByteSinkTest {
         assertThat(ByteSink.digitCount(999_999_999_999_999_999L)).isEqualTo(18);
         assertThat(ByteSink.digitCount(1_000_000_000_000_000_000L)).isEqualTo(19);
         assertThat(ByteSink.digitCount(Long.MAX_VALUE)).isEqualTo(19);
+        for (long p = 1; p > 0 && p <= Long.MAX_VALUE / 10 * 10; p *= 10) {
+            for (final long v : new long[] {p - 1, p, p + 1, 2 * p - 1, 2 * p, 5 * p, 9 * p}) {
+                if (v >= 0) {
+                    assertThat(ByteSink.digitCount(v)).as("%d", v).isEqualTo(Long.toString(v).length());
+                }
+            }
+            if (p > Long.MAX_VALUE / 10) {
+                break;
+            }
+        }
+        for (int bits = 0; bits < 63; bits++) {
+            for (final long v : new long[] {(1L << bits) - 1, 1L << bits, (1L << bits) + 1}) {
+                assertThat(ByteSink.digitCount(v)).as("%d", v).isEqualTo(Long.toString(v).length());
+            }
+        }
     }
 }
