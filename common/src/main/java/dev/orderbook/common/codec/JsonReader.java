@@ -19,7 +19,7 @@ final class JsonReader {
     /** Deepest nesting accepted; Coinbase messages use at most 5. */
     static final int MAX_DEPTH = 32;
 
-    private static final long QUOTES = Swar.broadcast((byte) '"');
+    private static final long BELOW_QUOTE_PLUS_ONE = Swar.broadcast((byte) ('"' + 1));
     private static final long BACKSLASHES = Swar.broadcast((byte) '\\');
 
     /** A JSON syntax error; cheap to throw (no stack trace). */
@@ -399,7 +399,11 @@ final class JsonReader {
             final long special1 = special(Swar.readLong(bytes, p + Long.BYTES));
             if ((special0 | special1) != 0) {
                 final int at = p + (Swar.firstBit(special0, special1) >>> 3);
-                return bytes[at] == '"' ? at : -1;
+                final byte c = bytes[at];
+                if (c != ' ' && c != '!') {
+                    return c == '"' ? at : -1;
+                }
+                return endOfPlainStringByteByByte(bytes, at + 1, limit);
             }
             p += 2 * Long.BYTES;
         }
@@ -407,10 +411,19 @@ final class JsonReader {
             final long special = special(Swar.readLong(bytes, p));
             if (special != 0) {
                 final int at = p + Swar.firstByte(special);
-                return bytes[at] == '"' ? at : -1;
+                final byte c = bytes[at];
+                if (c != ' ' && c != '!') {
+                    return c == '"' ? at : -1;
+                }
+                return endOfPlainStringByteByByte(bytes, at + 1, limit);
             }
         }
-        for (; p < limit; p++) {
+        return endOfPlainStringByteByByte(bytes, p, limit);
+    }
+
+    /** {@link #endOfPlainString} one byte at a time: for the last bytes, and after a space or '!' in a value. */
+    private static int endOfPlainStringByteByByte(final byte[] bytes, final int start, final int limit) {
+        for (int p = start; p < limit; p++) {
             final byte c = bytes[p];
             if (c == '"') {
                 return p;
@@ -422,9 +435,13 @@ final class JsonReader {
         return -1;
     }
 
-    /** Flags the quotes, backslashes and control bytes of an eight-byte word (see {@link Swar}). */
+    /**
+     * Flags the quotes, backslashes and control bytes of an eight-byte word (see {@link Swar}), and also spaces and
+     * {@code '!'}: one "below 0x23" test is cheaper than a quote test and a control test, and callers look at the
+     * flagged byte anyway.
+     */
     private static long special(final long word) {
-        return Swar.equalTo(word, QUOTES) | Swar.equalTo(word, BACKSLASHES) | Swar.controlChars(word);
+        return Swar.below(word, BELOW_QUOTE_PLUS_ONE) | Swar.equalTo(word, BACKSLASHES);
     }
 
     /** Reads a string value; its raw content is then at {@link #strStart}..{@link #strEnd}. */

@@ -43,7 +43,15 @@ public final class Swar {
 
     /** Flags the bytes of {@code word} in 0x00..0x1F (JSON's control characters); 0 if none. */
     public static long controlChars(final long word) {
-        return (word - 0x2020202020202020L) & ~word & HIGH_BITS;
+        return below(word, 0x2020202020202020L);
+    }
+
+    /**
+     * Flags the bytes of {@code word} below the byte {@code n} broadcast in {@code limit} (0 < n <= 0x80), bytes
+     * 0x80..0xFF never; 0 if none.
+     */
+    public static long below(final long word, final long limit) {
+        return (word - limit) & ~word & HIGH_BITS;
     }
 
     /**
