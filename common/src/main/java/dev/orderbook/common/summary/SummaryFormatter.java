@@ -111,8 +111,15 @@ public final class SummaryFormatter {
         final long total = bidSize + askSize;
         final long hi = Math.multiplyHigh(spread, bidSize);
         final long lo = spread * bidSize;
+        long offset = SpreadMath.DOES_NOT_FIT;
         if (total > 0 && hi == (lo >> 63)) {
-            final long offset = divideRoundHalfUp(lo, total);
+            offset = divideRoundHalfUp(lo, total);
+        } else if (total > 0 && bidSize >= 0 && spread != Long.MIN_VALUE) {
+            // Wide spreads times large sizes pass 2^63 at scale 10 (a $1 spread times 10 coins); exact in 128 bits.
+            final long magnitude = multiplyDivideRoundHalfUp(Math.abs(spread), bidSize, total);
+            offset = magnitude == SpreadMath.DOES_NOT_FIT ? SpreadMath.DOES_NOT_FIT : spread < 0 ? -magnitude : magnitude;
+        }
+        if (offset != SpreadMath.DOES_NOT_FIT) {
             final long micro = bid + offset;
             if (((bid ^ micro) & (offset ^ micro)) >= 0) { // no overflow
                 out.appendDecimal(micro, scale);
@@ -120,9 +127,9 @@ public final class SummaryFormatter {
             }
         }
         final BigInteger total2 = BigInteger.valueOf(bidSize).add(BigInteger.valueOf(askSize));
-        final BigDecimal offset = new BigDecimal(BigInteger.valueOf(spread).multiply(BigInteger.valueOf(bidSize)))
+        final BigDecimal exactOffset = new BigDecimal(BigInteger.valueOf(spread).multiply(BigInteger.valueOf(bidSize)))
                 .divide(new BigDecimal(total2), 0, RoundingMode.HALF_UP);
-        final BigDecimal micro = new BigDecimal(BigInteger.valueOf(bid).add(offset.toBigIntegerExact()), scale);
+        final BigDecimal micro = new BigDecimal(BigInteger.valueOf(bid).add(exactOffset.toBigIntegerExact()), scale);
         out.appendAscii(micro.stripTrailingZeros().toPlainString());
     }
 
@@ -142,6 +149,42 @@ public final class SummaryFormatter {
                 .divide(new BigDecimal(BigInteger.valueOf(bidSize).add(BigInteger.valueOf(askSize))),
                         SpreadMath.BPS_DECIMALS, RoundingMode.HALF_UP);
         out.appendAscii(value.signum() == 0 ? "0" : value.stripTrailingZeros().toPlainString());
+    }
+
+    /**
+     * {@code a * b / divisor} rounded half up, exactly, for {@code a, b >= 0} and {@code divisor > 0} whose product
+     * may pass 64 bits; {@link SpreadMath#DOES_NOT_FIT} if the quotient does not fit a long or the double estimate below is
+     * too far off to correct (then the caller computes with BigInteger).
+     */
+    static long multiplyDivideRoundHalfUp(final long a, final long b, final long divisor) {
+        final double estimate = (double) a * (double) b / (double) divisor;
+        if (!(estimate < 9.0e18)) {
+            return SpreadMath.DOES_NOT_FIT;
+        }
+        long q = (long) estimate;
+        // r = a * b - q * divisor, in 128 bits; it is small when the estimate is close.
+        final long productHi = Math.multiplyHigh(a, b);
+        final long productLo = a * b;
+        final long qdHi = Math.multiplyHigh(q, divisor);
+        final long qdLo = q * divisor;
+        final long rLo = productLo - qdLo;
+        final long rHi = productHi - qdHi - (Long.compareUnsigned(productLo, qdLo) < 0 ? 1 : 0);
+        if (rHi != (rLo >> 63)) {
+            return SpreadMath.DOES_NOT_FIT;
+        }
+        long r = rLo;
+        for (int i = 0; i < 4 && r < 0; i++) {
+            q--;
+            r += divisor;
+        }
+        for (int i = 0; i < 4 && r >= divisor; i++) {
+            q++;
+            r -= divisor;
+        }
+        if (r < 0 || r >= divisor) {
+            return SpreadMath.DOES_NOT_FIT;
+        }
+        return r >= divisor - r ? q + 1 : q;
     }
 
     /** {@code dividend / divisor} rounded half away from zero; {@code divisor > 0}. */
