@@ -167,6 +167,12 @@ final class JsonReader {
 
     /** Advances to the next element of the current array. Returns false, consuming the bracket, at its end. */
     boolean nextElement() {
+        // Common case first: a comma straight after the previous element and no whitespace after it.
+        final int p = pos;
+        if (p + 1 < end && b[p] == ',' && b[p + 1] > ' ' && !first[depth]) {
+            pos = p + 1;
+            return true;
+        }
         final byte c = peek();
         if (c == ']') {
             pos++;
@@ -292,31 +298,39 @@ final class JsonReader {
      * {@code "}}. Immutable.
      */
     static final class StringTemplate {
+        /** Longest piece: up to three eight-byte words are compared. */
+        static final int MAX_PIECE_BYTES = 3 * Long.BYTES;
+
         private final byte[][] pieces;
-        // Each piece of 8 bytes or more as longs at offsets 0, 8, 16, ... and a last one ending with the piece.
-        private final long[][] words;
+        private final int[] lengths;
+        // Pieces of 8 bytes or more as the words at offset 0, at offset 8 (used if longer than 16) and at length-8.
+        private final long[] firstWords;
+        private final long[] middleWords;
+        private final long[] lastWords;
 
         /** @param pieces n + 1 ASCII pieces around n values; pieces after the first start with the closing quote */
         StringTemplate(final String... pieces) {
             if (pieces.length < 2) {
                 throw new IllegalArgumentException("a template needs at least two pieces");
             }
-            this.pieces = new byte[pieces.length][];
-            this.words = new long[pieces.length][];
-            for (int k = 0; k < pieces.length; k++) {
+            final int n = pieces.length;
+            this.pieces = new byte[n][];
+            this.lengths = new int[n];
+            this.firstWords = new long[n];
+            this.middleWords = new long[n];
+            this.lastWords = new long[n];
+            for (int k = 0; k < n; k++) {
                 final byte[] piece = pieces[k].getBytes(StandardCharsets.US_ASCII);
-                if (!pieces[k].endsWith("\"") && k < pieces.length - 1
-                        || k > 0 && !pieces[k].startsWith("\"")) {
+                if (!pieces[k].endsWith("\"") && k < n - 1 || k > 0 && !pieces[k].startsWith("\"")
+                        || piece.length > MAX_PIECE_BYTES) {
                     throw new IllegalArgumentException("piece " + k + " does not delimit a string: " + pieces[k]);
                 }
                 this.pieces[k] = piece;
+                this.lengths[k] = piece.length;
                 if (piece.length >= Long.BYTES) {
-                    final long[] w = new long[(piece.length + Long.BYTES - 1) / Long.BYTES];
-                    for (int i = 0; i < w.length - 1; i++) {
-                        w[i] = Swar.readLong(piece, i * Long.BYTES);
-                    }
-                    w[w.length - 1] = Swar.readLong(piece, piece.length - Long.BYTES);
-                    this.words[k] = w;
+                    firstWords[k] = Swar.readLong(piece, 0);
+                    middleWords[k] = piece.length > 2 * Long.BYTES ? Swar.readLong(piece, Long.BYTES) : 0;
+                    lastWords[k] = Swar.readLong(piece, piece.length - Long.BYTES);
                 }
             }
         }
@@ -327,13 +341,12 @@ final class JsonReader {
 
         /** True if piece {@code k} lies at {@code bytes[p, ...)} before {@code limit}. */
         boolean pieceAt(final int k, final byte[] bytes, final int p, final int limit) {
-            final byte[] piece = pieces[k];
-            final int length = piece.length;
+            final int length = lengths[k];
             if (length > limit - p) {
                 return false;
             }
-            final long[] w = words[k];
-            if (w == null) {
+            if (length < Long.BYTES) {
+                final byte[] piece = pieces[k];
                 for (int i = 0; i < length; i++) {
                     if (bytes[p + i] != piece[i]) {
                         return false;
@@ -341,17 +354,13 @@ final class JsonReader {
                 }
                 return true;
             }
-            final int last = w.length - 1;
-            for (int i = 0; i < last; i++) {
-                if (Swar.readLong(bytes, p + i * Long.BYTES) != w[i]) {
-                    return false;
-                }
-            }
-            return Swar.readLong(bytes, p + length - Long.BYTES) == w[last];
+            return Swar.readLong(bytes, p) == firstWords[k]
+                    && Swar.readLong(bytes, p + length - Long.BYTES) == lastWords[k]
+                    && (length <= 2 * Long.BYTES || Swar.readLong(bytes, p + Long.BYTES) == middleWords[k]);
         }
 
         int pieceLength(final int k) {
-            return pieces[k].length;
+            return lengths[k];
         }
     }
 
