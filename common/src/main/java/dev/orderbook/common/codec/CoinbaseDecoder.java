@@ -97,6 +97,16 @@ public final class CoinbaseDecoder {
     private final int[] keyEnds = new int[COMPACT_MAX_PAIRS];
     private final int[] valueStarts = new int[COMPACT_MAX_PAIRS];
     private final int[] valueEnds = new int[COMPACT_MAX_PAIRS];
+    // Advanced Trade's update exactly as Coinbase writes it; its values are side, event_time, price and size.
+    private static final JsonReader.StringTemplate ADVANCED_UPDATE = new JsonReader.StringTemplate(
+            "{\"side\":\"", "\",\"event_time\":\"", "\",\"price_level\":\"", "\",\"new_quantity\":\"", "\"}");
+    private static final int UPDATE_SIDE = 0;
+    private static final int UPDATE_PRICE = 2;
+    private static final int UPDATE_SIZE = 3;
+    private final int[] templateStarts = new int[4];
+    private final int[] templateEnds = new int[4];
+    // False only in tests, which check that the fast paths decode exactly as the general path does.
+    private final boolean fastPaths;
 
     // Input of the message being decoded; values with escapes are unescaped into the arena instead.
     private byte[] input;
@@ -152,6 +162,11 @@ public final class CoinbaseDecoder {
      * @param maxMessageBytes larger messages are {@link DecodeError#OVERSIZED} without being parsed
      */
     public CoinbaseDecoder(final ProductRegistry products, final int maxMessageBytes) {
+        this(products, maxMessageBytes, true);
+    }
+
+    /** @param fastPaths false to decode every level by the general path (tests compare the two) */
+    CoinbaseDecoder(final ProductRegistry products, final int maxMessageBytes, final boolean fastPaths) {
         if (products == null) {
             throw new IllegalArgumentException("products may not be null");
         }
@@ -160,6 +175,7 @@ public final class CoinbaseDecoder {
         }
         this.products = products;
         this.maxMessageBytes = maxMessageBytes;
+        this.fastPaths = fastPaths;
     }
 
     public ProductRegistry products() {
@@ -358,7 +374,7 @@ public final class CoinbaseDecoder {
         final int[] starts = compactStarts;
         final int[] ends = compactEnds;
         while (r.nextElement()) {
-            if (r.compactStringArray(3, starts, ends)) {
+            if (fastPaths && r.compactStringArray(3, starts, ends)) {
                 final int i = newRaw();
                 rawSide[i] = classifyPlainSide(input, starts[0], ends[0], i, false);
                 rawPriceOff[i] = starts[1];
@@ -401,7 +417,7 @@ public final class CoinbaseDecoder {
         final int[] starts = compactStarts;
         final int[] ends = compactEnds;
         while (r.nextElement()) {
-            if (r.compactStringArray(2, starts, ends)) {
+            if (fastPaths && r.compactStringArray(2, starts, ends)) {
                 final int i = newRaw();
                 rawSide[i] = side;
                 rawPriceOff[i] = starts[0];
@@ -486,8 +502,21 @@ public final class CoinbaseDecoder {
     private String parseAdvancedUpdates(final int event) {
         final JsonReader r = json;
         r.enterArray();
+        final int[] starts = templateStarts;
+        final int[] ends = templateEnds;
         while (r.nextElement()) {
-            final int pairs = r.compactStringObject(COMPACT_MAX_PAIRS, keyStarts, keyEnds, valueStarts, valueEnds);
+            if (fastPaths && r.stringTemplate(ADVANCED_UPDATE, starts, ends)) {
+                // What addCompactUpdate would record for these four pairs; event_time is not used.
+                final int i = newRaw();
+                rawSide[i] = classifyPlainSide(input, starts[UPDATE_SIDE], ends[UPDATE_SIDE], i, true);
+                rawPriceOff[i] = starts[UPDATE_PRICE];
+                rawPriceLen[i] = ends[UPDATE_PRICE] - starts[UPDATE_PRICE];
+                rawSizeOff[i] = starts[UPDATE_SIZE];
+                rawSizeLen[i] = ends[UPDATE_SIZE] - starts[UPDATE_SIZE];
+                continue;
+            }
+            final int pairs = fastPaths
+                    ? r.compactStringObject(COMPACT_MAX_PAIRS, keyStarts, keyEnds, valueStarts, valueEnds) : -1;
             if (pairs > 0) {
                 addCompactUpdate(pairs);
                 continue;

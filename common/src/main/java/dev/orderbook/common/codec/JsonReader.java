@@ -1,5 +1,7 @@
 package dev.orderbook.common.codec;
 
+import dev.orderbook.common.io.Swar;
+
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -16,6 +18,9 @@ import java.nio.charset.StandardCharsets;
 final class JsonReader {
     /** Deepest nesting accepted; Coinbase messages use at most 5. */
     static final int MAX_DEPTH = 32;
+
+    private static final long BELOW_QUOTE_PLUS_ONE = Swar.broadcast((byte) ('"' + 1));
+    private static final long BACKSLASHES = Swar.broadcast((byte) '\\');
 
     /** A JSON syntax error; cheap to throw (no stack trace). */
     static final class SyntaxError extends RuntimeException {
@@ -43,6 +48,8 @@ final class JsonReader {
     private byte[] cmpBytes;
     private int cmpStart;
     private int cmpEnd;
+    // Scratch for appendStringTo; grows to the longest string appended.
+    private char[] chars = new char[64];
 
     void reset(final byte[] bytes, final int offset, final int length) {
         b = bytes;
@@ -160,6 +167,12 @@ final class JsonReader {
 
     /** Advances to the next element of the current array. Returns false, consuming the bracket, at its end. */
     boolean nextElement() {
+        // Common case first: a comma straight after the previous element and no whitespace after it.
+        final int p = pos;
+        if (p + 1 < end && b[p] == ',' && b[p + 1] > ' ' && !first[depth]) {
+            pos = p + 1;
+            return true;
+        }
         final byte c = peek();
         if (c == ']') {
             pos++;
@@ -277,8 +290,148 @@ final class JsonReader {
         return -1;
     }
 
-    /** The closing quote of a string whose content starts at {@code p}, or -1 if it has an escape or control byte. */
-    private static int endOfPlainString(final byte[] bytes, final int start, final int limit) {
+    /**
+     * A fixed object shape whose values are all strings: the exact bytes before the first value, between each two
+     * values and after the last, such as Advanced Trade's update
+     * {@code {"side":"bid","event_time":"...","price_level":"...","new_quantity":"..."}} as
+     * {@code {"side":"}, {@code ","event_time":"}, {@code ","price_level":"}, {@code ","new_quantity":"},
+     * {@code "}}. Immutable.
+     */
+    static final class StringTemplate {
+        /** Longest piece: up to three eight-byte words are compared. */
+        static final int MAX_PIECE_BYTES = 3 * Long.BYTES;
+
+        private final byte[][] pieces;
+        private final int[] lengths;
+        // Pieces of 8 bytes or more as the words at offset 0, at offset 8 (used if longer than 16) and at length-8.
+        private final long[] firstWords;
+        private final long[] middleWords;
+        private final long[] lastWords;
+
+        /** @param pieces n + 1 ASCII pieces around n values; pieces after the first start with the closing quote */
+        StringTemplate(final String... pieces) {
+            if (pieces.length < 2) {
+                throw new IllegalArgumentException("a template needs at least two pieces");
+            }
+            final int n = pieces.length;
+            this.pieces = new byte[n][];
+            this.lengths = new int[n];
+            this.firstWords = new long[n];
+            this.middleWords = new long[n];
+            this.lastWords = new long[n];
+            for (int k = 0; k < n; k++) {
+                final byte[] piece = pieces[k].getBytes(StandardCharsets.US_ASCII);
+                if (!pieces[k].endsWith("\"") && k < n - 1 || k > 0 && !pieces[k].startsWith("\"")
+                        || piece.length > MAX_PIECE_BYTES) {
+                    throw new IllegalArgumentException("piece " + k + " does not delimit a string: " + pieces[k]);
+                }
+                this.pieces[k] = piece;
+                this.lengths[k] = piece.length;
+                if (piece.length >= Long.BYTES) {
+                    firstWords[k] = Swar.readLong(piece, 0);
+                    middleWords[k] = piece.length > 2 * Long.BYTES ? Swar.readLong(piece, Long.BYTES) : 0;
+                    lastWords[k] = Swar.readLong(piece, piece.length - Long.BYTES);
+                }
+            }
+        }
+
+        int values() {
+            return pieces.length - 1;
+        }
+
+        /** True if piece {@code k} lies at {@code bytes[p, ...)} before {@code limit}. */
+        boolean pieceAt(final int k, final byte[] bytes, final int p, final int limit) {
+            final int length = lengths[k];
+            if (length > limit - p) {
+                return false;
+            }
+            if (length < Long.BYTES) {
+                final byte[] piece = pieces[k];
+                for (int i = 0; i < length; i++) {
+                    if (bytes[p + i] != piece[i]) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            return Swar.readLong(bytes, p) == firstWords[k]
+                    && Swar.readLong(bytes, p + length - Long.BYTES) == lastWords[k]
+                    && (length <= 2 * Long.BYTES || Swar.readLong(bytes, p + Long.BYTES) == middleWords[k]);
+        }
+
+        int pieceLength(final int k) {
+            return lengths[k];
+        }
+    }
+
+    /**
+     * Fast path for one exact object shape (see {@link StringTemplate}): the template's bytes, in order, with no
+     * whitespace, around string values with no escapes and no control bytes. On a match the whole object is
+     * consumed and value {@code k}'s raw content is {@code starts[k]..ends[k]}; otherwise nothing is consumed and
+     * the caller takes a more general path. Whatever matches here is also what {@link #compactStringObject} accepts,
+     * with the same keys and values.
+     */
+    boolean stringTemplate(final StringTemplate template, final int[] starts, final int[] ends) {
+        final byte[] bytes = b;
+        final int limit = end;
+        int p = pos;
+        if (!template.pieceAt(0, bytes, p, limit)) {
+            return false;
+        }
+        p += template.pieceLength(0);
+        final int n = template.values();
+        for (int k = 0; k < n; k++) {
+            final int close = endOfPlainString(bytes, p, limit);
+            if (close < 0 || !template.pieceAt(k + 1, bytes, close, limit)) {
+                return false;
+            }
+            starts[k] = p;
+            ends[k] = close;
+            p = close + template.pieceLength(k + 1);
+        }
+        pos = p;
+        strEscaped = false;
+        return true;
+    }
+
+    /**
+     * The closing quote of a string whose content starts at {@code start}, or -1 if it has an escape or control byte
+     * (or no closing quote before {@code limit}). Eight bytes at a time: the first quote, backslash or control byte
+     * decides.
+     */
+    static int endOfPlainString(final byte[] bytes, final int start, final int limit) {
+        int p = start;
+        if (p + 2 * Long.BYTES <= limit) {
+            // Most values (sides, prices, sizes) end within 16 bytes, some in the first eight and some in the next:
+            // both words at once and no branch on which, as that varies unpredictably from one value to the next.
+            final long special0 = special(Swar.readLong(bytes, p));
+            final long special1 = special(Swar.readLong(bytes, p + Long.BYTES));
+            if ((special0 | special1) != 0) {
+                final int at = p + (Swar.firstBit(special0, special1) >>> 3);
+                final byte c = bytes[at];
+                if (c != ' ' && c != '!') {
+                    return c == '"' ? at : -1;
+                }
+                return endOfPlainStringByteByByte(bytes, at + 1, limit);
+            }
+            p += 2 * Long.BYTES;
+        }
+        for (; p + Long.BYTES <= limit; p += Long.BYTES) {
+            final long special = special(Swar.readLong(bytes, p));
+            if (special != 0) {
+                final int at = p + Swar.firstByte(special);
+                final byte c = bytes[at];
+                if (c != ' ' && c != '!') {
+                    return c == '"' ? at : -1;
+                }
+                return endOfPlainStringByteByByte(bytes, at + 1, limit);
+            }
+        }
+        return endOfPlainStringByteByByte(bytes, p, limit);
+    }
+
+    /** {@link #endOfPlainString} one byte at a time: for the last bytes, and after a space or '!' in a value. */
+    private static int endOfPlainStringByteByByte(final byte[] bytes, final int start, final int limit) {
         for (int p = start; p < limit; p++) {
             final byte c = bytes[p];
             if (c == '"') {
@@ -291,17 +444,35 @@ final class JsonReader {
         return -1;
     }
 
+    /**
+     * Flags the quotes, backslashes and control bytes of an eight-byte word (see {@link Swar}), and also spaces and
+     * {@code '!'}: one "below 0x23" test is cheaper than a quote test and a control test, and callers look at the
+     * flagged byte anyway.
+     */
+    private static long special(final long word) {
+        return Swar.below(word, BELOW_QUOTE_PLUS_ONE) | Swar.equalTo(word, BACKSLASHES);
+    }
+
     /** Reads a string value; its raw content is then at {@link #strStart}..{@link #strEnd}. */
     void readString() {
         if (peek() != '"') {
             throw error("expected a string");
         }
         final byte[] bytes = b;
+        final int limit = end;
         int p = pos + 1;
         final int s = p;
         boolean escaped = false;
         while (true) {
-            if (p >= end) {
+            // Ordinary bytes eight at a time, up to the next quote, backslash or control byte.
+            for (; p + Long.BYTES <= limit; p += Long.BYTES) {
+                final long special = special(Swar.readLong(bytes, p));
+                if (special != 0) {
+                    p += Swar.firstByte(special);
+                    break;
+                }
+            }
+            if (p >= limit) {
                 pos = p;
                 throw error("unterminated string");
             }
@@ -524,9 +695,16 @@ final class JsonReader {
             }
         }
         if (ascii) {
-            for (int i = strStart; i < strEnd; i++) {
-                out.append((char) bytes[i]);
+            // One bulk append: per-char appends cost a capacity check each (this runs once per message).
+            final int n = strEnd - strStart;
+            if (chars.length < n) {
+                chars = new char[Math.max(n, 2 * chars.length)];
             }
+            final char[] c = chars;
+            for (int i = 0; i < n; i++) {
+                c[i] = (char) bytes[strStart + i];
+            }
+            out.append(c, 0, n);
         } else {
             out.append(stringValue());
         }

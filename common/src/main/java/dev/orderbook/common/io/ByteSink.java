@@ -98,6 +98,11 @@ public final class ByteSink {
         return this;
     }
 
+    /** Appends pre-encoded ASCII bytes verbatim (constants of a format); the caller guarantees no escaping is needed. */
+    public ByteSink appendAscii(final byte[] ascii) {
+        return append(ascii, 0, ascii.length);
+    }
+
     public ByteSink append(final byte[] src, final int offset, final int count) {
         ensure(count);
         System.arraycopy(src, offset, bytes, length, count);
@@ -139,14 +144,12 @@ public final class ByteSink {
 
     /** Decimal digits of a non-negative value (1 for 0). */
     static int digitCount(final long value) {
-        long p = 10;
-        for (int d = 1; d < 19; d++) {
-            if (value < p) {
-                return d;
-            }
-            p *= 10;
-        }
-        return 19;
+        // floor(log10) from the bit length (1233 / 4096 is just above log10(2)), corrected by one comparison: no
+        // loop whose length varies with the value.
+        // value | 1 makes 0 count as one digit and changes no other count (10^k - 1 is odd).
+        final long v = value | 1;
+        final int guess = ((Long.SIZE - Long.numberOfLeadingZeros(v)) * 1233) >>> 12;
+        return guess + (v >= Decimals.pow10(guess) ? 1 : 0);
     }
 
     /** Appends the shortest exact decimal form of a fixed-point value (see {@link Decimals#appendTo}). */
@@ -165,17 +168,37 @@ public final class ByteSink {
         append(whole);
         if (frac != 0) {
             int digits = scale;
-            while (frac % 10 == 0) {
+            // Strip trailing zeros eight, four, two, then one at a time: prices at scale 10 carry six to eight.
+            while (digits >= 8 && frac % 100_000_000L == 0) {
+                frac /= 100_000_000L;
+                digits -= 8;
+            }
+            if (frac % 10_000 == 0) {
+                frac /= 10_000;
+                digits -= 4;
+            }
+            if (frac % 100 == 0) {
+                frac /= 100;
+                digits -= 2;
+            }
+            if (frac % 10 == 0) {
                 frac /= 10;
                 digits--;
             }
             ensure(digits + 1);
             final byte[] b = bytes;
             b[length] = '.';
-            // Right to left, dividing by the constant 10 (a multiply, not a hardware division).
-            for (int at = length + digits; at > length; at--) {
-                b[at] = DIGITS[(int) (frac % 10)];
-                frac /= 10;
+            // Right to left, two digits per step; division by a constant compiles to a multiply.
+            int at = length + digits;
+            while (at > length + 1) {
+                final long q = frac / 100;
+                final int r = (int) (frac - q * 100) << 1;
+                b[at--] = DIGIT_PAIRS[r + 1];
+                b[at--] = DIGIT_PAIRS[r];
+                frac = q;
+            }
+            if (at > length) {
+                b[at] = DIGITS[(int) frac];
             }
             length += digits + 1;
         }
@@ -187,9 +210,22 @@ public final class ByteSink {
      * Jackson writes ({@code \\t}, {@code \\n}, ..., {@code \\u001F}), so that common tools agree byte for byte.
      */
     public ByteSink appendJsonString(final CharSequence text) {
-        append((byte) '"');
         final int n = text.length();
-        for (int i = 0; i < n; i++) {
+        // Common case first: printable ASCII needing no escape, written with one capacity check.
+        ensure(n + 2);
+        final byte[] b = bytes;
+        int at = length;
+        b[at++] = '"';
+        int i = 0;
+        for (; i < n; i++) {
+            final char c = text.charAt(i);
+            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+                break;
+            }
+            b[at++] = (byte) c;
+        }
+        length = at;
+        for (; i < n; i++) {
             final char c = text.charAt(i);
             if (c == '"' || c == '\\') {
                 append((byte) '\\').append((byte) c);

@@ -7,6 +7,7 @@ import dev.orderbook.common.model.Product;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Writes the summary JSON of shared/DESIGN.md (schema: {@code schema/orderbook-summary-v1.schema.json}) straight
@@ -19,6 +20,25 @@ import java.math.RoundingMode;
  * scale 10.
  */
 public final class SummaryFormatter {
+    // The fixed parts of the summary, encoded once.
+    private static final byte[] PRODUCT_ID = ascii("{\"product_id\":\"");
+    private static final byte[] TIME = ascii("\",\"time\":");
+    private static final byte[] NULL = ascii("null");
+    private static final byte[] BID_PRICE = ascii(",\"bid_price\":");
+    private static final byte[] BID_SIZE = ascii(",\"bid_size\":");
+    private static final byte[] ASK_PRICE = ascii(",\"ask_price\":");
+    private static final byte[] ASK_SIZE = ascii(",\"ask_size\":");
+    private static final byte[] SPREAD = ascii(",\"spread\":\"");
+    private static final byte[] SPREAD_BPS = ascii("\",\"spread_bps\":");
+    private static final byte[] MID = ascii(",\"mid\":\"");
+    private static final byte[] NO_SPREAD = ascii(",\"spread\":null,\"spread_bps\":null,\"mid\":null");
+    private static final byte[] BID_LEVELS = ascii(",\"bid_levels\":");
+    private static final byte[] ASK_LEVELS = ascii(",\"ask_levels\":");
+    private static final byte[] STATE = ascii(",\"state\":\"");
+    private static final byte[] MICROPRICE = ascii(",\"microprice\":\"");
+    private static final byte[] IMBALANCE = ascii("\",\"imbalance\":");
+    private static final byte[] NO_MICROPRICE = ascii(",\"microprice\":null,\"imbalance\":null");
+
     private SummaryFormatter() {
     }
 
@@ -37,46 +57,45 @@ public final class SummaryFormatter {
         final int ss = product.sizeScale();
         final boolean hasBid = bidPriceTicks > 0;
         final boolean hasAsk = askPriceTicks > 0;
-        out.appendAscii("{\"product_id\":\"").appendAscii(product.id()).appendAscii("\",\"time\":");
+        out.appendAscii(PRODUCT_ID).appendAscii(product.id()).appendAscii(TIME);
         if (time == null) {
-            out.appendAscii("null");
+            out.appendAscii(NULL);
         } else {
             out.appendJsonString(time);
         }
-        out.appendAscii(",\"bid_price\":");
+        out.appendAscii(BID_PRICE);
         decimalOrNull(out, hasBid, bidPriceTicks, ps);
-        out.appendAscii(",\"bid_size\":");
+        out.appendAscii(BID_SIZE);
         decimalOrNull(out, hasBid, bidSizeLots, ss);
-        out.appendAscii(",\"ask_price\":");
+        out.appendAscii(ASK_PRICE);
         decimalOrNull(out, hasAsk, askPriceTicks, ps);
-        out.appendAscii(",\"ask_size\":");
+        out.appendAscii(ASK_SIZE);
         decimalOrNull(out, hasAsk, askSizeLots, ss);
         if (hasBid && hasAsk) {
-            out.appendAscii(",\"spread\":\"").appendDecimal(askPriceTicks - bidPriceTicks, ps)
-                    .appendAscii("\",\"spread_bps\":");
+            out.appendAscii(SPREAD).appendDecimal(askPriceTicks - bidPriceTicks, ps).appendAscii(SPREAD_BPS);
             final long bpsE4 = SpreadMath.spreadBpsE4(bidPriceTicks, askPriceTicks);
             if (bpsE4 == SpreadMath.DOES_NOT_FIT) {
                 out.appendAscii(SpreadMath.spreadBpsExact(bidPriceTicks, askPriceTicks));
             } else {
                 out.appendDecimal(bpsE4, SpreadMath.BPS_DECIMALS);
             }
-            out.appendAscii(",\"mid\":\"");
+            out.appendAscii(MID);
             appendMid(out, bidPriceTicks, askPriceTicks, ps);
             out.append((byte) '"');
         } else {
-            out.appendAscii(",\"spread\":null,\"spread_bps\":null,\"mid\":null");
+            out.appendAscii(NO_SPREAD);
         }
-        out.appendAscii(",\"bid_levels\":").append(bidLevels)
-                .appendAscii(",\"ask_levels\":").append(askLevels)
-                .appendAscii(",\"state\":\"").appendAscii(state.wireName()).append((byte) '"');
+        out.appendAscii(BID_LEVELS).append(bidLevels)
+                .appendAscii(ASK_LEVELS).append(askLevels)
+                .appendAscii(STATE).appendAscii(state.wireName()).append((byte) '"');
         // Added after the first version's fields (fields are only ever added, at the end).
         if (hasBid && hasAsk && bidSizeLots >= 0 && askSizeLots >= 0 && (bidSizeLots > 0 || askSizeLots > 0)) {
-            out.appendAscii(",\"microprice\":\"");
+            out.appendAscii(MICROPRICE);
             appendMicroprice(out, bidPriceTicks, bidSizeLots, askPriceTicks, askSizeLots, ps);
-            out.appendAscii("\",\"imbalance\":");
+            out.appendAscii(IMBALANCE);
             appendImbalance(out, bidSizeLots, askSizeLots);
         } else {
-            out.appendAscii(",\"microprice\":null,\"imbalance\":null");
+            out.appendAscii(NO_MICROPRICE);
         }
         out.append((byte) '}');
     }
@@ -92,8 +111,15 @@ public final class SummaryFormatter {
         final long total = bidSize + askSize;
         final long hi = Math.multiplyHigh(spread, bidSize);
         final long lo = spread * bidSize;
+        long offset = SpreadMath.DOES_NOT_FIT;
         if (total > 0 && hi == (lo >> 63)) {
-            final long offset = divideRoundHalfUp(lo, total);
+            offset = divideRoundHalfUp(lo, total);
+        } else if (total > 0 && bidSize >= 0 && spread != Long.MIN_VALUE) {
+            // Wide spreads times large sizes pass 2^63 at scale 10 (a $1 spread times 10 coins); exact in 128 bits.
+            final long magnitude = multiplyDivideRoundHalfUp(Math.abs(spread), bidSize, total);
+            offset = magnitude == SpreadMath.DOES_NOT_FIT ? SpreadMath.DOES_NOT_FIT : spread < 0 ? -magnitude : magnitude;
+        }
+        if (offset != SpreadMath.DOES_NOT_FIT) {
             final long micro = bid + offset;
             if (((bid ^ micro) & (offset ^ micro)) >= 0) { // no overflow
                 out.appendDecimal(micro, scale);
@@ -101,9 +127,9 @@ public final class SummaryFormatter {
             }
         }
         final BigInteger total2 = BigInteger.valueOf(bidSize).add(BigInteger.valueOf(askSize));
-        final BigDecimal offset = new BigDecimal(BigInteger.valueOf(spread).multiply(BigInteger.valueOf(bidSize)))
+        final BigDecimal exactOffset = new BigDecimal(BigInteger.valueOf(spread).multiply(BigInteger.valueOf(bidSize)))
                 .divide(new BigDecimal(total2), 0, RoundingMode.HALF_UP);
-        final BigDecimal micro = new BigDecimal(BigInteger.valueOf(bid).add(offset.toBigIntegerExact()), scale);
+        final BigDecimal micro = new BigDecimal(BigInteger.valueOf(bid).add(exactOffset.toBigIntegerExact()), scale);
         out.appendAscii(micro.stripTrailingZeros().toPlainString());
     }
 
@@ -125,6 +151,42 @@ public final class SummaryFormatter {
         out.appendAscii(value.signum() == 0 ? "0" : value.stripTrailingZeros().toPlainString());
     }
 
+    /**
+     * {@code a * b / divisor} rounded half up, exactly, for {@code a, b >= 0} and {@code divisor > 0} whose product
+     * may pass 64 bits; {@link SpreadMath#DOES_NOT_FIT} if the quotient does not fit a long or the double estimate below is
+     * too far off to correct (then the caller computes with BigInteger).
+     */
+    static long multiplyDivideRoundHalfUp(final long a, final long b, final long divisor) {
+        final double estimate = (double) a * (double) b / (double) divisor;
+        if (!(estimate < 9.0e18)) {
+            return SpreadMath.DOES_NOT_FIT;
+        }
+        long q = (long) estimate;
+        // r = a * b - q * divisor, in 128 bits; it is small when the estimate is close.
+        final long productHi = Math.multiplyHigh(a, b);
+        final long productLo = a * b;
+        final long qdHi = Math.multiplyHigh(q, divisor);
+        final long qdLo = q * divisor;
+        final long rLo = productLo - qdLo;
+        final long rHi = productHi - qdHi - (Long.compareUnsigned(productLo, qdLo) < 0 ? 1 : 0);
+        if (rHi != (rLo >> 63)) {
+            return SpreadMath.DOES_NOT_FIT;
+        }
+        long r = rLo;
+        for (int i = 0; i < 4 && r < 0; i++) {
+            q--;
+            r += divisor;
+        }
+        for (int i = 0; i < 4 && r >= divisor; i++) {
+            q++;
+            r -= divisor;
+        }
+        if (r < 0 || r >= divisor) {
+            return SpreadMath.DOES_NOT_FIT;
+        }
+        return r >= divisor - r ? q + 1 : q;
+    }
+
     /** {@code dividend / divisor} rounded half away from zero; {@code divisor > 0}. */
     private static long divideRoundHalfUp(final long dividend, final long divisor) {
         final long q = dividend / divisor;
@@ -135,11 +197,15 @@ public final class SummaryFormatter {
         return q;
     }
 
+    private static byte[] ascii(final String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
     private static void decimalOrNull(final ByteSink out, final boolean present, final long value, final int scale) {
         if (present) {
             out.append((byte) '"').appendDecimal(value, scale).append((byte) '"');
         } else {
-            out.appendAscii("null");
+            out.appendAscii(NULL);
         }
     }
 

@@ -117,4 +117,32 @@ class DecimalsTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("negative");
     }
+
+    @Test
+    void eightByteParseShouldAgreeWithByteByByteParse() {
+        final SplittableRandom random = new SplittableRandom(11);
+        final byte[] alphabet = "0123456789012345678901234567890123456789..-+eE x/:\"".getBytes(StandardCharsets.US_ASCII);
+        for (int i = 0; i < 500_000; i++) {
+            final byte[] buffer = new byte[48];
+            for (int k = 0; k < buffer.length; k++) {
+                buffer[k] = alphabet[random.nextInt(alphabet.length)];
+            }
+            final int length = random.nextInt(0, 21);
+            final int offset = random.nextInt(0, buffer.length - length + 1);
+            // Mostly well-formed: digits, one point, the odd stray byte.
+            for (int k = offset; k < offset + length; k++) {
+                buffer[k] = (byte) ('0' + random.nextInt(10));
+            }
+            if (length > 0 && random.nextInt(4) != 0) {
+                buffer[offset + random.nextInt(length)] = '.';
+            }
+            if (length > 0 && random.nextInt(4) == 0) {
+                buffer[offset + random.nextInt(length)] = alphabet[random.nextInt(alphabet.length)];
+            }
+            final int scale = random.nextInt(0, Decimals.MAX_SCALE + 1);
+            assertThat(Decimals.parse(buffer, offset, length, scale))
+                    .as("\"%s\" at scale %d", new String(buffer, offset, length, StandardCharsets.US_ASCII), scale)
+                    .isEqualTo(Decimals.parseByteByByte(buffer, offset, length, scale));
+        }
+    }
 }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 
@@ -69,6 +70,27 @@ class NdjsonReaderTest {
         }
         try (NdjsonReader r = NdjsonReader.open(file, 1000)) {
             assertThat(readAll(r)).containsExactly("{\"a\":1}", "{\"b\":2}");
+        }
+    }
+
+    @Test
+    void indexOfNewlineShouldFindTheFirstNewlineAtEveryPosition() {
+        for (int length = 0; length < 40; length++) {
+            for (int at = -1; at < length; at++) {
+                final byte[] bytes = new byte[length];
+                Arrays.fill(bytes, (byte) 0x0b);
+                if (at >= 0) {
+                    bytes[at] = '\n';
+                    if (at + 3 < length) {
+                        bytes[at + 3] = '\n';
+                    }
+                }
+                for (int from = 0; from <= length; from++) {
+                    final int expected = at >= from ? at : (at >= 0 && at + 3 >= from && at + 3 < length ? at + 3 : -1);
+                    assertThat(NdjsonReader.indexOfNewline(bytes, from, length)).as("length %d at %d from %d",
+                            length, at, from).isEqualTo(expected);
+                }
+            }
         }
     }
 }

@@ -7,6 +7,9 @@ import dev.orderbook.common.model.Product;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
+import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -119,5 +122,30 @@ class SummaryFormatterTest {
         assertThat(new BigDecimal(out.toString()))
                 .isEqualByComparingTo(new BigDecimal(Long.MAX_VALUE).subtract(new BigDecimal("0.5"))
                         .movePointLeft(18));
+    }
+
+    @Test
+    void micropriceShouldBeExactWhenTheProductPassesSixtyFourBits() {
+        final SplittableRandom random = new SplittableRandom(3);
+        final ByteSink sink = new ByteSink();
+        for (int i = 0; i < 200_000; i++) {
+            final int scale = 10;
+            final long bid = random.nextLong(1, 1L << random.nextInt(1, 62));
+            final long spread = random.nextLong(-(1L << random.nextInt(1, 40)), 1L << random.nextInt(1, 50));
+            final long ask = bid + spread;
+            final long bidSize = random.nextLong(0, 1L << random.nextInt(1, 62));
+            final long askSize = random.nextLong(0, 1L << random.nextInt(1, 62));
+            if (ask <= 0 || bidSize + askSize <= 0) {
+                continue;
+            }
+            final BigDecimal offset = new BigDecimal(BigInteger.valueOf(spread).multiply(BigInteger.valueOf(bidSize)))
+                    .divide(new BigDecimal(BigInteger.valueOf(bidSize).add(BigInteger.valueOf(askSize))), 0,
+                            RoundingMode.HALF_UP);
+            final BigDecimal micro = new BigDecimal(BigInteger.valueOf(bid).add(offset.toBigIntegerExact()), scale);
+            sink.clear();
+            SummaryFormatter.appendMicroprice(sink, bid, bidSize, ask, askSize, scale);
+            assertThat(sink.toString()).as("bid %d ask %d sizes %d %d", bid, ask, bidSize, askSize)
+                    .isEqualTo(micro.stripTrailingZeros().toPlainString());
+        }
     }
 }
