@@ -79,7 +79,7 @@ final class BenchCommand implements Runnable {
         String bootstrap;
 
         @Option(names = "--layout", split = ",", paramLabel = "L",
-                defaultValue = "rocksdb_cached,in_memory_cached,in_memory",
+                defaultValue = "hash,in_memory_cached,rocksdb_cached",
                 description = "Store layouts to time, in order (default: ${DEFAULT-VALUE}).")
         java.util.List<String> layouts;
 
