@@ -14,6 +14,7 @@ import dev.orderbook.common.codec.DecodeError;
 import dev.orderbook.common.codec.FeedMessage;
 import dev.orderbook.common.codec.MessageKind;
 import dev.orderbook.common.codec.StaleScope;
+import dev.orderbook.common.io.ByteArrays;
 import dev.orderbook.common.io.ByteSink;
 import dev.orderbook.common.model.BookState;
 import dev.orderbook.common.model.Product;
@@ -284,24 +285,11 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
 
     private static boolean looksLikeBookData(final byte[] value) {
         for (final byte[] needle : BOOK_LIKE_KEYS) {
-            if (indexOf(value, needle) >= 0) {
+            if (ByteArrays.indexOf(value, needle) >= 0) {
                 return true;
             }
         }
         return false;
-    }
-
-    private static int indexOf(final byte[] haystack, final byte[] needle) {
-        outer:
-        for (int i = 0; i <= haystack.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 
     private void deadLetter(final Record<byte[], byte[]> record, final String reason, final String detail) {

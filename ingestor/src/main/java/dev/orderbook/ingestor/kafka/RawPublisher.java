@@ -8,6 +8,7 @@ import dev.orderbook.common.codec.FeedMessage;
 import dev.orderbook.common.codec.GapMarkers;
 import dev.orderbook.common.codec.Protocol;
 import dev.orderbook.common.codec.StaleScope;
+import dev.orderbook.common.io.ByteArrays;
 import dev.orderbook.common.model.Product;
 import dev.orderbook.common.model.ProductRegistry;
 import dev.orderbook.common.topic.Topics;
@@ -234,7 +235,7 @@ public final class RawPublisher implements AutoCloseable {
             case BOOK:
                 return publishBook(m, sessionId, sessionSeq, receiveEpochNs, frame);
             case INVALID:
-                if (m.error() == DecodeError.UNKNOWN_PRODUCT && contains(frame, GAP_TYPE_BYTES)) {
+                if (m.error() == DecodeError.UNKNOWN_PRODUCT && ByteArrays.indexOf(frame, GAP_TYPE_BYTES) >= 0) {
                     // A recorded gap marker of a product this publisher does not carry: nothing of ours is in doubt.
                     metrics.unpublished("gap_of_other_product");
                     return Outcome.NOT_BOOK_DATA;
@@ -714,18 +715,5 @@ public final class RawPublisher implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for Kafka", e);
         }
-    }
-
-    private static boolean contains(final byte[] haystack, final byte[] needle) {
-        outer:
-        for (int i = 0; i <= haystack.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
     }
 }

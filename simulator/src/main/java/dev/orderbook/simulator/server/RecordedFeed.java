@@ -1,5 +1,6 @@
 package dev.orderbook.simulator.server;
 
+import dev.orderbook.common.io.ByteArrays;
 import dev.orderbook.common.io.NdjsonReader;
 import dev.orderbook.simulator.market.Protocol;
 import dev.orderbook.simulator.market.SyntheticMarket;
@@ -150,7 +151,7 @@ final class RecordedFeed implements MarketFeed {
                 final byte[] buf = lines.buffer();
                 final int end = lines.offset() + lines.length();
                 int from = lines.offset();
-                while ((from = indexOf(buf, from, end, PRODUCT_KEY)) >= 0) {
+                while ((from = ByteArrays.indexOf(buf, from, end, PRODUCT_KEY)) >= 0) {
                     final int start = from + PRODUCT_KEY.length;
                     int close = start;
                     while (close < end && buf[close] != '"') {
@@ -165,19 +166,6 @@ final class RecordedFeed implements MarketFeed {
             }
         }
         return new ArrayList<>(ids);
-    }
-
-    private static int indexOf(final byte[] buf, final int from, final int end, final byte[] key) {
-        outer:
-        for (int i = from; i <= end - key.length; i++) {
-            for (int k = 0; k < key.length; k++) {
-                if (buf[i + k] != key[k]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 
     private void applyLeadingSnapshots() {
