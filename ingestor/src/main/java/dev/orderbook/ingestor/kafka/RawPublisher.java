@@ -18,6 +18,7 @@ import io.micrometer.core.instrument.Gauge;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 import org.slf4j.Logger;
@@ -466,14 +467,20 @@ public final class RawPublisher implements AutoCloseable {
     }
 
     private void sendMarker(final Product product, final String reason, final String sessionId) {
+        final ProducerRecord<byte[], byte[]> marker = markerRecord(product, reason, sessionId);
+        send(marker.topic(), product, marker.key(), marker.value(), marker.headers(), true);
+        log.info("Gap marker written. product=[{}] reason=[{}] sessionId=[{}]", product.id(), reason, sessionId);
+    }
+
+    /** A gap marker record: key the product, receive time now, the session that lost continuity. */
+    private ProducerRecord<byte[], byte[]> markerRecord(final Product product, final String reason,
+                                                       final String sessionId) {
         final long nowEpochNs = toEpochNs(System.nanoTime());
         final RecordHeaders headers = new RecordHeaders();
         headers.add(Topics.HEADER_RECEIVE_TIME_NS, Topics.longHeader(nowEpochNs));
         headers.add(Topics.HEADER_SESSION_ID, sessionId.getBytes(StandardCharsets.UTF_8));
-        final String time = Instant.ofEpochSecond(0, nowEpochNs).toString();
-        send(config.rawTopic(), product, keys[product.index()], GapMarkers.toJson(product.id(), reason, time),
-                headers, true);
-        log.info("Gap marker written. product=[{}] reason=[{}] sessionId=[{}]", product.id(), reason, sessionId);
+        final byte[] value = GapMarkers.toJson(product.id(), reason, Instant.ofEpochSecond(0, nowEpochNs).toString());
+        return new ProducerRecord<>(config.rawTopic(), null, null, keys[product.index()], value, headers);
     }
 
     private List<Product> allProducts() {
@@ -579,7 +586,7 @@ public final class RawPublisher implements AutoCloseable {
      * nothing is handed to the producer (each send would block for max.block.ms): the product is flagged at once.
      */
     private void send(final String topic, final Product product, final byte[] key, final byte[] value,
-                      final RecordHeaders headers, final boolean marker) {
+                      final Headers headers, final boolean marker) {
         if (!kafkaAvailable) {
             lost(topic, product, marker, null);
             return;
@@ -661,15 +668,8 @@ public final class RawPublisher implements AutoCloseable {
             return;
         }
         probeInFlight = true;
-        final Product product = registry.byIndex(probeProduct);
-        final long nowEpochNs = toEpochNs(System.nanoTime());
-        final RecordHeaders headers = new RecordHeaders();
-        headers.add(Topics.HEADER_RECEIVE_TIME_NS, Topics.longHeader(nowEpochNs));
-        headers.add(Topics.HEADER_SESSION_ID, lastSession.getBytes(StandardCharsets.UTF_8));
-        final byte[] value = GapMarkers.toJson(product.id(), GAP_KAFKA_UNAVAILABLE,
-                Instant.ofEpochSecond(0, nowEpochNs).toString());
         try {
-            producer.send(new ProducerRecord<>(config.rawTopic(), null, null, keys[product.index()], value, headers),
+            producer.send(markerRecord(registry.byIndex(probeProduct), GAP_KAFKA_UNAVAILABLE, lastSession),
                     (metadata, error) -> {
                         if (error == null && !kafkaAvailable) {
                             kafkaAvailable = true;
