@@ -706,17 +706,15 @@ public final class CoinbaseFeedClient implements AutoCloseable {
             if (kind == MessageKind.BOOK) {
                 c.healthy = true;
                 for (int e = 0; e < m.eventCount(); e++) {
-                    final Integer product = productIndexes.get(m.eventProduct(e).id());
-                    if (product != null) {
-                        // Book data is as good a sign of life as a heartbeat.
-                        c.lastHeartbeatNs[product] = frame.receiveTimeNs;
+                    final Integer index = productIndexes.get(m.eventProduct(e).id());
+                    if (index == null) {
+                        continue;
                     }
+                    // Book data is as good a sign of life as a heartbeat.
+                    c.lastHeartbeatNs[index] = frame.receiveTimeNs;
                     if (m.eventType(e) == EventType.SNAPSHOT) {
-                        final Integer index = productIndexes.get(m.eventProduct(e).id());
-                        if (index != null) {
-                            synchronized (c) {
-                                c.resnapshotSinceNs[index] = 0;
-                            }
+                        synchronized (c) {
+                            c.resnapshotSinceNs[index] = 0;
                         }
                     }
                 }
