@@ -54,10 +54,15 @@ final class FeedOptions {
     }
 
     Protocol protocol() {
-        return switch (protocol.trim().toLowerCase(Locale.ROOT)) {
+        return parseProtocol(protocol);
+    }
+
+    /** {@code exchange} or {@code advanced}, any case; {@link IllegalArgumentException} with a message otherwise. */
+    static Protocol parseProtocol(final String name) {
+        return switch (name.trim().toLowerCase(Locale.ROOT)) {
             case "exchange" -> Protocol.EXCHANGE;
             case "advanced" -> Protocol.ADVANCED;
-            default -> throw new IllegalArgumentException("--protocol must be exchange or advanced, was " + protocol);
+            default -> throw new IllegalArgumentException("--protocol must be exchange or advanced, was " + name);
         };
     }
 

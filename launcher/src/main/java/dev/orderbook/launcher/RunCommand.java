@@ -3,6 +3,7 @@ package dev.orderbook.launcher;
 import dev.orderbook.book.BookProcessorConfig;
 import dev.orderbook.book.service.BookProcessorService;
 import dev.orderbook.common.codec.Protocol;
+import dev.orderbook.common.model.ProductRegistry;
 import dev.orderbook.common.topic.Topics;
 import dev.orderbook.ingestor.coinbase.FeedClientConfig;
 import dev.orderbook.ingestor.kafka.PublisherConfig;
@@ -19,6 +20,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.utils.Utils;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -30,13 +32,11 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * {@code ./orderbook run}: the whole product in one process, for a first look. A Kafka broker (embedded, unless
@@ -90,19 +90,18 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         final Protocol p;
         try {
-            p = switch (protocol.trim().toLowerCase(Locale.ROOT)) {
-                case "exchange" -> Protocol.EXCHANGE;
-                case "advanced" -> Protocol.ADVANCED;
-                default -> throw new IllegalArgumentException("--protocol must be exchange or advanced, was "
-                        + protocol);
-            };
+            p = FeedOptions.parseProtocol(protocol);
             if (!feed.equals("coinbase") && !feed.equals("simulator")) {
                 throw new IllegalArgumentException("--feed must be coinbase or simulator, was " + feed);
             }
             if (durationSeconds != null && durationSeconds <= 0) {
                 throw new IllegalArgumentException("--duration must be positive, was " + durationSeconds);
             }
-            FeedClientConfig.of("ws://127.0.0.1:1/", p, products);
+            for (final String product : products) {
+                if (!ProductRegistry.isValidProductId(product)) {
+                    throw new IllegalArgumentException("invalid product id: " + product);
+                }
+            }
         } catch (final IllegalArgumentException e) {
             System.err.println("orderbook run: " + e.getMessage());
             return 2;
@@ -135,8 +134,7 @@ final class RunCommand implements Callable<Integer> {
                 final MarketOptions market = new MarketOptions(MarketOptions.specsFor(products), 1, 2_000,
                         MarketOptions.DEEP_FRACTION_DEFAULT, BatchSizeDistribution.defaults());
                 final ExchangeSimulator simulator = ExchangeSimulator.start(SimulatorOptions.of(
-                        p == Protocol.EXCHANGE ? dev.orderbook.simulator.market.Protocol.EXCHANGE
-                                : dev.orderbook.simulator.market.Protocol.ADVANCED, market)
+                        dev.orderbook.simulator.market.Protocol.valueOf(p.name()), market)
                         .withMessagesPerSecond(rate));
                 resources.push(simulator);
                 url = simulator.url();
@@ -173,7 +171,11 @@ final class RunCommand implements Callable<Integer> {
                     System.err.println("orderbook run: closing failed: " + e);
                 }
             }
-            deleteQuietly(stateDir);
+            try {
+                Utils.delete(stateDir.toFile());
+            } catch (final IOException e) {
+                System.err.println("orderbook run: could not delete " + stateDir + ": " + e);
+            }
             stopped.countDown();
         }
     }
@@ -214,19 +216,5 @@ final class RunCommand implements Callable<Integer> {
 
     private static void status(final String line) {
         System.err.println("orderbook run: " + line);
-    }
-
-    private static void deleteQuietly(final Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(path -> {
-                try {
-                    Files.deleteIfExists(path);
-                } catch (final IOException e) {
-                    // best effort: a temporary directory
-                }
-            });
-        } catch (final IOException e) {
-            // best effort
-        }
     }
 }

@@ -368,8 +368,7 @@ class IngestorIT {
     }
 
     private static dev.orderbook.simulator.market.Protocol simulatorProtocol(final Protocol protocol) {
-        return protocol == Protocol.EXCHANGE ? dev.orderbook.simulator.market.Protocol.EXCHANGE
-                : dev.orderbook.simulator.market.Protocol.ADVANCED;
+        return dev.orderbook.simulator.market.Protocol.valueOf(protocol.name());
     }
 
     private HttpResponse<String> health() throws Exception {
