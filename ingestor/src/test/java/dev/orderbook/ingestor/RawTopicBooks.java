@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.orderbook.common.topic.Topics;
+import dev.orderbook.simulator.server.BookSnapshot;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -25,6 +26,8 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Test side of the raw-topic contract: reads a topic whole, and rebuilds each product's book from its records with
@@ -167,6 +170,23 @@ public final class RawTopicBooks {
         final Book book = new Book();
         records.forEach(book::apply);
         return book;
+    }
+
+    /**
+     * Asserts that the book rebuilt from a product's records is live and equal to the simulator's market, decimals
+     * compared by value (the feed spells 0.3 and 0.30000000 alike).
+     */
+    public static void assertLiveAndEqual(final String product, final List<Raw> records, final BookSnapshot market) {
+        final Book book = book(records);
+        assertThat(book.stale).as("%s live", product).isFalse();
+        assertThat(normalized(book.bids)).as("%s bids", product).isEqualTo(normalized(market.bids()));
+        assertThat(normalized(book.asks)).as("%s asks", product).isEqualTo(normalized(market.asks()));
+    }
+
+    private static Map<BigDecimal, BigDecimal> normalized(final Map<BigDecimal, BigDecimal> side) {
+        final Map<BigDecimal, BigDecimal> out = new TreeMap<>();
+        side.forEach((price, size) -> out.put(price.stripTrailingZeros(), size.stripTrailingZeros()));
+        return out;
     }
 
     private static JsonNode parse(final byte[] value) {

@@ -8,14 +8,12 @@ import dev.orderbook.ingestor.coinbase.FeedClientConfig;
 import dev.orderbook.ingestor.kafka.PublisherConfig;
 import dev.orderbook.ingestor.kafka.RawPublisher;
 import dev.orderbook.ingestor.RawTopicBooks;
-import dev.orderbook.ingestor.RawTopicBooks.Book;
 import dev.orderbook.ingestor.RawTopicBooks.Raw;
 import dev.orderbook.kafka.embedded.KafkaCluster;
 import dev.orderbook.kafka.embedded.junit.KafkaClusterExtension;
 import dev.orderbook.simulator.market.BatchSizeDistribution;
 import dev.orderbook.simulator.market.MarketOptions;
 import dev.orderbook.simulator.market.protocol.MalformedKind;
-import dev.orderbook.simulator.server.BookSnapshot;
 import dev.orderbook.simulator.server.ExchangeSimulator;
 import dev.orderbook.simulator.server.SimulatorOptions;
 
@@ -27,7 +25,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,7 +35,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -422,18 +418,7 @@ class IngestorIT {
     }
 
     private void assertBookEqualsMarket(final String product, final List<Raw> records) {
-        final Book book = RawTopicBooks.book(records);
-        final BookSnapshot market = simulator.bookSnapshot(product);
-        assertThat(book.stale).as("%s live", product).isFalse();
-        assertThat(normalized(book.bids)).as("%s bids", product).isEqualTo(normalized(market.bids()));
-        assertThat(normalized(book.asks)).as("%s asks", product).isEqualTo(normalized(market.asks()));
-    }
-
-    /** Numerically equal decimals as equal keys and values (the feed spells 0.3 and 0.30000000 alike). */
-    private static Map<BigDecimal, BigDecimal> normalized(final Map<BigDecimal, BigDecimal> side) {
-        final Map<BigDecimal, BigDecimal> out = new TreeMap<>();
-        side.forEach((price, size) -> out.put(price.stripTrailingZeros(), size.stripTrailingZeros()));
-        return out;
+        RawTopicBooks.assertLiveAndEqual(product, records, simulator.bookSnapshot(product));
     }
 
     /** One gap marker with the reason, after the first session's records and before the next session's snapshot. */

@@ -17,13 +17,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -109,10 +107,7 @@ class IngestorKafkaOutageIT {
             assertThat(gapAt).as("%s has a gap marker", product).isPositive();
             assertThat(mine.subList(gapAt + 1, mine.size())).as("%s snapshot after the gap", product)
                     .anyMatch(Raw::isSnapshot);
-            final RawTopicBooks.Book book = RawTopicBooks.book(mine);
-            assertThat(book.stale).isFalse();
-            assertThat(normalized(book.bids)).isEqualTo(normalized(simulator.bookSnapshot(product).bids()));
-            assertThat(normalized(book.asks)).isEqualTo(normalized(simulator.bookSnapshot(product).asks()));
+            RawTopicBooks.assertLiveAndEqual(product, mine, simulator.bookSnapshot(product));
         }
     }
 
@@ -134,12 +129,6 @@ class IngestorKafkaOutageIT {
     private double counter(final String name, final String... tags) {
         final var search = service.registry().find(name).tags(tags).counter();
         return search == null ? 0 : search.count();
-    }
-
-    private static Map<BigDecimal, BigDecimal> normalized(final Map<BigDecimal, BigDecimal> side) {
-        final Map<BigDecimal, BigDecimal> out = new TreeMap<>();
-        side.forEach((price, size) -> out.put(price.stripTrailingZeros(), size.stripTrailingZeros()));
-        return out;
     }
 
     private static void await(final BooleanSupplier condition, final String what) throws InterruptedException {
