@@ -10,8 +10,8 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /** {@code ./orderbook record}: a live feed captured verbatim to an NDJSON file that replay and publish read. */
@@ -57,18 +57,8 @@ final class RecordCommand implements Callable<Integer> {
             System.err.println("orderbook record: cannot write " + output + ": " + e);
             return 1;
         }
-        final CountDownLatch stop = new CountDownLatch(1);
-        final CountDownLatch stopped = new CountDownLatch(1);
-        final Thread hook = new Thread(() -> {
-            stop.countDown();
-            try {
-                // Longer than the worst case below (the client's close, then the file's), so the gzip stream ends.
-                stopped.await(30, TimeUnit.SECONDS);
-            } catch (final InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "record-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        // Longer than the worst case below (the client's close, then the file's), so the gzip stream ends.
+        final ShutdownSignal stop = new ShutdownSignal("record-shutdown", Duration.ofSeconds(30));
         final CoinbaseFeedClient client = CoinbaseFeedClient.start(config, recorder, credentials);
         System.err.println("orderbook record: recording " + config.productIds() + " from " + config.url() + " to "
                 + output);
@@ -91,7 +81,7 @@ final class RecordCommand implements Callable<Integer> {
                 System.err.println("orderbook record: writing " + output + " failed: " + e);
                 exit = 1;
             } finally {
-                stopped.countDown();
+                stop.close();
             }
         }
         return exit;

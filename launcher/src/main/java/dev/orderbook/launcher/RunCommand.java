@@ -35,7 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -106,17 +105,7 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("orderbook run: " + e.getMessage());
             return 2;
         }
-        final CountDownLatch stop = new CountDownLatch(1);
-        final CountDownLatch stopped = new CountDownLatch(1);
-        final Thread hook = new Thread(() -> {
-            stop.countDown();
-            try {
-                stopped.await(60, TimeUnit.SECONDS);
-            } catch (final InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "run-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        final ShutdownSignal stop = new ShutdownSignal("run-shutdown", Duration.ofSeconds(60));
         final Deque<AutoCloseable> resources = new ArrayDeque<>();
         final Path stateDir = Files.createTempDirectory("orderbook-run-state");
         try {
@@ -176,12 +165,12 @@ final class RunCommand implements Callable<Integer> {
             } catch (final IOException e) {
                 System.err.println("orderbook run: could not delete " + stateDir + ": " + e);
             }
-            stopped.countDown();
+            stop.close();
         }
     }
 
     /** Prints committed summaries until {@code stop} or the duration ends; a status line every 10 s. */
-    private void printSummaries(final String kafka, final CountDownLatch stop, final IngestorService ingestor,
+    private void printSummaries(final String kafka, final ShutdownSignal stop, final IngestorService ingestor,
                                 final PrintStream out) throws InterruptedException {
         final Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
@@ -196,7 +185,7 @@ final class RunCommand implements Callable<Integer> {
         long nextStatus = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
             consumer.subscribe(List.of(Topics.SUMMARIES_DEFAULT));
-            while (stop.getCount() > 0 && System.nanoTime() < deadline) {
+            while (!stop.requested() && System.nanoTime() < deadline) {
                 for (final ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     out.println(new String(r.value(), StandardCharsets.UTF_8));
                     summaries++;
