@@ -55,8 +55,7 @@ public final class FilePublisher {
     public static Stats publish(final Path input, final PublisherConfig config, final Pacing pacing,
                                 final int partitions, final Duration retention, final Duration setupTimeout)
             throws IOException {
-        RawTopicSetup.ensure(config, partitions > 0 ? partitions : config.products().size(), retention,
-                setupTimeout);
+        RawTopicSetup.ensure(config, partitions, retention, setupTimeout);
         final SimpleMeterRegistry registry = new SimpleMeterRegistry();
         final IngestMetrics metrics = new IngestMetrics(registry);
         final String sessionId = UUID.randomUUID().toString();

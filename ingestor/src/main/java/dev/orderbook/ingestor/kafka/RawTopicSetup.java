@@ -51,21 +51,22 @@ public final class RawTopicSetup {
     /**
      * Ensures both topics exist.
      *
-     * @param partitions partitions of a created raw topic (the DLQ gets the same)
+     * @param partitions partitions of a created raw topic (the DLQ gets the same); 0 for one per product
      * @param timeout    how long to wait for the broker before giving up
      * @throws IllegalStateException with a clear message when the broker cannot be reached in time, or the existing
      *                               raw topic is compacted or too small for a 5 MB snapshot
      */
     public static Result ensure(final PublisherConfig config, final int partitions, final Duration retention,
                                 final Duration timeout) {
+        final int toCreate = partitions > 0 ? partitions : config.products().size();
         final Map<String, Object> props = new HashMap<>();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 30_000));
         props.putAll(config.producerOverrides());
         try (Admin admin = Admin.create(props)) {
-            final boolean rawCreated = createIfMissing(admin, config.rawTopic(), partitions, retention, timeout);
-            final boolean dlqCreated = createIfMissing(admin, config.dlqTopic(), partitions, retention, timeout);
+            final boolean rawCreated = createIfMissing(admin, config.rawTopic(), toCreate, retention, timeout);
+            final boolean dlqCreated = createIfMissing(admin, config.dlqTopic(), toCreate, retention, timeout);
             final int rawPartitions = awaitLeaders(admin, config.rawTopic(), timeout);
             awaitLeaders(admin, config.dlqTopic(), timeout);
             checkRawTopic(admin, config.rawTopic(), timeout);

@@ -114,9 +114,8 @@ public final class IngestorService implements AutoCloseable {
      * @throws IllegalStateException if Kafka cannot be reached within the setup timeout or the raw topic is unfit
      */
     public static IngestorService start(final Config config) {
-        final int partitions = config.partitions() > 0 ? config.partitions() : config.publisher().products().size();
-        final RawTopicSetup.Result topics = RawTopicSetup.ensure(config.publisher(), partitions, config.retention(),
-                config.setupTimeout());
+        final RawTopicSetup.Result topics = RawTopicSetup.ensure(config.publisher(), config.partitions(),
+                config.retention(), config.setupTimeout());
         log.info("Topics ready. raw=[{}] rawPartitions=[{}] rawCreated=[{}] dlq=[{}] dlqCreated=[{}]",
                 config.publisher().rawTopic(), topics.rawPartitions(), topics.rawCreated(),
                 config.publisher().dlqTopic(), topics.dlqCreated());
