@@ -17,7 +17,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 import dev.orderbook.book.orderbook.BookSide;
-import dev.orderbook.common.model.Side;
+import dev.orderbook.codec.model.Side;
 
 /**
  * Throughput of one side (the bid side of the {@link BookWorkload} stream), for tuning {@link BookSide}: one

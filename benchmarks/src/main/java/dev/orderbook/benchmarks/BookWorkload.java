@@ -3,7 +3,7 @@ package dev.orderbook.benchmarks;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
-import dev.orderbook.common.model.Side;
+import dev.orderbook.codec.model.Side;
 
 /**
  * A seeded, pre-generated stream of Level-2 changes for a deep two-sided book, so that benchmarks time only the

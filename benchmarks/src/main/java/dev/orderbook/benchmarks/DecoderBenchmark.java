@@ -1,9 +1,9 @@
 package dev.orderbook.benchmarks;
 
-import dev.orderbook.common.codec.CoinbaseDecoder;
-import dev.orderbook.common.codec.FeedMessage;
-import dev.orderbook.common.codec.MessageKind;
-import dev.orderbook.common.model.ProductRegistry;
+import dev.orderbook.codec.CoinbaseDecoder;
+import dev.orderbook.codec.FeedMessage;
+import dev.orderbook.codec.MessageKind;
+import dev.orderbook.codec.model.ProductRegistry;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

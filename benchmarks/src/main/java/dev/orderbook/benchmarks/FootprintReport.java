@@ -8,7 +8,7 @@ import java.util.function.Supplier;
 import org.openjdk.jol.info.GraphLayout;
 
 import dev.orderbook.book.orderbook.BookSide;
-import dev.orderbook.common.model.Side;
+import dev.orderbook.codec.model.Side;
 
 /**
  * Reports the memory per resting level of {@link BookSide}: a bid side of 50,000 levels (or the number given as the

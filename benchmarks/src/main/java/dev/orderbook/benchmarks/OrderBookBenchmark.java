@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 import dev.orderbook.book.orderbook.OrderBook;
-import dev.orderbook.common.model.Side;
+import dev.orderbook.codec.model.Side;
 
 /**
  * Throughput of a two-sided book on the {@link BookWorkload} stream: one operation is one level change, and the

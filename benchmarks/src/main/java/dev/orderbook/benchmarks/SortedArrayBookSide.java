@@ -2,7 +2,7 @@ package dev.orderbook.benchmarks;
 
 import java.util.Arrays;
 
-import dev.orderbook.common.model.Side;
+import dev.orderbook.codec.model.Side;
 
 /**
  * Baseline for the benchmarks: the plain structure STYLE.md suggests, one sorted {@code long[]} of keys and one of

@@ -2,8 +2,8 @@ package dev.orderbook.book;
 
 import dev.orderbook.book.engine.AlertThresholds;
 import dev.orderbook.book.engine.CrossedPolicy;
-import dev.orderbook.common.model.ProductRegistry;
-import dev.orderbook.common.topic.Topics;
+import dev.orderbook.codec.model.ProductRegistry;
+import dev.orderbook.contract.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Serdes;

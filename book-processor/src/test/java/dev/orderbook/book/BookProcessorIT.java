@@ -7,7 +7,7 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import dev.orderbook.book.service.BookProcessorService;
 import dev.orderbook.book.service.TopicSetup;
-import dev.orderbook.common.topic.Topics;
+import dev.orderbook.contract.Topics;
 import dev.orderbook.kafka.embedded.KafkaCluster;
 import dev.orderbook.kafka.embedded.junit.KafkaClusterExtension;
 import dev.orderbook.simulator.market.FeedFileGenerator;

@@ -9,8 +9,8 @@ import dev.orderbook.book.engine.AlertThresholds;
 import dev.orderbook.book.engine.CrossedPolicy;
 import dev.orderbook.book.processor.LevelKeys;
 import dev.orderbook.book.processor.ProcessorMetrics;
-import dev.orderbook.common.model.Side;
-import dev.orderbook.common.topic.Topics;
+import dev.orderbook.codec.model.Side;
+import dev.orderbook.contract.Topics;
 import dev.orderbook.simulator.market.FeedFileGenerator;
 import dev.orderbook.simulator.market.FeedFileOptions;
 import dev.orderbook.simulator.market.Protocol;
@@ -154,8 +154,8 @@ class BookTopologyTest {
                 LevelKeys.sideTo(prefix, side))) {
             while (it.hasNext()) {
                 final KeyValue<Bytes, byte[]> kv = it.next();
-                out.add(dev.orderbook.common.decimal.Decimals.toString(LevelKeys.priceOf(kv.key.get()), 10) + "="
-                        + dev.orderbook.common.decimal.Decimals.toString(LevelKeys.sizeOf(kv.value), 10));
+                out.add(dev.orderbook.codec.decimal.Decimals.toString(LevelKeys.priceOf(kv.key.get()), 10) + "="
+                        + dev.orderbook.codec.decimal.Decimals.toString(LevelKeys.sizeOf(kv.value), 10));
             }
         }
         return out;

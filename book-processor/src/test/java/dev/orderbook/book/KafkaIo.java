@@ -1,6 +1,6 @@
 package dev.orderbook.book;
 
-import dev.orderbook.common.topic.ProductPartitioner;
+import dev.orderbook.contract.ProductPartitioner;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

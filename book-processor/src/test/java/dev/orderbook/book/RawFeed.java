@@ -3,9 +3,9 @@ package dev.orderbook.book;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orderbook.book.replay.Replay;
-import dev.orderbook.common.codec.AdvancedTradeSplitter;
-import dev.orderbook.common.io.NdjsonReader;
-import dev.orderbook.common.topic.Topics;
+import dev.orderbook.codec.AdvancedTradeSplitter;
+import dev.orderbook.codec.io.NdjsonReader;
+import dev.orderbook.contract.Topics;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 

@@ -3,7 +3,7 @@ package dev.orderbook.ingestor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.orderbook.common.topic.Topics;
+import dev.orderbook.contract.Topics;
 import dev.orderbook.simulator.server.BookSnapshot;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;

@@ -2,8 +2,8 @@ package dev.orderbook.launcher;
 
 import dev.orderbook.book.BookProcessorConfig;
 import dev.orderbook.book.replay.BookBench;
-import dev.orderbook.common.codec.CoinbaseDecoder;
-import dev.orderbook.common.io.NdjsonReader;
+import dev.orderbook.codec.CoinbaseDecoder;
+import dev.orderbook.codec.io.NdjsonReader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,6 +1,6 @@
 package dev.orderbook.launcher;
 
-import dev.orderbook.common.codec.Protocol;
+import dev.orderbook.codec.Protocol;
 import dev.orderbook.ingestor.coinbase.FeedClientConfig;
 import dev.orderbook.ingestor.auth.Credentials;
 import picocli.CommandLine.Option;

@@ -1,6 +1,6 @@
 package dev.orderbook.launcher;
 
-import dev.orderbook.common.topic.Topics;
+import dev.orderbook.contract.Topics;
 import dev.orderbook.ingestor.kafka.PublisherConfig;
 import picocli.CommandLine.Option;
 

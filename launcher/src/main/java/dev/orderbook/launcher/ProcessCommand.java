@@ -4,7 +4,7 @@ import dev.orderbook.book.BookProcessorConfig;
 import dev.orderbook.book.BookProcessorMain;
 import dev.orderbook.book.engine.AlertThresholds;
 import dev.orderbook.book.engine.CrossedPolicy;
-import dev.orderbook.common.topic.Topics;
+import dev.orderbook.contract.Topics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

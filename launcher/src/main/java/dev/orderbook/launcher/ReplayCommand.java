@@ -3,9 +3,9 @@ package dev.orderbook.launcher;
 import dev.orderbook.book.engine.AlertThresholds;
 import dev.orderbook.book.replay.Replay;
 import dev.orderbook.book.replay.ReplayStats;
-import dev.orderbook.common.codec.CoinbaseDecoder;
-import dev.orderbook.common.io.NdjsonReader;
-import dev.orderbook.common.model.ProductRegistry;
+import dev.orderbook.codec.CoinbaseDecoder;
+import dev.orderbook.codec.io.NdjsonReader;
+import dev.orderbook.codec.model.ProductRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

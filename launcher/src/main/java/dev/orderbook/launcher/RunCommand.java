@@ -2,9 +2,9 @@ package dev.orderbook.launcher;
 
 import dev.orderbook.book.BookProcessorConfig;
 import dev.orderbook.book.service.BookProcessorService;
-import dev.orderbook.common.codec.Protocol;
-import dev.orderbook.common.model.ProductRegistry;
-import dev.orderbook.common.topic.Topics;
+import dev.orderbook.codec.Protocol;
+import dev.orderbook.codec.model.ProductRegistry;
+import dev.orderbook.contract.Topics;
 import dev.orderbook.ingestor.coinbase.FeedClientConfig;
 import dev.orderbook.ingestor.kafka.PublisherConfig;
 import dev.orderbook.ingestor.service.IngestorService;

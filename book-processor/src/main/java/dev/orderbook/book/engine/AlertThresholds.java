@@ -1,7 +1,7 @@
 package dev.orderbook.book.engine;
 
-import dev.orderbook.common.decimal.Decimals;
-import dev.orderbook.common.summary.SpreadMath;
+import dev.orderbook.codec.decimal.Decimals;
+import dev.orderbook.contract.summary.SpreadMath;
 
 import java.util.HashMap;
 import java.util.Map;

@@ -1,17 +1,17 @@
 package dev.orderbook.book.engine;
 
 import dev.orderbook.book.orderbook.OrderBook;
-import dev.orderbook.common.codec.EventType;
-import dev.orderbook.common.codec.FeedMessage;
-import dev.orderbook.common.codec.MessageKind;
-import dev.orderbook.common.codec.Protocol;
-import dev.orderbook.common.codec.StaleScope;
-import dev.orderbook.common.io.ByteSink;
-import dev.orderbook.common.model.BookState;
-import dev.orderbook.common.model.Product;
-import dev.orderbook.common.model.Side;
-import dev.orderbook.common.summary.SpreadMath;
-import dev.orderbook.common.summary.SummaryFormatter;
+import dev.orderbook.codec.EventType;
+import dev.orderbook.codec.FeedMessage;
+import dev.orderbook.codec.MessageKind;
+import dev.orderbook.codec.Protocol;
+import dev.orderbook.codec.StaleScope;
+import dev.orderbook.codec.io.ByteSink;
+import dev.orderbook.contract.summary.BookState;
+import dev.orderbook.codec.model.Product;
+import dev.orderbook.codec.model.Side;
+import dev.orderbook.contract.summary.SpreadMath;
+import dev.orderbook.contract.summary.SummaryFormatter;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,6 +1,6 @@
 package dev.orderbook.book.engine;
 
-import dev.orderbook.common.model.BookState;
+import dev.orderbook.contract.summary.BookState;
 
 /**
  * What a {@link ProductBook} holds besides its levels: its state and the top of book it last emitted (so that a

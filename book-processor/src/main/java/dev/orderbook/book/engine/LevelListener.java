@@ -1,6 +1,6 @@
 package dev.orderbook.book.engine;
 
-import dev.orderbook.common.model.Product;
+import dev.orderbook.codec.model.Product;
 
 /**
  * Told by the {@link BookEngine} about every level it changes, so that a caller can persist exactly those levels
@@ -21,7 +21,7 @@ public interface LevelListener {
     /**
      * One level changed by an update (or removed by {@link CrossedPolicy#TRIM}).
      *
-     * @param sideCode {@link dev.orderbook.common.model.Side#BID_CODE} or {@link dev.orderbook.common.model.Side#ASK_CODE}
+     * @param sideCode {@link dev.orderbook.codec.model.Side#BID_CODE} or {@link dev.orderbook.codec.model.Side#ASK_CODE}
      * @param sizeLots the new absolute size; 0 means the level is gone
      */
     void onLevel(Product product, byte sideCode, long priceTicks, long sizeLots);

@@ -1,8 +1,8 @@
 package dev.orderbook.book.engine;
 
 import dev.orderbook.book.orderbook.OrderBook;
-import dev.orderbook.common.model.BookState;
-import dev.orderbook.common.model.Product;
+import dev.orderbook.contract.summary.BookState;
+import dev.orderbook.codec.model.Product;
 
 /**
  * One product's book plus what the engine needs around it: its {@link BookState}, its alert threshold, and the

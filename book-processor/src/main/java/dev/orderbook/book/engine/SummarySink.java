@@ -1,7 +1,7 @@
 package dev.orderbook.book.engine;
 
-import dev.orderbook.common.io.ByteSink;
-import dev.orderbook.common.model.Product;
+import dev.orderbook.codec.io.ByteSink;
+import dev.orderbook.codec.model.Product;
 
 /** Receives each summary the {@link BookEngine} emits. */
 @FunctionalInterface

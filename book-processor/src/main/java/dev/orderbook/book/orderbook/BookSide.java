@@ -3,7 +3,7 @@ package dev.orderbook.book.orderbook;
 import java.util.Arrays;
 import java.util.Objects;
 
-import dev.orderbook.common.model.Side;
+import dev.orderbook.codec.model.Side;
 
 /**
  * One side (bids or asks) of a Level-2 order book: the resting size at each price, in flat primitive arrays, with

@@ -1,6 +1,6 @@
 package dev.orderbook.book.orderbook;
 
-import dev.orderbook.common.model.Side;
+import dev.orderbook.codec.model.Side;
 
 /**
  * Level-2 order book of one product: a bid {@link BookSide} and an ask {@link BookSide}, updated with absolute level

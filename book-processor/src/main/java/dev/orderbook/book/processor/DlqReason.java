@@ -2,7 +2,7 @@ package dev.orderbook.book.processor;
 
 /**
  * Why a raw record went to the dead-letter topic, besides the codec's own reasons
- * ({@link dev.orderbook.common.codec.DecodeError} names, for example {@code INVALID_JSON} or {@code BAD_PRICE}). The
+ * ({@link dev.orderbook.codec.DecodeError} names, for example {@code INVALID_JSON} or {@code BAD_PRICE}). The
  * name is the {@code ob-dlq-reason} header.
  */
 public enum DlqReason {

@@ -1,8 +1,8 @@
 package dev.orderbook.book.processor;
 
 import dev.orderbook.book.engine.BookMeta;
-import dev.orderbook.common.model.BookState;
-import dev.orderbook.common.model.Side;
+import dev.orderbook.contract.summary.BookState;
+import dev.orderbook.codec.model.Side;
 import org.apache.kafka.common.utils.Bytes;
 
 import java.nio.ByteBuffer;

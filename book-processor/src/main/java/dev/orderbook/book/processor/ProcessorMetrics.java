@@ -1,6 +1,6 @@
 package dev.orderbook.book.processor;
 
-import dev.orderbook.common.model.BookState;
+import dev.orderbook.contract.summary.BookState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,6 +1,6 @@
 package dev.orderbook.book.processor;
 
-import dev.orderbook.common.topic.ProductPartitioner;
+import dev.orderbook.contract.ProductPartitioner;
 import org.apache.kafka.streams.processor.StreamPartitioner;
 
 import java.nio.charset.StandardCharsets;

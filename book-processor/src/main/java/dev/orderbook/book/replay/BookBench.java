@@ -1,12 +1,12 @@
 package dev.orderbook.book.replay;
 
 import dev.orderbook.book.orderbook.OrderBook;
-import dev.orderbook.common.codec.CoinbaseDecoder;
-import dev.orderbook.common.codec.EventType;
-import dev.orderbook.common.codec.FeedMessage;
-import dev.orderbook.common.codec.MessageKind;
-import dev.orderbook.common.io.NdjsonReader;
-import dev.orderbook.common.model.ProductRegistry;
+import dev.orderbook.codec.CoinbaseDecoder;
+import dev.orderbook.codec.EventType;
+import dev.orderbook.codec.FeedMessage;
+import dev.orderbook.codec.MessageKind;
+import dev.orderbook.codec.io.NdjsonReader;
+import dev.orderbook.codec.model.ProductRegistry;
 
 import java.io.IOException;
 import java.util.Arrays;

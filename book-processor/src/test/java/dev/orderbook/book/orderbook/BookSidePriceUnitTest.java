@@ -1,6 +1,6 @@
 package dev.orderbook.book.orderbook;
 
-import dev.orderbook.common.model.Side;
+import dev.orderbook.codec.model.Side;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

@@ -10,7 +10,7 @@ import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
 
-import dev.orderbook.common.model.Side;
+import dev.orderbook.codec.model.Side;
 
 class BookSideTest {
     /** Smallest structure, so that a few dozen levels exercise the tree, splits and merges. */

@@ -22,8 +22,8 @@ import java.util.TreeSet;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import dev.orderbook.common.decimal.Decimals;
-import dev.orderbook.common.model.Side;
+import dev.orderbook.codec.decimal.Decimals;
+import dev.orderbook.codec.model.Side;
 
 /**
  * Drives {@link OrderBook} and an obviously correct reference (a {@code TreeMap<BigDecimal, BigDecimal>} per side)

@@ -17,7 +17,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import dev.orderbook.common.model.Side;
+import dev.orderbook.codec.model.Side;
 
 /**
  * Drives {@link OrderBook} and a {@link TreeMap} reference book with the same seeded random changes and compares

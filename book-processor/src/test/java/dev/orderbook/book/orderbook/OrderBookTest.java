@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
-import dev.orderbook.common.model.Side;
+import dev.orderbook.codec.model.Side;
 
 class OrderBookTest {
     @Test

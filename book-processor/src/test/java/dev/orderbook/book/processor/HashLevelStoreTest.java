@@ -1,6 +1,6 @@
 package dev.orderbook.book.processor;
 
-import dev.orderbook.common.model.Side;
+import dev.orderbook.codec.model.Side;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;

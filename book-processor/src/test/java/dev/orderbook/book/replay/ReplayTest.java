@@ -1,10 +1,10 @@
 package dev.orderbook.book.replay;
 
 import dev.orderbook.book.engine.AlertThresholds;
-import dev.orderbook.common.codec.CoinbaseDecoder;
-import dev.orderbook.common.io.NdjsonReader;
-import dev.orderbook.common.model.ProductRegistry;
-import dev.orderbook.common.summary.BookSummary;
+import dev.orderbook.codec.CoinbaseDecoder;
+import dev.orderbook.codec.io.NdjsonReader;
+import dev.orderbook.codec.model.ProductRegistry;
+import dev.orderbook.contract.summary.BookSummary;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;

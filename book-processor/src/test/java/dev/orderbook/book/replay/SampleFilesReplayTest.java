@@ -1,7 +1,7 @@
 package dev.orderbook.book.replay;
 
-import dev.orderbook.common.io.NdjsonReader;
-import dev.orderbook.common.summary.BookSummary;
+import dev.orderbook.codec.io.NdjsonReader;
+import dev.orderbook.contract.summary.BookSummary;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

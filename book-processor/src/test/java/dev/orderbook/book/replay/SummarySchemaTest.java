@@ -6,7 +6,7 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
-import dev.orderbook.common.io.NdjsonReader;
+import dev.orderbook.codec.io.NdjsonReader;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;

@@ -1,11 +1,11 @@
 package dev.orderbook.ingestor.coinbase;
 
-import dev.orderbook.common.codec.CoinbaseDecoder;
-import dev.orderbook.common.codec.EventType;
-import dev.orderbook.common.codec.FeedMessage;
-import dev.orderbook.common.codec.MessageKind;
-import dev.orderbook.common.codec.Protocol;
-import dev.orderbook.common.model.ProductRegistry;
+import dev.orderbook.codec.CoinbaseDecoder;
+import dev.orderbook.codec.EventType;
+import dev.orderbook.codec.FeedMessage;
+import dev.orderbook.codec.MessageKind;
+import dev.orderbook.codec.Protocol;
+import dev.orderbook.codec.model.ProductRegistry;
 
 import dev.orderbook.ingestor.auth.Credentials;
 

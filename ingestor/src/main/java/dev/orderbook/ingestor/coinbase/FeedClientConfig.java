@@ -1,7 +1,7 @@
 package dev.orderbook.ingestor.coinbase;
 
-import dev.orderbook.common.codec.Protocol;
-import dev.orderbook.common.model.ProductRegistry;
+import dev.orderbook.codec.Protocol;
+import dev.orderbook.codec.model.ProductRegistry;
 
 import java.net.URI;
 import java.net.URISyntaxException;

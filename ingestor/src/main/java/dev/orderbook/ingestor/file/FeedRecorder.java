@@ -1,6 +1,6 @@
 package dev.orderbook.ingestor.file;
 
-import dev.orderbook.common.codec.GapMarkers;
+import dev.orderbook.codec.GapMarkers;
 import dev.orderbook.ingestor.coinbase.FeedListener;
 
 import org.slf4j.Logger;

@@ -1,9 +1,9 @@
 package dev.orderbook.ingestor.file;
 
-import dev.orderbook.common.codec.CoinbaseDecoder;
-import dev.orderbook.common.codec.FeedMessage;
-import dev.orderbook.common.io.NdjsonReader;
-import dev.orderbook.common.model.ProductRegistry;
+import dev.orderbook.codec.CoinbaseDecoder;
+import dev.orderbook.codec.FeedMessage;
+import dev.orderbook.codec.io.NdjsonReader;
+import dev.orderbook.codec.model.ProductRegistry;
 import dev.orderbook.ingestor.kafka.FeedControl;
 import dev.orderbook.ingestor.kafka.IngestMetrics;
 import dev.orderbook.ingestor.kafka.PublisherConfig;

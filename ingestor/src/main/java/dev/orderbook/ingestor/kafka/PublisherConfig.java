@@ -1,8 +1,8 @@
 package dev.orderbook.ingestor.kafka;
 
-import dev.orderbook.common.model.ProductRegistry;
-import dev.orderbook.common.topic.ProductPartitioner;
-import dev.orderbook.common.topic.Topics;
+import dev.orderbook.codec.model.ProductRegistry;
+import dev.orderbook.contract.ProductPartitioner;
+import dev.orderbook.contract.Topics;
 
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;

@@ -1,17 +1,17 @@
 package dev.orderbook.ingestor.kafka;
 
-import dev.orderbook.common.codec.AdvancedTradeSplitter;
-import dev.orderbook.common.codec.CoinbaseDecoder;
-import dev.orderbook.common.codec.DecodeError;
-import dev.orderbook.common.codec.EventType;
-import dev.orderbook.common.codec.FeedMessage;
-import dev.orderbook.common.codec.GapMarkers;
-import dev.orderbook.common.codec.Protocol;
-import dev.orderbook.common.codec.StaleScope;
-import dev.orderbook.common.io.ByteArrays;
-import dev.orderbook.common.model.Product;
-import dev.orderbook.common.model.ProductRegistry;
-import dev.orderbook.common.topic.Topics;
+import dev.orderbook.codec.AdvancedTradeSplitter;
+import dev.orderbook.codec.CoinbaseDecoder;
+import dev.orderbook.codec.DecodeError;
+import dev.orderbook.codec.EventType;
+import dev.orderbook.codec.FeedMessage;
+import dev.orderbook.codec.GapMarkers;
+import dev.orderbook.codec.Protocol;
+import dev.orderbook.codec.StaleScope;
+import dev.orderbook.codec.io.ByteArrays;
+import dev.orderbook.codec.model.Product;
+import dev.orderbook.codec.model.ProductRegistry;
+import dev.orderbook.contract.Topics;
 
 import io.micrometer.core.instrument.Gauge;
 

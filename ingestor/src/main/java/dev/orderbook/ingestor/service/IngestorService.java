@@ -1,7 +1,7 @@
 package dev.orderbook.ingestor.service;
 
-import dev.orderbook.common.http.JsonStrings;
-import dev.orderbook.common.http.ServiceHttpServer;
+import dev.orderbook.support.http.JsonStrings;
+import dev.orderbook.support.http.ServiceHttpServer;
 import dev.orderbook.ingestor.auth.Credentials;
 import dev.orderbook.ingestor.coinbase.CoinbaseFeedClient;
 import dev.orderbook.ingestor.coinbase.FeedClientConfig;

@@ -1,6 +1,6 @@
 package dev.orderbook.ingestor.coinbase;
 
-import dev.orderbook.common.codec.Protocol;
+import dev.orderbook.codec.Protocol;
 import dev.orderbook.ingestor.auth.Credentials;
 import dev.orderbook.ingestor.coinbase.RecordingFeedListener.Event;
 import dev.orderbook.simulator.market.FeedFileGenerator;

@@ -1,6 +1,6 @@
 package dev.orderbook.ingestor.coinbase;
 
-import dev.orderbook.common.codec.Protocol;
+import dev.orderbook.codec.Protocol;
 
 import org.junit.jupiter.api.Test;
 

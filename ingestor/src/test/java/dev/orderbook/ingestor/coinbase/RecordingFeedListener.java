@@ -1,10 +1,10 @@
 package dev.orderbook.ingestor.coinbase;
 
-import dev.orderbook.common.codec.CoinbaseDecoder;
-import dev.orderbook.common.codec.EventType;
-import dev.orderbook.common.codec.FeedMessage;
-import dev.orderbook.common.codec.MessageKind;
-import dev.orderbook.common.model.ProductRegistry;
+import dev.orderbook.codec.CoinbaseDecoder;
+import dev.orderbook.codec.EventType;
+import dev.orderbook.codec.FeedMessage;
+import dev.orderbook.codec.MessageKind;
+import dev.orderbook.codec.model.ProductRegistry;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

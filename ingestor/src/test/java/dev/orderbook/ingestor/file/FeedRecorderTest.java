@@ -3,7 +3,7 @@ package dev.orderbook.ingestor.file;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.orderbook.common.io.NdjsonReader;
+import dev.orderbook.codec.io.NdjsonReader;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

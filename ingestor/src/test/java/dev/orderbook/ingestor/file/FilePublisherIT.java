@@ -3,7 +3,7 @@ package dev.orderbook.ingestor.file;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.orderbook.common.topic.Topics;
+import dev.orderbook.contract.Topics;
 import dev.orderbook.ingestor.RawTopicBooks;
 import dev.orderbook.ingestor.RawTopicBooks.Raw;
 import dev.orderbook.ingestor.kafka.PublisherConfig;

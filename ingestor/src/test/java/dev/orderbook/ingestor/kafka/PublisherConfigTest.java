@@ -1,6 +1,6 @@
 package dev.orderbook.ingestor.kafka;
 
-import dev.orderbook.common.topic.ProductPartitioner;
+import dev.orderbook.contract.ProductPartitioner;
 
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.junit.jupiter.api.Test;

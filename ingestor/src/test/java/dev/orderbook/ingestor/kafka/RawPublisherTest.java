@@ -3,7 +3,7 @@ package dev.orderbook.ingestor.kafka;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.orderbook.common.topic.Topics;
+import dev.orderbook.contract.Topics;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 

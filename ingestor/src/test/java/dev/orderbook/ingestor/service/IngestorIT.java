@@ -1,8 +1,8 @@
 package dev.orderbook.ingestor.service;
 
-import dev.orderbook.common.codec.Protocol;
-import dev.orderbook.common.topic.ProductPartitioner;
-import dev.orderbook.common.topic.Topics;
+import dev.orderbook.codec.Protocol;
+import dev.orderbook.contract.ProductPartitioner;
+import dev.orderbook.contract.Topics;
 import dev.orderbook.ingestor.coinbase.CoinbaseFeedClient;
 import dev.orderbook.ingestor.coinbase.FeedClientConfig;
 import dev.orderbook.ingestor.kafka.PublisherConfig;

@@ -1,6 +1,6 @@
 package dev.orderbook.ingestor.service;
 
-import dev.orderbook.common.codec.Protocol;
+import dev.orderbook.codec.Protocol;
 import dev.orderbook.ingestor.coinbase.FeedClientConfig;
 import dev.orderbook.ingestor.kafka.PublisherConfig;
 import dev.orderbook.ingestor.kafka.RawPublisher;

@@ -1,6 +1,6 @@
 package dev.orderbook.simulator.market;
 
-import dev.orderbook.common.model.Side;
+import dev.orderbook.codec.model.Side;
 
 /**
  * One message's worth of level changes for one product, as the market produced them: in order, each an

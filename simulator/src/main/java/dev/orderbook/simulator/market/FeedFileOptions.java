@@ -1,6 +1,6 @@
 package dev.orderbook.simulator.market;
 
-import dev.orderbook.common.model.ProductRegistry;
+import dev.orderbook.codec.model.ProductRegistry;
 
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package dev.orderbook.simulator.market;
 
-import dev.orderbook.common.decimal.Decimals;
-import dev.orderbook.common.model.ProductRegistry;
+import dev.orderbook.codec.decimal.Decimals;
+import dev.orderbook.codec.model.ProductRegistry;
 
 /**
  * Parameters of one synthetic product: price and size scales, starting mid price, typical level size, the

@@ -1,6 +1,6 @@
 package dev.orderbook.simulator.market;
 
-import dev.orderbook.common.model.Side;
+import dev.orderbook.codec.model.Side;
 
 import java.util.List;
 import java.util.SplittableRandom;

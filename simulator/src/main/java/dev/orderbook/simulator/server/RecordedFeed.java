@@ -1,7 +1,7 @@
 package dev.orderbook.simulator.server;
 
-import dev.orderbook.common.io.ByteArrays;
-import dev.orderbook.common.io.NdjsonReader;
+import dev.orderbook.codec.io.ByteArrays;
+import dev.orderbook.codec.io.NdjsonReader;
 import dev.orderbook.simulator.market.Protocol;
 import dev.orderbook.simulator.market.SyntheticMarket;
 import dev.orderbook.simulator.market.protocol.FeedEncoder;

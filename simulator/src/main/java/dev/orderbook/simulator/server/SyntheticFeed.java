@@ -1,6 +1,6 @@
 package dev.orderbook.simulator.server;
 
-import dev.orderbook.common.model.Side;
+import dev.orderbook.codec.model.Side;
 import dev.orderbook.simulator.market.ChangeBatch;
 import dev.orderbook.simulator.market.MarketOptions;
 import dev.orderbook.simulator.market.ProductSpec;

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.orderbook.common.decimal.DecimalError;
-import dev.orderbook.common.decimal.Decimals;
+import dev.orderbook.codec.decimal.DecimalError;
+import dev.orderbook.codec.decimal.Decimals;
 import dev.orderbook.simulator.market.protocol.MalformedKind;
 
 import java.io.ByteArrayOutputStream;

@@ -3,7 +3,7 @@ package dev.orderbook.simulator.market;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import dev.orderbook.common.model.Side;
+import dev.orderbook.codec.model.Side;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.orderbook.common.model.Side;
+import dev.orderbook.codec.model.Side;
 
 import java.util.ArrayList;
 import java.util.HashSet;

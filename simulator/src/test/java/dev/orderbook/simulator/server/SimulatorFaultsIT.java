@@ -1,11 +1,11 @@
 package dev.orderbook.simulator.server;
 
-import dev.orderbook.common.codec.CoinbaseDecoder;
-import dev.orderbook.common.codec.FeedMessage;
-import dev.orderbook.common.codec.MessageKind;
-import dev.orderbook.common.codec.StaleScope;
-import dev.orderbook.common.model.Product;
-import dev.orderbook.common.model.ProductRegistry;
+import dev.orderbook.codec.CoinbaseDecoder;
+import dev.orderbook.codec.FeedMessage;
+import dev.orderbook.codec.MessageKind;
+import dev.orderbook.codec.StaleScope;
+import dev.orderbook.codec.model.Product;
+import dev.orderbook.codec.model.ProductRegistry;
 import dev.orderbook.simulator.market.protocol.MalformedKind;
 
 import com.fasterxml.jackson.core.JsonProcessingException;

@@ -1,6 +1,6 @@
 package dev.orderbook.simulator.market.protocol;
 
-import dev.orderbook.common.decimal.Decimals;
+import dev.orderbook.codec.decimal.Decimals;
 
 import java.util.SplittableRandom;
 

@@ -5,7 +5,7 @@ import static dev.orderbook.simulator.market.protocol.ExchangeFeedEncoderTest.re
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.orderbook.common.decimal.Decimals;
+import dev.orderbook.codec.decimal.Decimals;
 import dev.orderbook.simulator.market.ChangeBatch;
 import dev.orderbook.simulator.market.Protocol;
 import dev.orderbook.simulator.market.SyntheticMarket;

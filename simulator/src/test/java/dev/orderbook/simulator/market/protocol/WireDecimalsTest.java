@@ -2,7 +2,7 @@ package dev.orderbook.simulator.market.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.orderbook.common.decimal.Decimals;
+import dev.orderbook.codec.decimal.Decimals;
 
 import java.util.HashSet;
 import java.util.Set;
