@@ -3,6 +3,7 @@ package dev.orderbook.book;
 import dev.orderbook.book.engine.AlertThresholds;
 import dev.orderbook.book.engine.CrossedPolicy;
 import dev.orderbook.codec.model.ProductRegistry;
+import dev.orderbook.contract.Limits;
 import dev.orderbook.contract.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -37,6 +38,7 @@ import java.util.Properties;
  * @param summariesTopic summaries output
  * @param alertsTopic alerts output
  * @param dlqTopic dead letters output
+ * @param controlTopic requests to the ingestor (a fresh snapshot of a product whose book is stale or crossed)
  * @param products product ids in placement order; must be the ingestor's {@code --products}
  * @param partitions partitions of output topics created here; 0 for as many as the raw topic has
  * @param replicationFactor of created topics (and internal ones); -1 for the broker default
@@ -47,15 +49,21 @@ import java.util.Properties;
  *     changelog traffic
  * @param maxMessageBytes largest raw message applied; larger ones are dead letters
  * @param adminTimeoutMs how long topic setup waits for the broker before it gives up
+ * @param staleAfterMs a book that has seen no record of its product (data or liveness) for this long becomes
+ *     {@code stale} (the ingestor writes a liveness record per healthy product every second). Shorter: a dead feed
+ *     shows sooner, and a slow broker or a long GC pause marks books stale (they resume by themselves)
+ * @param resnapshotRetryMs a book still stale or crossed this long after it asked the ingestor for a snapshot asks
+ *     again (the request or its answer may have been lost, or no ingestor was running)
  * @param streamsOverrides any Kafka Streams property, applied last
  */
 public record BookProcessorConfig(String bootstrapServers, String applicationId, Path stateDir, String httpHost,
                                   int httpPort, String advertisedHost, String guarantee, int standbyReplicas,
                                   int threads, AlertThresholds alertThresholds, CrossedPolicy crossedPolicy,
                                   String rawTopic, String summariesTopic, String alertsTopic, String dlqTopic,
-                                  List<String> products, int partitions, int replicationFactor,
+                                  String controlTopic, List<String> products, int partitions, int replicationFactor,
                                   StoreLayout storeLayout, long commitIntervalMs, long cacheMaxBytes,
-                                  int maxMessageBytes, int adminTimeoutMs, Map<String, String> streamsOverrides) {
+                                  int maxMessageBytes, int adminTimeoutMs, long staleAfterMs, long resnapshotRetryMs,
+                                  Map<String, String> streamsOverrides) {
 
     public static final String APPLICATION_ID_DEFAULT = "orderbook-processor";
     public static final int HTTP_PORT_DEFAULT = 8082;
@@ -64,9 +72,9 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
     public static final String GUARANTEE_DEFAULT = StreamsConfig.EXACTLY_ONCE_V2;
     public static final StoreLayout STORE_LAYOUT_DEFAULT = StoreLayout.HASH;
     /** Raw messages up to 16 MiB (a deep Advanced Trade snapshot is ~5 MB). */
-    public static final int MAX_MESSAGE_BYTES_DEFAULT = 16 * 1024 * 1024;
-    /** Fetch sizes for the raw topic: a 16 MiB message plus record overhead must fit one fetch. */
-    public static final int FETCH_BYTES = MAX_MESSAGE_BYTES_DEFAULT + 128 * 1024;
+    public static final int MAX_MESSAGE_BYTES_DEFAULT = Limits.MAX_MESSAGE_BYTES;
+    public static final long STALE_AFTER_MS_DEFAULT = 5_000;
+    public static final long RESNAPSHOT_RETRY_MS_DEFAULT = 10_000;
     public static final long CACHE_MAX_BYTES_DEFAULT = 32L * 1024 * 1024;
     public static final int ADMIN_TIMEOUT_MS_DEFAULT = 15_000;
 
@@ -88,6 +96,9 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
     public static final String SUMMARIES_TOPIC_ENV = "ORDERBOOK_SUMMARIES_TOPIC";
     public static final String ALERTS_TOPIC_ENV = "ORDERBOOK_ALERTS_TOPIC";
     public static final String DLQ_TOPIC_ENV = "ORDERBOOK_DLQ_TOPIC";
+    public static final String CONTROL_TOPIC_ENV = "ORDERBOOK_CONTROL_TOPIC";
+    public static final String STALE_AFTER_MS_ENV = "ORDERBOOK_STALE_AFTER_MS";
+    public static final String RESNAPSHOT_RETRY_MS_ENV = "ORDERBOOK_RESNAPSHOT_RETRY_MS";
     /** Comma-separated product ids, in placement order. */
     public static final String PRODUCTS_ENV = "ORDERBOOK_PRODUCTS";
     public static final String PARTITIONS_ENV = "ORDERBOOK_PARTITIONS";
@@ -131,11 +142,11 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
         require(threads >= 1, "threads must be >= 1: " + threads);
         require(alertThresholds != null && crossedPolicy != null && storeLayout != null,
                 "alert thresholds, crossed policy and store layout are required");
-        for (final String topic : new String[] {rawTopic, summariesTopic, alertsTopic, dlqTopic}) {
+        for (final String topic : new String[] {rawTopic, summariesTopic, alertsTopic, dlqTopic, controlTopic}) {
             require(topic != null && topic.matches("[A-Za-z0-9._-]{1,249}"), "invalid topic name: " + topic);
         }
-        require(List.of(summariesTopic, alertsTopic, dlqTopic, rawTopic).stream().distinct().count() == 4,
-                "the raw, summaries, alerts and DLQ topics must differ");
+        require(List.of(summariesTopic, alertsTopic, dlqTopic, rawTopic, controlTopic).stream().distinct().count() == 5,
+                "the raw, summaries, alerts, DLQ and control topics must differ");
         products = List.copyOf(products == null ? List.of() : products);
         for (final String p : products) {
             require(ProductRegistry.isValidProductId(p), "invalid product id: " + p);
@@ -148,6 +159,8 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
         require(cacheMaxBytes >= 0, "cache size must be >= 0");
         require(maxMessageBytes > 0, "max message bytes must be positive");
         require(adminTimeoutMs > 0, "admin timeout must be positive");
+        require(staleAfterMs >= 100, "stale-after must be at least 100 ms: " + staleAfterMs);
+        require(resnapshotRetryMs >= 1_000, "resnapshot retry must be at least 1000 ms: " + resnapshotRetryMs);
         streamsOverrides = Map.copyOf(streamsOverrides == null ? Map.of() : streamsOverrides);
         for (final String key : List.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.APPLICATION_ID_CONFIG,
                 StreamsConfig.APPLICATION_SERVER_CONFIG, StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {
@@ -185,6 +198,7 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
         b.summariesTopic = summariesTopic;
         b.alertsTopic = alertsTopic;
         b.dlqTopic = dlqTopic;
+        b.controlTopic = controlTopic;
         b.products = products;
         b.partitions = partitions;
         b.replicationFactor = replicationFactor;
@@ -193,6 +207,8 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
         b.cacheMaxBytes = cacheMaxBytes;
         b.maxMessageBytes = maxMessageBytes;
         b.adminTimeoutMs = adminTimeoutMs;
+        b.staleAfterMs = staleAfterMs;
+        b.resnapshotRetryMs = resnapshotRetryMs;
         b.streamsOverrides = new LinkedHashMap<>(streamsOverrides);
         return b;
     }
@@ -224,6 +240,7 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
         b.summariesTopic = env.getOrDefault(SUMMARIES_TOPIC_ENV, b.summariesTopic);
         b.alertsTopic = env.getOrDefault(ALERTS_TOPIC_ENV, b.alertsTopic);
         b.dlqTopic = env.getOrDefault(DLQ_TOPIC_ENV, b.dlqTopic);
+        b.controlTopic = env.getOrDefault(CONTROL_TOPIC_ENV, b.controlTopic);
         b.products = list(env.getOrDefault(PRODUCTS_ENV, ""));
         b.partitions = intOf(env, PARTITIONS_ENV, b.partitions);
         b.replicationFactor = intOf(env, REPLICATION_FACTOR_ENV, b.replicationFactor);
@@ -233,6 +250,8 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
         b.commitIntervalMs = longOf(env, COMMIT_INTERVAL_MS_ENV, b.commitIntervalMs);
         b.cacheMaxBytes = longOf(env, CACHE_MAX_BYTES_ENV, b.cacheMaxBytes);
         b.adminTimeoutMs = intOf(env, ADMIN_TIMEOUT_MS_ENV, b.adminTimeoutMs);
+        b.staleAfterMs = longOf(env, STALE_AFTER_MS_ENV, b.staleAfterMs);
+        b.resnapshotRetryMs = longOf(env, RESNAPSHOT_RETRY_MS_ENV, b.resnapshotRetryMs);
         b.streamsOverrides = pairs(env.getOrDefault(STREAMS_OVERRIDES_ENV, ""), STREAMS_OVERRIDES_ENV);
         return b.build();
     }
@@ -324,10 +343,12 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
         // Replay the raw topic from its start when the application is new: the books need the snapshots.
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         // A 5 MB snapshot (up to 16 MiB) must fit one fetch, or the consumer would stall on it.
-        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), FETCH_BYTES);
-        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), Math.max(FETCH_BYTES, 52_428_800));
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Limits.FETCH_BYTES);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG),
+                Math.max(Limits.FETCH_BYTES, 52_428_800));
         // Dead letters carry raw messages up to 16 MiB.
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), FETCH_BYTES + 64 * 1024);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                Limits.DEAD_LETTER_MAX_RECORD_BYTES);
         // Batch summaries and changelog writes a little: throughput for a few ms of latency.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 256 * 1024);
@@ -353,6 +374,7 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
         public String summariesTopic = Topics.SUMMARIES_DEFAULT;
         public String alertsTopic = Topics.ALERTS_DEFAULT;
         public String dlqTopic = Topics.DLQ_DEFAULT;
+        public String controlTopic = Topics.CONTROL_DEFAULT;
         public List<String> products = List.of();
         public int partitions;
         public int replicationFactor = -1;
@@ -361,13 +383,16 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
         public long cacheMaxBytes = CACHE_MAX_BYTES_DEFAULT;
         public int maxMessageBytes = MAX_MESSAGE_BYTES_DEFAULT;
         public int adminTimeoutMs = ADMIN_TIMEOUT_MS_DEFAULT;
+        public long staleAfterMs = STALE_AFTER_MS_DEFAULT;
+        public long resnapshotRetryMs = RESNAPSHOT_RETRY_MS_DEFAULT;
         public Map<String, String> streamsOverrides = new LinkedHashMap<>();
 
         public BookProcessorConfig build() {
             return new BookProcessorConfig(bootstrapServers, applicationId, stateDir, httpHost, httpPort,
                     advertisedHost, guarantee, standbyReplicas, threads, alertThresholds, crossedPolicy, rawTopic,
-                    summariesTopic, alertsTopic, dlqTopic, products, partitions, replicationFactor, storeLayout,
-                    commitIntervalMs, cacheMaxBytes, maxMessageBytes, adminTimeoutMs, streamsOverrides);
+                    summariesTopic, alertsTopic, dlqTopic, controlTopic, products, partitions, replicationFactor,
+                    storeLayout, commitIntervalMs, cacheMaxBytes, maxMessageBytes, adminTimeoutMs, staleAfterMs,
+                    resnapshotRetryMs, streamsOverrides);
         }
     }
 }

@@ -1,7 +1,7 @@
 package dev.orderbook.book;
 
 import dev.orderbook.book.service.BookProcessorService;
-import dev.orderbook.book.service.TopicSetup;
+import dev.orderbook.contract.TopicSetup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

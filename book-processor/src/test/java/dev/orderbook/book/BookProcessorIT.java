@@ -6,8 +6,10 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import dev.orderbook.book.service.BookProcessorService;
-import dev.orderbook.book.service.TopicSetup;
-import dev.orderbook.contract.Topics;
+import dev.orderbook.book.service.ProcessorTopics;
+import dev.orderbook.contract.Limits;
+import dev.orderbook.contract.TopicSetup;
+import dev.orderbook.contract.Header;
 import dev.orderbook.kafka.embedded.KafkaCluster;
 import dev.orderbook.kafka.embedded.junit.KafkaClusterExtension;
 import dev.orderbook.simulator.market.FeedFileGenerator;
@@ -100,7 +102,7 @@ class BookProcessorIT {
             for (final ConsumerRecord<byte[], byte[]> r : summaries) {
                 final String product = new String(r.key(), StandardCharsets.UTF_8);
                 assertThat(r.partition()).as(product).isEqualTo(PRODUCTS.indexOf(product));
-                assertThat(r.headers().lastHeader(Topics.HEADER_RECEIVE_TIME_NS)).isNotNull();
+                assertThat(r.headers().lastHeader(Header.RECEIVE_TIME_NS.key())).isNotNull();
             }
             assertSchemaValid(summaries);
             assertThat(service.awaitReady(Duration.ofSeconds(30))).isTrue();
@@ -126,7 +128,7 @@ class BookProcessorIT {
             assertThat(dlq.partitions()).hasSize(4);
             final ConfigResource res = new ConfigResource(ConfigResource.Type.TOPIC, config.dlqTopic());
             final Config c = admin.describeConfigs(List.of(res)).all().get(30, TimeUnit.SECONDS).get(res);
-            assertThat(c.get("max.message.bytes").value()).isEqualTo(Integer.toString(TopicSetup.DLQ_MAX_MESSAGE_BYTES));
+            assertThat(c.get("max.message.bytes").value()).isEqualTo(Integer.toString(Limits.DEAD_LETTER_MAX_RECORD_BYTES));
             assertThat(c.get("cleanup.policy").value()).isEqualTo("delete");
         }
     }
@@ -172,11 +174,11 @@ class BookProcessorIT {
             // Then every bad line is a dead letter with its bytes and reason, and the summaries are the replay's
             assertThat(badLines).isGreaterThan(10);
             assertThat(dead).hasSize((int) badLines).allSatisfy(r -> {
-                assertThat(r.headers().lastHeader(Topics.HEADER_DLQ_REASON)).isNotNull();
-                assertThat(r.headers().lastHeader(Topics.HEADER_DLQ_DETAIL)).isNotNull();
-                assertThat(r.headers().lastHeader(Topics.HEADER_SESSION_ID)).isNotNull();
+                assertThat(r.headers().lastHeader(Header.DLQ_REASON.key())).isNotNull();
+                assertThat(r.headers().lastHeader(Header.DLQ_DETAIL.key())).isNotNull();
+                assertThat(r.headers().lastHeader(Header.SESSION_ID.key())).isNotNull();
             });
-            assertThat(dead).extracting(r -> new String(r.headers().lastHeader(Topics.HEADER_DLQ_REASON).value(),
+            assertThat(dead).extracting(r -> new String(r.headers().lastHeader(Header.DLQ_REASON.key()).value(),
                     StandardCharsets.UTF_8)).contains("INVALID_JSON", "UNKNOWN_SIDE", "BAD_SIZE", "BAD_PRICE");
             assertThat(summaries.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList())
                     .containsExactlyElementsOf(expected);
@@ -189,7 +191,7 @@ class BookProcessorIT {
         final BookProcessorConfig config = config(cluster, tmp.resolve("state"),
                 KafkaClusterExtension.uniqueTopicName("missing")).build();
 
-        assertThatThrownBy(() -> TopicSetup.ensure(config)).isInstanceOf(TopicSetup.SetupException.class)
+        assertThatThrownBy(() -> ProcessorTopics.ensure(config)).isInstanceOf(TopicSetup.SetupException.class)
                 .hasMessageContaining("raw topic '" + config.rawTopic() + "' does not exist");
     }
 
@@ -200,7 +202,7 @@ class BookProcessorIT {
         b.adminTimeoutMs = 2_000;
         final BookProcessorConfig config = b.build();
 
-        assertThatThrownBy(() -> TopicSetup.ensure(config)).isInstanceOf(TopicSetup.SetupException.class)
+        assertThatThrownBy(() -> ProcessorTopics.ensure(config)).isInstanceOf(TopicSetup.SetupException.class)
                 .hasMessageContaining("cannot reach Kafka at 127.0.0.1:1");
     }
 }

@@ -10,12 +10,11 @@ import dev.orderbook.book.engine.CrossedPolicy;
 import dev.orderbook.book.processor.LevelKeys;
 import dev.orderbook.book.processor.ProcessorMetrics;
 import dev.orderbook.codec.model.Side;
-import dev.orderbook.contract.Topics;
+import dev.orderbook.contract.Header;
 import dev.orderbook.simulator.market.FeedFileGenerator;
 import dev.orderbook.simulator.market.FeedFileOptions;
 import dev.orderbook.simulator.market.Protocol;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Bytes;
@@ -252,10 +251,10 @@ class BookTopologyTest {
 
         // Then each is a dead letter with its reason and its bytes, and the book is live again at the end
         final List<TestRecord<byte[], byte[]>> dead = dlq.readRecordsToList();
-        assertThat(dead).extracting(r -> header(r, Topics.HEADER_DLQ_REASON)).containsExactly(
+        assertThat(dead).extracting(r -> header(r, Header.DLQ_REASON.key())).containsExactly(
                 "INVALID_JSON", "BAD_PRICE", "BAD_SIZE", "UNKNOWN_SIDE", "MISSING_FIELD", "NULL_VALUE", "NULL_KEY",
                 "BAD_KEY", "KEY_MISMATCH", "UNKNOWN_BOOK_TYPE", "OVERSIZED");
-        assertThat(dead).allSatisfy(r -> assertThat(header(r, Topics.HEADER_DLQ_DETAIL)).isNotBlank());
+        assertThat(dead).allSatisfy(r -> assertThat(header(r, Header.DLQ_DETAIL.key())).isNotBlank());
         assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("{not json");
         final List<String> out = values(summaries);
         assertThat(out.get(0)).contains("\"state\":\"live\"");
@@ -291,7 +290,7 @@ class BookTopologyTest {
     }
 
     private static String header(final TestRecord<byte[], byte[]> r, final String name) {
-        final Header h = r.headers().lastHeader(name);
+        final org.apache.kafka.common.header.Header h = r.headers().lastHeader(name);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 

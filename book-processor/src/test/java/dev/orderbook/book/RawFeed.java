@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orderbook.book.replay.Replay;
 import dev.orderbook.codec.AdvancedTradeSplitter;
 import dev.orderbook.codec.io.NdjsonReader;
-import dev.orderbook.contract.Topics;
+import dev.orderbook.contract.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
@@ -72,9 +72,9 @@ public final class RawFeed {
             }
             for (final byte[] value : values) {
                 final Headers headers = new RecordHeaders();
-                headers.add(Topics.HEADER_RECEIVE_TIME_NS, Topics.longHeader(System.currentTimeMillis() * 1_000_000L));
-                headers.add(Topics.HEADER_SESSION_ID, "test-session".getBytes(StandardCharsets.UTF_8));
-                headers.add(Topics.HEADER_SESSION_SEQUENCE, Topics.longHeader(++seq));
+                headers.add(Header.RECEIVE_TIME_NS.key(), Header.longHeader(System.currentTimeMillis() * 1_000_000L));
+                headers.add(Header.SESSION_ID.key(), "test-session".getBytes(StandardCharsets.UTF_8));
+                headers.add(Header.SESSION_SEQ.key(), Header.longHeader(++seq));
                 final String product = productOf(value);
                 out.add(new Raw(product == null ? null : product.getBytes(StandardCharsets.UTF_8), value, headers));
             }

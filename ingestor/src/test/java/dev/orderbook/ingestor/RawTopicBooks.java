@@ -3,14 +3,13 @@ package dev.orderbook.ingestor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.orderbook.contract.Topics;
+import dev.orderbook.contract.Header;
 import dev.orderbook.simulator.server.BookSnapshot;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.io.IOException;
@@ -56,12 +55,12 @@ public final class RawTopicBooks {
         }
 
         public String sessionId() {
-            final byte[] id = headers.get(Topics.HEADER_SESSION_ID);
+            final byte[] id = headers.get(Header.SESSION_ID.key());
             return id == null ? null : new String(id, StandardCharsets.UTF_8);
         }
 
         public long sessionSeq() {
-            return Topics.longHeader(headers.get(Topics.HEADER_SESSION_SEQUENCE));
+            return Header.longHeader(headers.get(Header.SESSION_SEQ.key()));
         }
 
         public String describe() {
@@ -140,7 +139,7 @@ public final class RawTopicBooks {
                 }
                 for (final ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     final Map<String, byte[]> headers = new LinkedHashMap<>();
-                    for (final Header h : r.headers()) {
+                    for (final org.apache.kafka.common.header.Header h : r.headers()) {
                         headers.put(h.key(), h.value());
                     }
                     out.add(new Raw(r.partition(), r.offset(),

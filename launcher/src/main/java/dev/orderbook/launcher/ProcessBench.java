@@ -11,7 +11,8 @@ import dev.orderbook.codec.MessageKind;
 import dev.orderbook.codec.io.NdjsonReader;
 import dev.orderbook.codec.model.ProductRegistry;
 import dev.orderbook.contract.ProductPartitioner;
-import dev.orderbook.contract.Topics;
+import dev.orderbook.contract.Header;
+import dev.orderbook.contract.Limits;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.LogDirDescription;
@@ -179,7 +180,7 @@ final class ProcessBench {
     String produce(final String bootstrap, final String rawTopic, final int partitions) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             admin.createTopics(List.of(new NewTopic(rawTopic, partitions, (short) 1)
-                    .configs(Map.of("max.message.bytes", Integer.toString(BookProcessorConfig.FETCH_BYTES)))))
+                    .configs(Map.of("max.message.bytes", Integer.toString(Limits.FETCH_BYTES)))))
                     .all().get(60, TimeUnit.SECONDS);
             // A new topic's partitions have no leader for a moment; a first batch refused then, retried after later
             // batches were taken, is lost (the broker accepts any first sequence of a producer it has no state for).
@@ -200,7 +201,7 @@ final class ProcessBench {
         props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, BookProcessorConfig.FETCH_BYTES);
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Limits.FETCH_BYTES);
         long seq = 0;
         final java.util.concurrent.atomic.AtomicReference<Exception> failure =
                 new java.util.concurrent.atomic.AtomicReference<>();
@@ -208,8 +209,8 @@ final class ProcessBench {
                 new ByteArraySerializer())) {
             for (final Raw r : records) {
                 final RecordHeaders headers = new RecordHeaders();
-                headers.add(Topics.HEADER_RECEIVE_TIME_NS, Topics.longHeader(System.currentTimeMillis() * 1_000_000L));
-                headers.add(Topics.HEADER_SESSION_SEQUENCE, Topics.longHeader(++seq));
+                headers.add(Header.RECEIVE_TIME_NS.key(), Header.longHeader(System.currentTimeMillis() * 1_000_000L));
+                headers.add(Header.SESSION_SEQ.key(), Header.longHeader(++seq));
                 producer.send(new ProducerRecord<>(rawTopic, r.key() == null ? Integer.valueOf(0) : null, null,
                         r.key(), r.value(), headers), (metadata, e) -> {
                             if (e != null) {

@@ -20,9 +20,9 @@ import dev.orderbook.contract.summary.BookState;
 import dev.orderbook.codec.model.Product;
 import dev.orderbook.codec.model.ProductRegistry;
 import dev.orderbook.codec.model.Side;
-import dev.orderbook.contract.Topics;
+import dev.orderbook.contract.DeadLetterReason;
+import dev.orderbook.contract.Header;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
@@ -175,7 +175,7 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
     private void apply(final Record<byte[], byte[]> record) {
         final byte[] value = record.value();
         if (value == null) {
-            deadLetter(record, DlqReason.NULL_VALUE.name(), "a raw record must carry a message");
+            deadLetter(record, DeadLetterReason.NULL_VALUE.name(), "a raw record must carry a message");
             return;
         }
         decoder.decode(value, 0, value.length, msg);
@@ -193,7 +193,7 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
                 return;
             }
         } else if (kind == MessageKind.IGNORED && looksLikeBookData(value)) {
-            deadLetter(record, DlqReason.UNKNOWN_BOOK_TYPE.name(), "unknown message type with book data");
+            deadLetter(record, DeadLetterReason.UNKNOWN_BOOK_TYPE.name(), "unknown message type with book data");
         }
         try {
             engine.onMessage(msg, sink);
@@ -205,7 +205,7 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
             // stream over one record, but do not trust the books it touched either.
             log.warn("Could not apply a decoded message. task=[{}] offset=[{}]", context.taskId(),
                     context.recordMetadata().map(RecordMetadata::offset).orElse(-1L), e);
-            deadLetter(record, DlqReason.APPLY_FAILED.name(), String.valueOf(e.getMessage()));
+            deadLetter(record, DeadLetterReason.APPLY_FAILED.name(), String.valueOf(e.getMessage()));
             engine.onUndecodable(local(StaleScope.of(value, 0, value.length, products), record.key()), sink);
         }
     }
@@ -214,14 +214,14 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
     private boolean checkKey(final Record<byte[], byte[]> record, final byte[] value) {
         final byte[] key = record.key();
         if (key == null) {
-            deadLetter(record, DlqReason.NULL_KEY.name(), "raw records are keyed by product id");
+            deadLetter(record, DeadLetterReason.NULL_KEY.name(), "raw records are keyed by product id");
             engine.onUndecodable(local(StaleScope.of(value, 0, value.length, products), record.key()), sink);
             return false;
         }
         final String keyId = new String(key, StandardCharsets.UTF_8);
         final Product keyProduct = ProductRegistry.isValidProductId(keyId) ? products.get(keyId) : null;
         if (keyProduct == null) {
-            deadLetter(record, DlqReason.BAD_KEY.name(), "key is not a product id");
+            deadLetter(record, DeadLetterReason.BAD_KEY.name(), "key is not a product id");
             engine.onUndecodable(local(StaleScope.of(value, 0, value.length, products), record.key()), sink);
             return false;
         }
@@ -240,7 +240,7 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
     }
 
     private boolean mismatch(final Record<byte[], byte[]> record, final Product keyProduct, final Product other) {
-        deadLetter(record, DlqReason.KEY_MISMATCH.name(),
+        deadLetter(record, DeadLetterReason.KEY_MISMATCH.name(),
                 "key " + keyProduct.id() + " but the message is about " + other.id());
         // The key's stream on this partition lost a message it was meant to carry, and so did the message's own
         // products whose books live in this task (a product of another partition cannot be helped from here).
@@ -294,9 +294,9 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
 
     private void deadLetter(final Record<byte[], byte[]> record, final String reason, final String detail) {
         final Headers headers = new RecordHeaders(record.headers().toArray());
-        headers.remove(Topics.HEADER_DLQ_REASON).remove(Topics.HEADER_DLQ_DETAIL);
-        headers.add(Topics.HEADER_DLQ_REASON, reason.getBytes(StandardCharsets.UTF_8));
-        headers.add(Topics.HEADER_DLQ_DETAIL, String.valueOf(detail).getBytes(StandardCharsets.UTF_8));
+        headers.remove(Header.DLQ_REASON.key()).remove(Header.DLQ_DETAIL.key());
+        headers.add(Header.DLQ_REASON.key(), reason.getBytes(StandardCharsets.UTF_8));
+        headers.add(Header.DLQ_DETAIL.key(), String.valueOf(detail).getBytes(StandardCharsets.UTF_8));
         context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers), DLQ_CHILD);
         settings.metrics().dlq(reason);
         if (log.isDebugEnabled()) {
@@ -319,10 +319,10 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         final Headers headers = new RecordHeaders();
         long receiveNs = -1;
         if (source != null) {
-            final Header receive = source.headers().lastHeader(Topics.HEADER_RECEIVE_TIME_NS);
+            final org.apache.kafka.common.header.Header receive = source.headers().lastHeader(Header.RECEIVE_TIME_NS.key());
             if (receive != null && receive.value() != null && receive.value().length == 8) {
                 headers.add(receive);
-                receiveNs = Topics.longHeader(receive.value());
+                receiveNs = Header.longHeader(receive.value());
             }
         }
         final byte[] key = product.id().getBytes(StandardCharsets.UTF_8);

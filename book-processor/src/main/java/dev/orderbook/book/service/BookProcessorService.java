@@ -45,7 +45,7 @@ public final class BookProcessorService implements AutoCloseable {
 
     private BookProcessorService(final BookProcessorConfig config) {
         this.config = config;
-        TopicSetup.ensure(config);
+        ProcessorTopics.ensure(config);
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         this.http = ServiceHttpServer.start(config.httpHost(), config.httpPort(), registry);
@@ -81,7 +81,7 @@ public final class BookProcessorService implements AutoCloseable {
     /**
      * Sets up topics, starts Kafka Streams and the HTTP server, and returns at once.
      *
-     * @throws TopicSetup.SetupException when the broker is unreachable or the raw topic is missing
+     * @throws dev.orderbook.contract.TopicSetup.SetupException when the broker is unreachable or the raw topic is missing
      */
     public static BookProcessorService start(final BookProcessorConfig config) {
         final BookProcessorService service = new BookProcessorService(config);

@@ -11,7 +11,7 @@ import dev.orderbook.codec.StaleScope;
 import dev.orderbook.codec.io.ByteArrays;
 import dev.orderbook.codec.model.Product;
 import dev.orderbook.codec.model.ProductRegistry;
-import dev.orderbook.contract.Topics;
+import dev.orderbook.contract.Header;
 
 import io.micrometer.core.instrument.Gauge;
 
@@ -425,8 +425,8 @@ public final class RawPublisher implements AutoCloseable {
         log.warn("Frame not publishable; dead-lettered. sessionId=[{}] sessionSeq=[{}] bytes=[{}] reason=[{}] "
                 + "detail=[{}] staleScope=[{}]", sessionId, sessionSeq, frame.length, reason, detail, scope);
         final RecordHeaders headers = dataHeaders(sessionId, sessionSeq, receiveEpochNs);
-        headers.add(Topics.HEADER_DLQ_REASON, reason.getBytes(StandardCharsets.UTF_8));
-        headers.add(Topics.HEADER_DLQ_DETAIL, String.valueOf(detail).getBytes(StandardCharsets.UTF_8));
+        headers.add(Header.DLQ_REASON.key(), reason.getBytes(StandardCharsets.UTF_8));
+        headers.add(Header.DLQ_DETAIL.key(), String.valueOf(detail).getBytes(StandardCharsets.UTF_8));
         headers.add(HEADER_DLQ_SOURCE, SOURCE);
         final List<Product> products = scope.isAll() ? allProducts() : scope.products();
         final byte[] key = products.size() == 1 ? keys[products.get(0).index()] : null;
@@ -477,8 +477,8 @@ public final class RawPublisher implements AutoCloseable {
                                                        final String sessionId) {
         final long nowEpochNs = toEpochNs(System.nanoTime());
         final RecordHeaders headers = new RecordHeaders();
-        headers.add(Topics.HEADER_RECEIVE_TIME_NS, Topics.longHeader(nowEpochNs));
-        headers.add(Topics.HEADER_SESSION_ID, sessionId.getBytes(StandardCharsets.UTF_8));
+        headers.add(Header.RECEIVE_TIME_NS.key(), Header.longHeader(nowEpochNs));
+        headers.add(Header.SESSION_ID.key(), sessionId.getBytes(StandardCharsets.UTF_8));
         final byte[] value = GapMarkers.toJson(product.id(), reason, Instant.ofEpochSecond(0, nowEpochNs).toString());
         return new ProducerRecord<>(config.rawTopic(), null, null, keys[product.index()], value, headers);
     }
@@ -575,9 +575,9 @@ public final class RawPublisher implements AutoCloseable {
 
     private RecordHeaders dataHeaders(final String sessionId, final long sessionSeq, final long receiveEpochNs) {
         final RecordHeaders headers = new RecordHeaders();
-        headers.add(Topics.HEADER_RECEIVE_TIME_NS, Topics.longHeader(receiveEpochNs));
-        headers.add(Topics.HEADER_SESSION_ID, sessionId.getBytes(StandardCharsets.UTF_8));
-        headers.add(Topics.HEADER_SESSION_SEQUENCE, Topics.longHeader(sessionSeq));
+        headers.add(Header.RECEIVE_TIME_NS.key(), Header.longHeader(receiveEpochNs));
+        headers.add(Header.SESSION_ID.key(), sessionId.getBytes(StandardCharsets.UTF_8));
+        headers.add(Header.SESSION_SEQ.key(), Header.longHeader(sessionSeq));
         return headers;
     }
 

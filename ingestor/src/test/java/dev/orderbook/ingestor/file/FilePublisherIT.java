@@ -3,7 +3,7 @@ package dev.orderbook.ingestor.file;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.orderbook.contract.Topics;
+import dev.orderbook.contract.Header;
 import dev.orderbook.ingestor.RawTopicBooks;
 import dev.orderbook.ingestor.RawTopicBooks.Raw;
 import dev.orderbook.ingestor.kafka.PublisherConfig;
@@ -70,7 +70,7 @@ class FilePublisherIT {
         assertThat(stats.publishFailures()).isZero();
         final List<Raw> deadLetters = RawTopicBooks.readAll(kafka.bootstrapServers(), dlq);
         assertThat(deadLetters).hasSize((int) generated.badLines());
-        assertThat(deadLetters).allSatisfy(r -> assertThat(r.headers()).containsKey(Topics.HEADER_DLQ_REASON));
+        assertThat(deadLetters).allSatisfy(r -> assertThat(r.headers()).containsKey(Header.DLQ_REASON.key()));
 
         // And each product's records are the file's, in order, with a marker after each bad line that concerned it
         final Map<String, List<Raw>> byProduct = RawTopicBooks.byProduct(

@@ -3,7 +3,7 @@ package dev.orderbook.ingestor.kafka;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.orderbook.contract.Topics;
+import dev.orderbook.contract.Header;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -105,10 +105,10 @@ class RawPublisherTest {
         assertThat(sent).extracting(RawPublisherTest::key).containsExactly("BTC-USD", "BTC-USD");
         assertThat(sent.get(0).value()).isEqualTo(utf8(EXCHANGE_SNAPSHOT));
         assertThat(sent.get(1).value()).isEqualTo(utf8(EXCHANGE_UPDATE));
-        assertThat(header(sent.get(1), Topics.HEADER_SESSION_ID)).isEqualTo(SESSION);
-        assertThat(Topics.longHeader(sent.get(1).headers().lastHeader(Topics.HEADER_SESSION_SEQUENCE).value()))
+        assertThat(header(sent.get(1), Header.SESSION_ID.key())).isEqualTo(SESSION);
+        assertThat(Header.longHeader(sent.get(1).headers().lastHeader(Header.SESSION_SEQ.key()).value()))
                 .isEqualTo(2);
-        assertThat(Topics.longHeader(sent.get(1).headers().lastHeader(Topics.HEADER_RECEIVE_TIME_NS).value()))
+        assertThat(Header.longHeader(sent.get(1).headers().lastHeader(Header.RECEIVE_TIME_NS.key()).value()))
                 .isEqualTo(RECEIVED + 5);
         assertThat(p.isLive("BTC-USD")).isTrue();
         assertThat(p.isLive("ETH-USD")).isFalse();
@@ -128,7 +128,7 @@ class RawPublisherTest {
             assertThat(m.get("sequence_num").asLong()).isEqualTo(3);
             assertThat(m.get("events")).hasSize(1);
             assertThat(m.get("events").get(0).get("product_id").asText()).isEqualTo(key(r));
-            assertThat(Topics.longHeader(r.headers().lastHeader(Topics.HEADER_SESSION_SEQUENCE).value()))
+            assertThat(Header.longHeader(r.headers().lastHeader(Header.SESSION_SEQ.key()).value()))
                     .isEqualTo(7);
         }
         assertThat(p.isLive("BTC-USD")).as("its event was a snapshot").isTrue();
@@ -165,8 +165,8 @@ class RawPublisherTest {
         assertThat(dead.topic()).isEqualTo("dlq");
         assertThat(key(dead)).isEqualTo("BTC-USD");
         assertThat(dead.value()).isEqualTo(utf8(negativeSize));
-        assertThat(header(dead, Topics.HEADER_DLQ_REASON)).isEqualTo("BAD_SIZE");
-        assertThat(header(dead, RawPublisher.HEADER_DLQ_SOURCE)).isEqualTo("ingestor");
+        assertThat(header(dead, Header.DLQ_REASON.key())).isEqualTo("BAD_SIZE");
+        assertThat(header(dead, Header.DLQ_SOURCE.key())).isEqualTo("ingestor");
         final ProducerRecord<byte[], byte[]> marker = sent.get(2);
         assertThat(marker.topic()).isEqualTo("raw");
         assertThat(key(marker)).isEqualTo("BTC-USD");
@@ -186,7 +186,7 @@ class RawPublisherTest {
         final List<ProducerRecord<byte[], byte[]>> sent = producer.history();
         assertThat(sent.get(0).topic()).isEqualTo("dlq");
         assertThat(sent.get(0).key()).isNull();
-        assertThat(header(sent.get(0), Topics.HEADER_DLQ_REASON)).isEqualTo("INVALID_JSON");
+        assertThat(header(sent.get(0), Header.DLQ_REASON.key())).isEqualTo("INVALID_JSON");
         assertThat(sent.subList(1, sent.size())).extracting(RawPublisherTest::key)
                 .containsExactlyInAnyOrderElementsOf(PRODUCTS);
         assertThat(controlCalls).containsExactly("drop invalid " + RawPublisher.BACKPRESSURE_RECONNECT_DELAY.toMillis());
@@ -353,6 +353,6 @@ class RawPublisherTest {
                 RawPublisher.Source.LIVE);
         assertThat(live.publishFrame(SESSION, 1, RECEIVED, recordedGap))
                 .isEqualTo(RawPublisher.Outcome.DEAD_LETTERED);
-        assertThat(header(producer.history().get(0), Topics.HEADER_DLQ_REASON)).isEqualTo("RESERVED_TYPE");
+        assertThat(header(producer.history().get(0), Header.DLQ_REASON.key())).isEqualTo("RESERVED_TYPE");
     }
 }

@@ -2,7 +2,7 @@ package dev.orderbook.ingestor.service;
 
 import dev.orderbook.codec.Protocol;
 import dev.orderbook.contract.ProductPartitioner;
-import dev.orderbook.contract.Topics;
+import dev.orderbook.contract.Header;
 import dev.orderbook.ingestor.coinbase.CoinbaseFeedClient;
 import dev.orderbook.ingestor.coinbase.FeedClientConfig;
 import dev.orderbook.ingestor.kafka.PublisherConfig;
@@ -96,9 +96,9 @@ class IngestorIT {
             assertThat(mine).extracting(Raw::sessionId).containsOnly(mine.get(0).sessionId());
             assertStrictlyIncreasingSessionSeq(mine);
             for (final Raw raw : mine) {
-                assertThat(raw.headers()).containsKeys(Topics.HEADER_RECEIVE_TIME_NS,
-                        Topics.HEADER_SESSION_ID, Topics.HEADER_SESSION_SEQUENCE);
-                assertThat(Topics.longHeader(raw.headers().get(Topics.HEADER_RECEIVE_TIME_NS)) / 1_000_000L)
+                assertThat(raw.headers()).containsKeys(Header.RECEIVE_TIME_NS.key(),
+                        Header.SESSION_ID.key(), Header.SESSION_SEQ.key());
+                assertThat(Header.longHeader(raw.headers().get(Header.RECEIVE_TIME_NS.key())) / 1_000_000L)
                         .isCloseTo(System.currentTimeMillis(), Offset.offset(120_000L));
                 if (protocol == Protocol.ADVANCED) {
                     raw.json().get("events").forEach(e ->
@@ -184,11 +184,11 @@ class IngestorIT {
         final List<Raw> deadLetters = RawTopicBooks.readAll(kafka.bootstrapServers(), dlqTopic);
         assertThat(deadLetters).hasSize(1);
         final Raw dead = deadLetters.get(0);
-        assertThat(new String(dead.headers().get(Topics.HEADER_DLQ_REASON), StandardCharsets.UTF_8))
+        assertThat(new String(dead.headers().get(Header.DLQ_REASON.key()), StandardCharsets.UTF_8))
                 .isEqualTo("INVALID_JSON");
-        assertThat(dead.headers().get(Topics.HEADER_DLQ_DETAIL)).isNotEmpty();
-        assertThat(dead.headers()).containsKeys(Topics.HEADER_SESSION_ID, Topics.HEADER_SESSION_SEQUENCE,
-                RawPublisher.HEADER_DLQ_SOURCE);
+        assertThat(dead.headers().get(Header.DLQ_DETAIL.key())).isNotEmpty();
+        assertThat(dead.headers()).containsKeys(Header.SESSION_ID.key(), Header.SESSION_SEQ.key(),
+                Header.DLQ_SOURCE.key());
         final Map<String, List<Raw>> records = checkpoint(kafka);
         for (final String product : PRODUCTS) {
             assertGapThenSnapshotInNewSession(records.get(product), RawPublisher.GAP_INVALID);
@@ -217,7 +217,7 @@ class IngestorIT {
         final List<Raw> deadLetters = RawTopicBooks.readAll(kafka.bootstrapServers(), dlqTopic);
         assertThat(deadLetters).hasSize(1);
         assertThat(deadLetters.get(0).key()).isEqualTo("BTC-USD");
-        assertThat(new String(deadLetters.get(0).headers().get(Topics.HEADER_DLQ_REASON), StandardCharsets.UTF_8))
+        assertThat(new String(deadLetters.get(0).headers().get(Header.DLQ_REASON.key()), StandardCharsets.UTF_8))
                 .isEqualTo("BAD_SIZE");
         final Map<String, List<Raw>> records = checkpoint(kafka);
         final List<Raw> btc = records.get("BTC-USD");

@@ -1,5 +1,6 @@
 package dev.orderbook.kafka.embedded;
 
+import dev.orderbook.contract.Limits;
 import kafka.server.BrokerServer;
 import kafka.server.ControllerServer;
 import kafka.server.FaultHandlerFactory;
@@ -88,7 +89,7 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
      * Largest record batch the broker accepts, in bytes: 16 MiB of payload plus 64 KiB for the batch header,
      * key and headers. Applied to {@code message.max.bytes} and {@code replica.fetch.max.bytes}.
      */
-    public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024 + 64 * 1024;
+    public static final int MAX_MESSAGE_BYTES = Limits.MAX_RECORD_BYTES;
 
     /**
      * Broker properties this class sets for a single node before applying overrides. Each trade-off:
