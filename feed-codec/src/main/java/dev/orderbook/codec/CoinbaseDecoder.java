@@ -132,6 +132,10 @@ public final class CoinbaseDecoder {
     private int[] rawEventProductLen = new int[4];
     private int[] rawEventStart = new int[4];
     private int[] rawEventEnd = new int[4];
+    private int[] rawEventJsonStart = new int[4];
+    private int[] rawEventJsonEnd = new int[4];
+    private int eventsOpen;
+    private int eventsClose;
     private boolean[] rawEventHasUpdates = new boolean[4];
 
     // Top-level fields of the message being decoded.
@@ -302,10 +306,16 @@ public final class CoinbaseDecoder {
                 if (r.peek() != '[') {
                     return "\"events\" must be an array";
                 }
+                if (sawEvents) {
+                    // Two arrays would leave it unclear which one a per-product copy of the message should keep.
+                    return "\"events\" given twice";
+                }
+                eventsOpen = r.position();
                 final String failure = parseAdvancedEvents();
                 if (failure != null) {
                     return failure;
                 }
+                eventsClose = r.consumedUpTo() - 1;
                 sawEvents = true;
             } else if (r.regionEquals(F_SEQUENCE_NUM)) {
                 final byte c = r.peek();
@@ -458,6 +468,7 @@ public final class CoinbaseDecoder {
             if (r.peek() != '{') {
                 return "each entry of \"events\" must be an object";
             }
+            rawEventJsonStart[e] = r.position();
             r.enterObject();
             while (r.nextField()) {
                 if (r.regionEquals(F_UPDATES)) {
@@ -494,6 +505,7 @@ public final class CoinbaseDecoder {
                     r.skipValue();
                 }
             }
+            rawEventJsonEnd[e] = r.consumedUpTo();
         }
         return null;
     }
@@ -779,11 +791,15 @@ public final class CoinbaseDecoder {
             }
             final int ev = out.addEvent(eventType, out.changeCount);
             out.eventProduct[ev] = product;
+            out.eventJsonStart[ev] = rawEventJsonStart[e];
+            out.eventJsonEnd[ev] = rawEventJsonEnd[e];
             if (!convert(rawEventStart[e], rawEventEnd[e], product, out, "event update", e)) {
                 return;
             }
             out.eventEnd[ev] = out.changeCount;
         }
+        out.eventsArrayOpen = eventsOpen;
+        out.eventsArrayClose = eventsClose;
         out.kind = MessageKind.BOOK;
     }
 
@@ -953,6 +969,8 @@ public final class CoinbaseDecoder {
             rawEventProductLen = Arrays.copyOf(rawEventProductLen, capacity);
             rawEventStart = Arrays.copyOf(rawEventStart, capacity);
             rawEventEnd = Arrays.copyOf(rawEventEnd, capacity);
+            rawEventJsonStart = Arrays.copyOf(rawEventJsonStart, capacity);
+            rawEventJsonEnd = Arrays.copyOf(rawEventJsonEnd, capacity);
             rawEventHasUpdates = Arrays.copyOf(rawEventHasUpdates, capacity);
         }
         final int e = rawEventCount++;

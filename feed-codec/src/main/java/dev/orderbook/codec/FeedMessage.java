@@ -38,6 +38,10 @@ public final class FeedMessage {
     byte[] eventType = new byte[4];
     int[] eventStart = new int[4];
     int[] eventEnd = new int[4];
+    int[] eventJsonStart = new int[4];
+    int[] eventJsonEnd = new int[4];
+    int eventsArrayOpen = -1;
+    int eventsArrayClose = -1;
 
     int changeCount;
     byte[] sideCode = new byte[64];
@@ -59,6 +63,8 @@ public final class FeedMessage {
         time.setLength(0);
         hasTime = false;
         eventCount = 0;
+        eventsArrayOpen = -1;
+        eventsArrayClose = -1;
         changeCount = 0;
         heartbeatProduct = null;
         subscriptions = Map.of();
@@ -85,11 +91,15 @@ public final class FeedMessage {
             eventType = Arrays.copyOf(eventType, capacity);
             eventStart = Arrays.copyOf(eventStart, capacity);
             eventEnd = Arrays.copyOf(eventEnd, capacity);
+            eventJsonStart = Arrays.copyOf(eventJsonStart, capacity);
+            eventJsonEnd = Arrays.copyOf(eventJsonEnd, capacity);
         }
         eventProduct[eventCount] = null;
         eventType[eventCount] = type;
         eventStart[eventCount] = start;
         eventEnd[eventCount] = start;
+        eventJsonStart[eventCount] = -1;
+        eventJsonEnd[eventCount] = -1;
         return eventCount++;
     }
 
@@ -151,6 +161,31 @@ public final class FeedMessage {
     /** Index one past the event's last change. */
     public int eventEnd(final int event) {
         return eventEnd[event];
+    }
+
+    /**
+     * Advanced Trade: where event {@code e}'s JSON object starts in the decoded bytes (absolute index, the
+     * {@code '{'}); -1 on the Exchange feed, whose message is one event. With {@link #eventJsonEnd} and
+     * {@link #eventsArrayOpen()}/{@link #eventsArrayClose()} it lets a caller cut the message into per-product copies
+     * without reading it again. Valid only while the decoded bytes are.
+     */
+    public int eventJsonStart(final int event) {
+        return eventJsonStart[event];
+    }
+
+    /** Advanced Trade: one past the end of event {@code e}'s JSON object (absolute index); -1 on the Exchange feed. */
+    public int eventJsonEnd(final int event) {
+        return eventJsonEnd[event];
+    }
+
+    /** Advanced Trade: the index of the {@code '['} that opens {@code events}; -1 on the Exchange feed. */
+    public int eventsArrayOpen() {
+        return eventsArrayOpen;
+    }
+
+    /** Advanced Trade: the index of the {@code ']'} that closes {@code events}; -1 on the Exchange feed. */
+    public int eventsArrayClose() {
+        return eventsArrayClose;
     }
 
     /** Total changes over all events. */

@@ -42,6 +42,12 @@ public enum GapReason {
         return wireName;
     }
 
+    /** The wire name, so that log lines read as the markers do. */
+    @Override
+    public String toString() {
+        return wireName;
+    }
+
     /** The reason of a wire name; {@link #OTHER} for one this version does not know (never fails). */
     public static GapReason ofWireName(final CharSequence name) {
         if (name != null) {

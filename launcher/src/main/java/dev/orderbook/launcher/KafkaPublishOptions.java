@@ -1,7 +1,7 @@
 package dev.orderbook.launcher;
 
 import dev.orderbook.contract.Topics;
-import dev.orderbook.ingestor.kafka.PublisherConfig;
+import dev.orderbook.ingestor.publish.PublisherConfig;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;

@@ -2,7 +2,7 @@ package dev.orderbook.launcher;
 
 import dev.orderbook.ingestor.file.FilePublisher;
 import dev.orderbook.ingestor.file.Pacing;
-import dev.orderbook.ingestor.kafka.PublisherConfig;
+import dev.orderbook.ingestor.publish.PublisherConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -6,7 +6,7 @@ import dev.orderbook.codec.Protocol;
 import dev.orderbook.codec.model.ProductRegistry;
 import dev.orderbook.contract.Topics;
 import dev.orderbook.ingestor.coinbase.FeedClientConfig;
-import dev.orderbook.ingestor.kafka.PublisherConfig;
+import dev.orderbook.ingestor.publish.PublisherConfig;
 import dev.orderbook.ingestor.service.IngestorService;
 import dev.orderbook.kafka.embedded.EmbeddedKafkaBroker;
 import dev.orderbook.simulator.market.BatchSizeDistribution;

@@ -13,8 +13,8 @@ import dev.orderbook.codec.io.NdjsonReader;
 import dev.orderbook.codec.model.ProductRegistry;
 import dev.orderbook.ingestor.file.FilePublisher;
 import dev.orderbook.ingestor.file.Pacing;
-import dev.orderbook.ingestor.kafka.PublisherConfig;
-import dev.orderbook.ingestor.kafka.RawTopicSetup;
+import dev.orderbook.ingestor.publish.PublisherConfig;
+import dev.orderbook.contract.TopicSpec;
 import dev.orderbook.kafka.embedded.KafkaCluster;
 import dev.orderbook.kafka.embedded.junit.KafkaClusterExtension;
 import dev.orderbook.simulator.market.FeedFileGenerator;
@@ -74,7 +74,7 @@ class PublishProcessReplayIT {
         final String raw = KafkaClusterExtension.uniqueTopicName("raw");
         final FilePublisher.Stats published = FilePublisher.publish(file, PublisherConfig.of(kafka.bootstrapServers(),
                 PRODUCTS).withTopics(raw, KafkaClusterExtension.uniqueTopicName("ingest-dlq")), Pacing.parse("max"),
-                0, RawTopicSetup.RETENTION_DEFAULT, Duration.ofSeconds(30));
+                0, TopicSpec.RAW.retention(), Duration.ofSeconds(30));
         assertThat(published.publishFailures()).isZero();
         final Map<String, List<String>> expected = normalized(replay(file), badLineEvery > 0);
 

@@ -1,11 +1,16 @@
 package dev.orderbook.ingestor.coinbase;
 
 import dev.orderbook.codec.CoinbaseDecoder;
+import dev.orderbook.codec.DecodeError;
 import dev.orderbook.codec.EventType;
 import dev.orderbook.codec.FeedMessage;
 import dev.orderbook.codec.MessageKind;
 import dev.orderbook.codec.Protocol;
+import dev.orderbook.codec.model.Product;
 import dev.orderbook.codec.model.ProductRegistry;
+import dev.orderbook.contract.GapReason;
+import dev.orderbook.ingestor.frame.DecodedFrame;
+import dev.orderbook.ingestor.frame.EpochClock;
 
 import dev.orderbook.ingestor.auth.Credentials;
 
@@ -70,13 +75,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * resnapshotted that way. Client messages go out one at a time, in order.
  */
 public final class CoinbaseFeedClient implements AutoCloseable {
-    /** {@link FeedListener#onGap} reason: the connection closed or failed. */
-    public static final String GAP_DISCONNECT = "disconnect";
-    /** {@link FeedListener#onGap} reason: an Advanced Trade {@code sequence_num} was skipped or repeated. */
-    public static final String GAP_SEQUENCE = "sequence";
-    /** {@link FeedListener#onGap} reason: nothing arrived within the silence timeout. */
-    public static final String GAP_SILENCE = "silence";
-
     private static final Logger log = LoggerFactory.getLogger(CoinbaseFeedClient.class);
     private static final int HANDSHAKE_TIMEOUT_MS = 10_000;
     private static final long STOP_WAIT_MS = 5_000;
@@ -94,6 +92,8 @@ public final class CoinbaseFeedClient implements AutoCloseable {
     private final ClientEndpointConfig endpointConfig;
     /** Null without credentials. */
     private final Credentials credentials;
+    /** The worker's: each frame is decoded once, here, and handed on decoded. */
+    private final CoinbaseDecoder decoder;
     /** Subscribe messages per connection: one on the Exchange feed, one per channel on Advanced Trade. */
     private final int subscribeCount;
     private final String bookChannel;
@@ -109,8 +109,9 @@ public final class CoinbaseFeedClient implements AutoCloseable {
     private int failedConnections;
 
     private CoinbaseFeedClient(final FeedClientConfig config, final FeedListener listener,
-                               final Credentials credentials) {
+                               final Credentials credentials, final CoinbaseDecoder decoder) {
         this.config = config;
+        this.decoder = decoder;
         this.credentials = credentials;
         this.listener = listener;
         this.uri = URI.create(config.url());
@@ -146,6 +147,32 @@ public final class CoinbaseFeedClient implements AutoCloseable {
     }
 
     /**
+     * Starts the client with API credentials (or null) and a decoder of the products' frames, at their scales, with
+     * the configured products in the configured order (a closed registry: a frame of another product is
+     * {@code UNKNOWN_PRODUCT}). Used on the worker thread only.
+     */
+    public static CoinbaseFeedClient start(final FeedClientConfig config, final FeedListener listener,
+                                           final Credentials credentials, final CoinbaseDecoder decoder) {
+        if (config == null || listener == null || decoder == null) {
+            throw new IllegalArgumentException("config, listener and decoder may not be null");
+        }
+        for (int i = 0; i < config.productIds().size(); i++) {
+            final Product p = decoder.products().get(config.productIds().get(i));
+            if (p == null || p.index() != i) {
+                throw new IllegalArgumentException("the decoder's products must be the configured ones, in order: "
+                        + config.productIds());
+            }
+        }
+        final CoinbaseFeedClient feed = new CoinbaseFeedClient(config, listener, credentials, decoder);
+        feed.worker.start();
+        final long checkMs = Math.max(SILENCE_CHECK_MIN_MS,
+                Math.min(SILENCE_CHECK_MAX_MS, config.silenceTimeout().toMillis() / 4));
+        feed.scheduler.scheduleWithFixedDelay(feed::checkSilence, checkMs, checkMs, TimeUnit.MILLISECONDS);
+        feed.scheduler.execute(feed::connect);
+        return feed;
+    }
+
+    /**
      * Starts the client with API credentials: Exchange subscriptions are signed (and use the authenticated
      * {@code level2} channel), Advanced Trade subscribe messages carry a fresh JWT. Credentials are never logged.
      *
@@ -153,16 +180,12 @@ public final class CoinbaseFeedClient implements AutoCloseable {
      */
     public static CoinbaseFeedClient start(final FeedClientConfig config, final FeedListener listener,
                                            final Credentials credentials) {
-        if (config == null || listener == null) {
-            throw new IllegalArgumentException("config and listener may not be null");
+        if (config == null) {
+            throw new IllegalArgumentException("config may not be null");
         }
-        final CoinbaseFeedClient feed = new CoinbaseFeedClient(config, listener, credentials);
-        feed.worker.start();
-        final long checkMs = Math.max(SILENCE_CHECK_MIN_MS,
-                Math.min(SILENCE_CHECK_MAX_MS, config.silenceTimeout().toMillis() / 4));
-        feed.scheduler.scheduleWithFixedDelay(feed::checkSilence, checkMs, checkMs, TimeUnit.MILLISECONDS);
-        feed.scheduler.execute(feed::connect);
-        return feed;
+        return start(config, listener, credentials, new CoinbaseDecoder(
+                ProductRegistry.closed(config.productIds(), ProductRegistry.DEFAULT_SCALE, ProductRegistry.DEFAULT_SCALE,
+                        Map.of()), config.maxMessageBytes()));
     }
 
     /** The configuration in use. */
@@ -219,12 +242,12 @@ public final class CoinbaseFeedClient implements AutoCloseable {
      * thread, the listener included.
      *
      * @param productId a configured product; may not be null
-     * @param gapReason the {@link FeedListener#onGap} reason to report, for example {@code unparseable}
+     * @param gapReason the {@link FeedListener#onGap} reason to report, for example {@code invalid}
      * @return true if the gap was reported on an open connection; false if there is none (or it is ending), in
      *         which case nothing is reported: the reconnect under way reports gaps and brings fresh snapshots
      * @throws IllegalArgumentException if the product is not one of the configured ones, or the reason is null
      */
-    public boolean resnapshot(final String productId, final String gapReason) {
+    public boolean resnapshot(final String productId, final GapReason gapReason) {
         final Integer index = productId == null ? null : productIndexes.get(productId);
         if (index == null || gapReason == null) {
             throw new IllegalArgumentException("not a configured product or null reason: " + productId + " "
@@ -275,15 +298,15 @@ public final class CoinbaseFeedClient implements AutoCloseable {
      * @param gapReason the {@link FeedListener#onGap} reason to report, for example {@code backpressure}
      * @param detail    why, for the log
      */
-    public void dropConnection(final String gapReason, final String detail) {
+    public void dropConnection(final GapReason gapReason, final String detail) {
         dropConnection(gapReason, detail, Duration.ZERO);
     }
 
     /**
-     * As {@link #dropConnection(String, String)}, and reconnects no sooner than {@code reconnectDelayAtLeast}
+     * As {@link #dropConnection(GapReason, String)}, and reconnects no sooner than {@code reconnectDelayAtLeast}
      * (the usual backoff applies if longer): for a consumer that needs time before it can take frames again.
      */
-    public void dropConnection(final String gapReason, final String detail, final Duration reconnectDelayAtLeast) {
+    public void dropConnection(final GapReason gapReason, final String detail, final Duration reconnectDelayAtLeast) {
         final Connection c = current;
         if (c != null && c.session != null) {
             c.reconnectDelayAtLeastMs = reconnectDelayAtLeast.toMillis();
@@ -363,7 +386,7 @@ public final class CoinbaseFeedClient implements AutoCloseable {
         final long silentNs = System.nanoTime() - c.lastReceiveNs;
         if (silentNs > config.silenceTimeout().toNanos()) {
             try {
-                connectionLost(c, GAP_SILENCE, true, "nothing received for "
+                connectionLost(c, GapReason.SILENCE, true, "nothing received for "
                         + TimeUnit.NANOSECONDS.toMillis(silentNs) + " ms");
             } catch (final RuntimeException e) {
                 // A periodic task that throws is cancelled for good: log and keep watching.
@@ -373,7 +396,7 @@ public final class CoinbaseFeedClient implements AutoCloseable {
     }
 
     /** After a connection ended: close its socket if still open, then connect again after a backoff. */
-    private void reconnect(final Connection c, final String reason, final String detail) {
+    private void reconnect(final Connection c, final GapReason reason, final String detail) {
         closeSession(c, CloseReason.CloseCodes.GOING_AWAY, "reconnecting: " + reason);
         if (closed) {
             return;
@@ -429,7 +452,7 @@ public final class CoinbaseFeedClient implements AutoCloseable {
      * Ends a connection once: queues its gaps (after its last frame) and hands the reconnect to the connector.
      * Never blocks, so it is safe on a socket thread.
      */
-    private void connectionLost(final Connection c, final String reason, final boolean queueGaps,
+    private void connectionLost(final Connection c, final GapReason reason, final boolean queueGaps,
                                 final String detail) {
         synchronized (c) {
             if (closed || c.ended) {
@@ -471,7 +494,7 @@ public final class CoinbaseFeedClient implements AutoCloseable {
         try {
             c.session.getAsyncRemote().sendText(text, result -> {
                 if (!result.isOK()) {
-                    connectionLost(c, GAP_DISCONNECT, true, "send failed: " + result.getException());
+                    connectionLost(c, GapReason.DISCONNECT, true, "send failed: " + result.getException());
                     return;
                 }
                 final String next;
@@ -486,7 +509,7 @@ public final class CoinbaseFeedClient implements AutoCloseable {
             });
         } catch (final RuntimeException e) {
             // The session closed under us; its close event reports the gaps as well.
-            connectionLost(c, GAP_DISCONNECT, true, "send refused: " + e);
+            connectionLost(c, GapReason.DISCONNECT, true, "send refused: " + e);
         }
     }
 
@@ -580,18 +603,18 @@ public final class CoinbaseFeedClient implements AutoCloseable {
                     return;
                 }
             }
-            connectionLost(c, GAP_DISCONNECT, true, "listener queue full, capacity " + config.queueCapacity());
+            connectionLost(c, GapReason.DISCONNECT, true, "listener queue full, capacity " + config.queueCapacity());
         }
 
         @Override
         public void onClose(final Session session, final CloseReason closeReason) {
-            connectionLost(connection, GAP_DISCONNECT, true, "closed " + closeReason.getCloseCode().getCode() + " "
+            connectionLost(connection, GapReason.DISCONNECT, true, "closed " + closeReason.getCloseCode().getCode() + " "
                     + closeReason.getReasonPhrase());
         }
 
         @Override
         public void onError(final Session session, final Throwable error) {
-            connectionLost(connection, GAP_DISCONNECT, true, "error " + error);
+            connectionLost(connection, GapReason.DISCONNECT, true, "error " + error);
         }
     }
 
@@ -599,8 +622,7 @@ public final class CoinbaseFeedClient implements AutoCloseable {
 
     /** Takes the queue in order and calls the listener; the only thread that does. */
     private final class Worker implements Runnable {
-        private final CoinbaseDecoder decoder = new CoinbaseDecoder(ProductRegistry.open(), config.maxMessageBytes());
-        private final FeedMessage decoded = new FeedMessage();
+        private final DecodedFrame decoded = new DecodedFrame();
 
         @Override
         public void run() {
@@ -622,15 +644,16 @@ public final class CoinbaseFeedClient implements AutoCloseable {
                 if (event instanceof Frame) {
                     final Frame frame = (Frame) event;
                     queuedFrames.decrementAndGet();
-                    final byte[] utf8Json = frame.text.getBytes(StandardCharsets.UTF_8);
+                    final DecodedFrame f = decoded.decode(decoder, frame.connection.sessionId,
+                            frame.sessionSequence, EpochClock.toEpochNs(frame.receiveTimeNs),
+                            frame.text.getBytes(StandardCharsets.UTF_8));
                     try {
-                        inspect(frame, utf8Json);
+                        inspect(frame, f.message());
                     } catch (final RuntimeException e) {
                         // The frame is still delivered: the consumer decides what to make of it.
                         log.warn("Inspecting a frame failed. url=[{}] event=[{}]", uri, frame, e);
                     }
-                    listener.onMessage(frame.connection.sessionId, frame.sessionSequence, frame.receiveTimeNs,
-                            utf8Json);
+                    listener.onFrame(f);
                     if (config.protocol() == Protocol.EXCHANGE) {
                         watchProductHeartbeats(frame);
                     }
@@ -673,7 +696,7 @@ public final class CoinbaseFeedClient implements AutoCloseable {
                     final String productId = config.productIds().get(i);
                     log.warn("Product heartbeats stopped; resnapshotting it. url=[{}] sessionId=[{}] productId=[{}] "
                             + "silentMs=[{}]", uri, c.sessionId, productId, TimeUnit.NANOSECONDS.toMillis(silentNs));
-                    resnapshot(productId, GAP_SILENCE);
+                    resnapshot(productId, GapReason.SILENCE);
                 }
             }
         }
@@ -683,22 +706,22 @@ public final class CoinbaseFeedClient implements AutoCloseable {
          * it, so the consumer marks the book stale before seeing it; the connection is then replaced for a fresh
          * snapshot.
          */
-        private void inspect(final Frame frame, final byte[] utf8Json) {
+        private void inspect(final Frame frame, final FeedMessage m) {
             final Connection c = frame.connection;
-            final FeedMessage m = decoder.decode(utf8Json, decoded);
             final MessageKind kind = m.kind();
-            // An invalid frame's number is not to be trusted (a torn write may repeat the last one).
-            if (config.protocol() == Protocol.ADVANCED && kind != MessageKind.INVALID
-                    && m.sequence() != FeedMessage.NO_SEQUENCE) {
+            // An invalid frame's number is not to be trusted (a torn write may repeat the last one), unless the JSON
+            // was read whole and only a product we do not carry made it invalid.
+            if (config.protocol() == Protocol.ADVANCED && m.sequence() != FeedMessage.NO_SEQUENCE
+                    && (kind != MessageKind.INVALID || m.error() == DecodeError.UNKNOWN_PRODUCT)) {
                 final long expected = c.lastSequence + 1;
                 if (c.lastSequence != FeedMessage.NO_SEQUENCE && m.sequence() != expected && !c.sequenceGap) {
                     c.sequenceGap = true;
                     for (final String productId : config.productIds()) {
-                        notifyListener(() -> listener.onGap(productId, GAP_SEQUENCE));
+                        notifyListener(() -> listener.onGap(productId, GapReason.SEQUENCE));
                     }
                     // Gaps again after the connection's last frame: its remaining frames are delivered unchecked,
                     // and a snapshot among them (a resnapshot reply) must not leave its book looking continuous.
-                    connectionLost(c, GAP_SEQUENCE, true, "sequence_num " + m.sequence() + ", expected "
+                    connectionLost(c, GapReason.SEQUENCE, true, "sequence_num " + m.sequence() + ", expected "
                             + expected);
                 }
                 c.lastSequence = m.sequence();
@@ -706,10 +729,7 @@ public final class CoinbaseFeedClient implements AutoCloseable {
             if (kind == MessageKind.BOOK) {
                 c.healthy = true;
                 for (int e = 0; e < m.eventCount(); e++) {
-                    final Integer index = productIndexes.get(m.eventProduct(e).id());
-                    if (index == null) {
-                        continue;
-                    }
+                    final int index = m.eventProduct(e).index();
                     // Book data is as good a sign of life as a heartbeat.
                     c.lastHeartbeatNs[index] = frame.receiveTimeNs;
                     if (m.eventType(e) == EventType.SNAPSHOT) {
@@ -719,10 +739,7 @@ public final class CoinbaseFeedClient implements AutoCloseable {
                     }
                 }
             } else if (kind == MessageKind.HEARTBEAT && m.heartbeatProduct() != null) {
-                final Integer index = productIndexes.get(m.heartbeatProduct().id());
-                if (index != null) {
-                    c.lastHeartbeatNs[index] = frame.receiveTimeNs;
-                }
+                c.lastHeartbeatNs[m.heartbeatProduct().index()] = frame.receiveTimeNs;
             } else if (kind == MessageKind.EXCHANGE_ERROR) {
                 final String detail = "error from server: " + m.errorMessage();
                 notifyListener(() -> listener.onSubscriptionProblem(detail));
@@ -763,7 +780,7 @@ public final class CoinbaseFeedClient implements AutoCloseable {
         final String sessionId;
         volatile Session session;
         volatile long lastReceiveNs;
-        /** Set by {@link #dropConnection(String, String, Duration)} before the connection ends. */
+        /** Set by {@link #dropConnection(GapReason, String, Duration)} before the connection ends. */
         volatile long reconnectDelayAtLeastMs;
         /** Set once book data arrived: the connection worked, so the backoff starts over. */
         volatile boolean healthy;
@@ -818,7 +835,7 @@ public final class CoinbaseFeedClient implements AutoCloseable {
         }
     }
 
-    private record Gap(String productId, String reason) {
+    private record Gap(String productId, GapReason reason) {
     }
 
     private record Connected(String sessionId) {

@@ -1,5 +1,8 @@
 package dev.orderbook.ingestor.coinbase;
 
+import dev.orderbook.contract.GapReason;
+import dev.orderbook.ingestor.frame.DecodedFrame;
+
 /**
  * Receives what a {@link CoinbaseFeedClient} sees on the wire.
  *
@@ -20,14 +23,13 @@ public interface FeedListener {
 
     /**
      * One text frame, verbatim, whatever it holds (book data, heartbeats, confirmations, errors, unknown types, even
-     * invalid JSON: the consumer decides).
+     * invalid JSON: the consumer decides), decoded once by the client: its session is the connection it arrived on
+     * (as given to {@link #onConnected}), its session sequence 1 for the first frame of the session, then 2, 3, ...
+     * without holes, its receive time when the socket thread received it.
      *
-     * @param sessionId       the connection it arrived on, as given to {@link #onConnected}
-     * @param sessionSequence 1 for the first message of the session, then 2, 3, ... without holes
-     * @param receiveTimeNs   {@link System#nanoTime()} when the socket thread received it
-     * @param utf8Json        the frame's text as UTF-8; owned by the callee from now on, never null
+     * @param frame valid only during the call (the client reuses it); its bytes are the callee's to keep
      */
-    void onMessage(String sessionId, long sessionSequence, long receiveTimeNs, byte[] utf8Json);
+    void onFrame(DecodedFrame frame);
 
     /**
      * Continuity was lost for a product: its book is stale until the next snapshot of it, which a reconnect or a
@@ -41,7 +43,7 @@ public interface FeedListener {
      *                  reason given to {@link CoinbaseFeedClient#resnapshot} or
      *                  {@link CoinbaseFeedClient#dropConnection}
      */
-    void onGap(String productId, String reason);
+    void onGap(String productId, GapReason reason);
 
     /**
      * The subscription did not go as asked: the server sent an {@code error} message, or a confirmation that lacks

@@ -1,7 +1,9 @@
 package dev.orderbook.ingestor.file;
 
 import dev.orderbook.codec.GapMarkers;
+import dev.orderbook.contract.GapReason;
 import dev.orderbook.ingestor.coinbase.FeedListener;
+import dev.orderbook.ingestor.frame.DecodedFrame;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,8 +61,8 @@ public final class FeedRecorder implements FeedListener, AutoCloseable {
     }
 
     @Override
-    public synchronized void onMessage(final String sessionId, final long sessionSequence, final long receiveTimeNs,
-                                       final byte[] utf8Json) {
+    public synchronized void onFrame(final DecodedFrame frame) {
+        final byte[] utf8Json = frame.bytes();
         boolean newline = false;
         for (int i = 0; i < utf8Json.length; i++) {
             if (utf8Json[i] == '\n' || utf8Json[i] == '\r') {
@@ -76,8 +78,8 @@ public final class FeedRecorder implements FeedListener, AutoCloseable {
     }
 
     @Override
-    public synchronized void onGap(final String productId, final String reason) {
-        write(GapMarkers.toJson(productId, reason, Instant.now().toString()));
+    public synchronized void onGap(final String productId, final GapReason reason) {
+        write(GapMarkers.toJson(productId, reason.wireName(), Instant.now().toString()));
         gaps++;
     }
 

@@ -1,14 +1,15 @@
 package dev.orderbook.ingestor.file;
 
 import dev.orderbook.codec.CoinbaseDecoder;
-import dev.orderbook.codec.FeedMessage;
 import dev.orderbook.codec.io.NdjsonReader;
-import dev.orderbook.codec.model.ProductRegistry;
-import dev.orderbook.ingestor.kafka.FeedControl;
-import dev.orderbook.ingestor.kafka.IngestMetrics;
-import dev.orderbook.ingestor.kafka.PublisherConfig;
-import dev.orderbook.ingestor.kafka.RawPublisher;
-import dev.orderbook.ingestor.kafka.RawTopicSetup;
+import dev.orderbook.contract.DeadLetterReason;
+import dev.orderbook.contract.Limits;
+import dev.orderbook.ingestor.frame.DecodedFrame;
+import dev.orderbook.ingestor.frame.EpochClock;
+import dev.orderbook.ingestor.publish.IngestMetrics;
+import dev.orderbook.ingestor.publish.PublisherConfig;
+import dev.orderbook.ingestor.publish.RawPublisher;
+import dev.orderbook.ingestor.publish.RawTopics;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -55,21 +56,21 @@ public final class FilePublisher {
     public static Stats publish(final Path input, final PublisherConfig config, final Pacing pacing,
                                 final int partitions, final Duration retention, final Duration setupTimeout)
             throws IOException {
-        RawTopicSetup.ensure(config, partitions, retention, setupTimeout);
+        RawTopics.ensure(config, partitions, retention, setupTimeout);
         final SimpleMeterRegistry registry = new SimpleMeterRegistry();
         final IngestMetrics metrics = new IngestMetrics(registry);
         final String sessionId = UUID.randomUUID().toString();
-        final CoinbaseDecoder timeReader = new CoinbaseDecoder(ProductRegistry.open(), PublisherConfig.MAX_RECORD_BYTES);
-        final FeedMessage timed = new FeedMessage();
+        final CoinbaseDecoder decoder = config.newDecoder();
+        final DecodedFrame frame = new DecodedFrame();
         long lines = 0;
         long published = 0;
         long notBookData = 0;
         long deadLettered = 0;
         final long startNs = System.nanoTime();
         try (RawPublisher publisher = new RawPublisher(config,
-                new KafkaProducer<>(config.producerProperties("orderbook-publish")), metrics, FeedControl.NONE,
+                new KafkaProducer<>(config.producerProperties("orderbook-publish")), metrics,
                 RawPublisher.Source.FILE);
-             NdjsonReader reader = NdjsonReader.open(input, PublisherConfig.MAX_RECORD_BYTES)) {
+             NdjsonReader reader = NdjsonReader.open(input, Limits.MAX_RECORD_BYTES)) {
             publisher.warmUp(setupTimeout);
             while (reader.next()) {
                 if (reader.length() == 0 && !reader.oversized()) {
@@ -79,17 +80,18 @@ public final class FilePublisher {
                 final long seq = reader.lineNumber();
                 final RawPublisher.Outcome outcome;
                 if (reader.oversized()) {
-                    outcome = publisher.publishUnreadable(sessionId, seq, publisher.toEpochNs(System.nanoTime()),
+                    outcome = publisher.publishUnreadable(sessionId, seq, EpochClock.nowEpochNs(),
                             ("line " + seq + " of " + input.getFileName()).getBytes(StandardCharsets.UTF_8),
-                            "OVERSIZED", "line of " + reader.length() + " bytes, limit "
-                                    + PublisherConfig.MAX_RECORD_BYTES);
+                            DeadLetterReason.OVERSIZED, "line of " + reader.length() + " bytes, limit "
+                                    + Limits.MAX_RECORD_BYTES);
                 } else {
-                    final byte[] frame = Arrays.copyOfRange(reader.buffer(), reader.offset(),
-                            reader.offset() + reader.length());
+                    frame.decode(decoder, sessionId, seq, EpochClock.nowEpochNs(), Arrays.copyOfRange(reader.buffer(),
+                            reader.offset(), reader.offset() + reader.length()));
                     if (!pacing.isMax()) {
-                        waitNs(pacing.delayNs(timeReader.decode(frame, timed).time(), System.nanoTime()));
+                        waitNs(pacing.delayNs(frame.message().time(), System.nanoTime()));
                     }
-                    outcome = publisher.publishFrame(sessionId, seq, publisher.toEpochNs(System.nanoTime()), frame);
+                    outcome = publisher.publishFrame(frame);
+                    publisher.requests().drainTo(request -> { });
                 }
                 switch (outcome) {
                     case PUBLISHED -> published++;

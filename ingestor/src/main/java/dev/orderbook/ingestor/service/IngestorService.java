@@ -6,11 +6,14 @@ import dev.orderbook.ingestor.auth.Credentials;
 import dev.orderbook.ingestor.coinbase.CoinbaseFeedClient;
 import dev.orderbook.ingestor.coinbase.FeedClientConfig;
 import dev.orderbook.ingestor.coinbase.FeedListener;
-import dev.orderbook.ingestor.kafka.FeedControl;
-import dev.orderbook.ingestor.kafka.IngestMetrics;
-import dev.orderbook.ingestor.kafka.PublisherConfig;
-import dev.orderbook.ingestor.kafka.RawPublisher;
-import dev.orderbook.ingestor.kafka.RawTopicSetup;
+import dev.orderbook.contract.GapReason;
+import dev.orderbook.contract.TopicSetup;
+import dev.orderbook.ingestor.frame.DecodedFrame;
+import dev.orderbook.ingestor.publish.FeedRequests;
+import dev.orderbook.ingestor.publish.IngestMetrics;
+import dev.orderbook.ingestor.publish.PublisherConfig;
+import dev.orderbook.ingestor.publish.RawPublisher;
+import dev.orderbook.ingestor.publish.RawTopics;
 
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -89,8 +92,7 @@ public final class IngestorService implements AutoCloseable {
                 config.publisher().producerProperties("orderbook-ingestor"));
         this.producerMetrics = new KafkaClientMetrics(producer);
         producerMetrics.bindTo(registry);
-        this.publisher = new RawPublisher(config.publisher(), producer, metrics, new ClientControl(),
-                RawPublisher.Source.LIVE);
+        this.publisher = new RawPublisher(config.publisher(), producer, metrics, RawPublisher.Source.LIVE);
         if (config.httpPort() >= 0) {
             try {
                 this.http = ServiceHttpServer.start(config.httpHost(), config.httpPort(), registry);
@@ -114,11 +116,10 @@ public final class IngestorService implements AutoCloseable {
      * @throws IllegalStateException if Kafka cannot be reached within the setup timeout or the raw topic is unfit
      */
     public static IngestorService start(final Config config) {
-        final RawTopicSetup.Result topics = RawTopicSetup.ensure(config.publisher(), config.partitions(),
+        final TopicSetup.Result topics = RawTopics.ensure(config.publisher(), config.partitions(),
                 config.retention(), config.setupTimeout());
-        log.info("Topics ready. raw=[{}] rawPartitions=[{}] rawCreated=[{}] dlq=[{}] dlqCreated=[{}]",
-                config.publisher().rawTopic(), topics.rawPartitions(), topics.rawCreated(),
-                config.publisher().dlqTopic(), topics.dlqCreated());
+        log.info("Topics ready. raw=[{}] rawPartitions=[{}] dlq=[{}] created=[{}]", config.publisher().rawTopic(),
+                topics.partitionsOf(config.publisher().rawTopic()), config.publisher().dlqTopic(), topics.created());
         final IngestorService service = new IngestorService(config);
         try {
             service.publisher.warmUp(config.setupTimeout());
@@ -126,7 +127,8 @@ public final class IngestorService implements AutoCloseable {
             service.close();
             throw e;
         }
-        service.client = CoinbaseFeedClient.start(config.feed(), service.new Listener(), config.credentials());
+        service.client = CoinbaseFeedClient.start(config.feed(), service.new Listener(), config.credentials(),
+                config.publisher().newDecoder());
         log.info("Ingestor started. url=[{}] protocol=[{}] products=[{}] httpPort=[{}] credentials=[{}]",
                 config.feed().url(), config.feed().protocol(), config.feed().productIds(), service.httpPort(),
                 config.credentials() == null ? "none" : config.credentials());
@@ -170,7 +172,7 @@ public final class IngestorService implements AutoCloseable {
     /**
      * Stops the feed (frames still queued for the worker are dropped), marks every product ({@code shutdown}: the
      * books downstream must not look live while nothing feeds them), then closes the producer, giving what is in
-     * flight up to {@link RawPublisher#CLOSE_TIMEOUT}. Idempotent.
+     * flight up to ten seconds. Idempotent.
      */
     @Override
     public synchronized void close() {
@@ -184,7 +186,7 @@ public final class IngestorService implements AutoCloseable {
             }
             if (c != null) {
                 // The worker has stopped: this thread may drive the publisher now.
-                publisher.markAll(RawPublisher.GAP_SHUTDOWN, c.sessionId() == null ? "" : c.sessionId());
+                publisher.markAll(GapReason.SHUTDOWN, c.sessionId() == null ? "" : c.sessionId());
             }
             publisher.close();
             producerMetrics.close();
@@ -219,25 +221,21 @@ public final class IngestorService implements AutoCloseable {
         return ServiceHttpServer.Response.json(healthy ? 200 : 503, json.toString());
     }
 
-    /** Asks the feed client, about its current session only; until it exists (during start), nothing is asked. */
-    private final class ClientControl implements FeedControl {
-        @Override
-        public void resnapshot(final String sessionId, final String productId, final String reason) {
-            final CoinbaseFeedClient c = client;
-            if (c != null && sessionId.equals(c.sessionId())) {
-                // Unsubscribe and subscribe again on the same connection: a fresh snapshot for this product only,
-                // the others untouched. False when no connection is open: the reconnect brings snapshots anyway.
-                c.resnapshot(productId, reason);
-            }
+    /**
+     * Carries out what the publisher asked of the feed, about the client's current session only (until the client
+     * exists, during start, nothing is asked). Worker thread, after each publisher call.
+     */
+    private void apply(final FeedRequests.Request request) {
+        final CoinbaseFeedClient c = client;
+        if (c == null || !request.sessionId().equals(c.sessionId())) {
+            return;
         }
-
-        @Override
-        public void dropConnection(final String sessionId, final String reason, final String detail,
-                                   final Duration reconnectDelayAtLeast) {
-            final CoinbaseFeedClient c = client;
-            if (c != null && sessionId.equals(c.sessionId())) {
-                c.dropConnection(reason, detail, reconnectDelayAtLeast);
-            }
+        if (request instanceof FeedRequests.Resnapshot r) {
+            // Unsubscribe and subscribe again on the same connection: a fresh snapshot for this product only, the
+            // others untouched. False when no connection is open: the reconnect brings snapshots anyway.
+            c.resnapshot(r.productId(), r.reason());
+        } else if (request instanceof FeedRequests.Reconnect r) {
+            c.dropConnection(r.reason(), r.detail(), r.delayAtLeast());
         }
     }
 
@@ -253,14 +251,15 @@ public final class IngestorService implements AutoCloseable {
         }
 
         @Override
-        public void onMessage(final String frameSessionId, final long sessionSequence, final long receiveTimeNs,
-                              final byte[] utf8Json) {
-            publisher.publishFrame(frameSessionId, sessionSequence, publisher.toEpochNs(receiveTimeNs), utf8Json);
+        public void onFrame(final DecodedFrame frame) {
+            publisher.publishFrame(frame);
+            publisher.requests().drainTo(IngestorService.this::apply);
         }
 
         @Override
-        public void onGap(final String productId, final String reason) {
+        public void onGap(final String productId, final GapReason reason) {
             publisher.publishGap(productId, reason, sessionId);
+            publisher.requests().drainTo(IngestorService.this::apply);
         }
 
         @Override

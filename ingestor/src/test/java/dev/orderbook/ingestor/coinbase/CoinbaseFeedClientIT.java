@@ -1,5 +1,7 @@
 package dev.orderbook.ingestor.coinbase;
 
+import dev.orderbook.contract.GapReason;
+
 import dev.orderbook.codec.Protocol;
 import dev.orderbook.ingestor.auth.Credentials;
 import dev.orderbook.ingestor.coinbase.RecordingFeedListener.Event;
@@ -104,7 +106,7 @@ class CoinbaseFeedClientIT {
         final List<Event> between = events.subList(lastOfFirst + 1, secondConnected);
         assertThat(between).extracting(Event::type).containsOnly("gap");
         assertThat(between).extracting(Event::productId).containsExactlyInAnyOrderElementsOf(PRODUCTS);
-        assertThat(between).extracting(Event::detail).containsOnly(CoinbaseFeedClient.GAP_DISCONNECT);
+        assertThat(between).extracting(Event::detail).containsOnly(GapReason.DISCONNECT.wireName());
         final String secondSession = events.get(secondConnected).sessionId();
         final List<Event> secondMessages = messages(events).stream()
                 .filter(e -> secondSession.equals(e.sessionId())).collect(Collectors.toList());
@@ -123,7 +125,7 @@ class CoinbaseFeedClientIT {
         // Then
         final List<Event> gaps = events.stream().filter(e -> "gap".equals(e.type())).collect(Collectors.toList());
         assertThat(gaps).extracting(Event::productId).containsExactlyInAnyOrderElementsOf(PRODUCTS);
-        assertThat(gaps).extracting(Event::detail).containsOnly(CoinbaseFeedClient.GAP_DISCONNECT);
+        assertThat(gaps).extracting(Event::detail).containsOnly(GapReason.DISCONNECT.wireName());
     }
 
     @Test
@@ -133,7 +135,7 @@ class CoinbaseFeedClientIT {
         startClient(Protocol.EXCHANGE, Duration.ofSeconds(5));
         final String firstSession = awaitUpdatesForAllProducts(null).get(0).sessionId();
         // When
-        client.dropConnection("backpressure", "test");
+        client.dropConnection(GapReason.BACKPRESSURE, "test");
         final List<Event> events = awaitSnapshotsInNewSession(firstSession);
         // Then
         final List<Event> gaps = events.stream().filter(e -> "gap".equals(e.type())).collect(Collectors.toList());
@@ -161,7 +163,7 @@ class CoinbaseFeedClientIT {
         assertThat(closing).extracting(Event::type).containsOnly("gap");
         assertThat(closing).extracting(Event::productId).containsExactlyInAnyOrderElementsOf(PRODUCTS);
         final List<Event> gaps = events.stream().filter(e -> "gap".equals(e.type())).collect(Collectors.toList());
-        assertThat(gaps).extracting(Event::detail).containsOnly(CoinbaseFeedClient.GAP_SEQUENCE);
+        assertThat(gaps).extracting(Event::detail).containsOnly(GapReason.SEQUENCE.wireName());
     }
 
     @Test
@@ -178,7 +180,7 @@ class CoinbaseFeedClientIT {
         final List<Event> gapsAfterFirst = events.subList(lastOfFirst + 1, lastOfFirst + 1 + PRODUCTS.size());
         assertThat(gapsAfterFirst).extracting(Event::type).containsOnly("gap");
         assertThat(gapsAfterFirst).extracting(Event::productId).containsExactlyInAnyOrderElementsOf(PRODUCTS);
-        assertThat(gapsAfterFirst).extracting(Event::detail).containsOnly(CoinbaseFeedClient.GAP_SILENCE);
+        assertThat(gapsAfterFirst).extracting(Event::detail).containsOnly(GapReason.SILENCE.wireName());
     }
 
     @ParameterizedTest
@@ -286,14 +288,14 @@ class CoinbaseFeedClientIT {
         final String sessionId = awaitUpdatesForAllProducts(null).get(0).sessionId();
         final int before = listener.events().size();
         // When
-        assertThat(client.resnapshot("BTC-USD", "unparseable")).isTrue();
+        assertThat(client.resnapshot("BTC-USD", GapReason.INVALID)).isTrue();
         final List<Event> untilSnapshot = listener.awaitEvent(e -> e.snapshot() && "BTC-USD".equals(e.productId())
                 && listener.events().indexOf(e) >= before, WAIT);
         final List<Event> after = untilSnapshot.subList(before, untilSnapshot.size());
         final List<Event> events = awaitUpdatesForAllProducts(sessionId);
         // Then one gap, for that product, before its fresh snapshot; the other product is untouched
         assertThat(after).filteredOn(e -> "gap".equals(e.type())).extracting(Event::productId, Event::detail)
-                .containsExactly(tuple("BTC-USD", "unparseable"));
+                .containsExactly(tuple("BTC-USD", "invalid"));
         assertThat(indexOf(after, e -> "gap".equals(e.type()))).isLessThan(indexOf(after, Event::snapshot));
         assertThat(events.subList(before, events.size())).noneMatch(e -> e.snapshot()
                 && "ETH-USD".equals(e.productId()));
@@ -307,7 +309,7 @@ class CoinbaseFeedClientIT {
     void resnapshotShouldRejectAnUnconfiguredProduct() throws Exception {
         startSimulator(Protocol.EXCHANGE);
         startClient(Protocol.EXCHANGE, Duration.ofSeconds(5));
-        assertThatThrownBy(() -> client.resnapshot("DOGE-USD", "x"))
+        assertThatThrownBy(() -> client.resnapshot("DOGE-USD", GapReason.INVALID))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -328,7 +330,7 @@ class CoinbaseFeedClientIT {
         // Then a silence gap for it alone, a fresh snapshot on the same connection, and its heartbeats again
         final List<Event> after = untilSnapshot.subList(before, untilSnapshot.size());
         assertThat(after).filteredOn(e -> "gap".equals(e.type())).extracting(Event::productId, Event::detail)
-                .containsExactly(tuple("ETH-USD", CoinbaseFeedClient.GAP_SILENCE));
+                .containsExactly(tuple("ETH-USD", GapReason.SILENCE.wireName()));
         assertThat(events).filteredOn(e -> "connected".equals(e.type())).hasSize(1);
         assertThat(events.subList(before, events.size())).noneMatch(e -> e.snapshot()
                 && "BTC-USD".equals(e.productId()));

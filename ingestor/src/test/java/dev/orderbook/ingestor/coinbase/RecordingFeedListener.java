@@ -1,10 +1,10 @@
 package dev.orderbook.ingestor.coinbase;
 
-import dev.orderbook.codec.CoinbaseDecoder;
 import dev.orderbook.codec.EventType;
 import dev.orderbook.codec.FeedMessage;
 import dev.orderbook.codec.MessageKind;
-import dev.orderbook.codec.model.ProductRegistry;
+import dev.orderbook.contract.GapReason;
+import dev.orderbook.ingestor.frame.DecodedFrame;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,8 +23,6 @@ final class RecordingFeedListener implements FeedListener {
     }
 
     private final List<Event> events = new ArrayList<>();
-    private final CoinbaseDecoder decoder = new CoinbaseDecoder(ProductRegistry.open());
-    private final FeedMessage decoded = new FeedMessage();
 
     @Override
     public synchronized void onConnected(final String sessionId) {
@@ -32,10 +30,12 @@ final class RecordingFeedListener implements FeedListener {
     }
 
     @Override
-    public synchronized void onMessage(final String sessionId, final long sessionSequence, final long receiveTimeNs,
-                                       final byte[] utf8Json) {
-        final FeedMessage m = decoder.decode(utf8Json, decoded);
-        final String text = new String(utf8Json, StandardCharsets.UTF_8);
+    public synchronized void onFrame(final DecodedFrame frame) {
+        // The client's own decoding, as a consumer sees it.
+        final FeedMessage m = frame.message();
+        final String sessionId = frame.sessionId();
+        final long sessionSequence = frame.sessionSeq();
+        final String text = new String(frame.bytes(), StandardCharsets.UTF_8);
         if (m.kind() == MessageKind.BOOK) {
             for (int e = 0; e < m.eventCount(); e++) {
                 add(new Event("message", sessionId, sessionSequence, text, m.eventProduct(e).id(), null,
@@ -48,8 +48,8 @@ final class RecordingFeedListener implements FeedListener {
     }
 
     @Override
-    public synchronized void onGap(final String productId, final String reason) {
-        add(new Event("gap", null, -1, null, productId, reason, false, threadName()));
+    public synchronized void onGap(final String productId, final GapReason reason) {
+        add(new Event("gap", null, -1, null, productId, reason.wireName(), false, threadName()));
     }
 
     @Override

@@ -1,5 +1,10 @@
 package dev.orderbook.ingestor.file;
 
+import dev.orderbook.codec.CoinbaseDecoder;
+import dev.orderbook.codec.model.ProductRegistry;
+import dev.orderbook.contract.GapReason;
+import dev.orderbook.ingestor.frame.DecodedFrame;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -18,6 +23,8 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class FeedRecorderTest {
+    private static final CoinbaseDecoder DECODER = new CoinbaseDecoder(ProductRegistry.open());
+
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private static List<String> lines(final Path file) throws Exception {
@@ -39,8 +46,8 @@ class FeedRecorderTest {
         // When
         try (FeedRecorder recorder = FeedRecorder.open(file)) {
             recorder.onConnected("s1");
-            recorder.onMessage("s1", 1, 0, frame.getBytes(StandardCharsets.UTF_8));
-            recorder.onGap("BTC-USD", "disconnect");
+            recorder.onFrame(new DecodedFrame().decode(DECODER, "s1", 1, 0, frame.getBytes(StandardCharsets.UTF_8)));
+            recorder.onGap("BTC-USD", GapReason.DISCONNECT);
         }
         // Then
         final List<String> lines = lines(file);
@@ -60,7 +67,7 @@ class FeedRecorderTest {
         final String pretty = "{\r\n  \"type\": \"heartbeat\",\n  \"product_id\": \"BTC-USD\"\n}";
         // When
         final FeedRecorder recorder = FeedRecorder.open(file);
-        recorder.onMessage("s1", 1, 0, pretty.getBytes(StandardCharsets.UTF_8));
+        recorder.onFrame(new DecodedFrame().decode(DECODER, "s1", 1, 0, pretty.getBytes(StandardCharsets.UTF_8)));
         recorder.close();
         // Then
         final List<String> lines = lines(file);

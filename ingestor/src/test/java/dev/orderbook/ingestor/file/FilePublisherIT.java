@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.orderbook.contract.Header;
 import dev.orderbook.ingestor.RawTopicBooks;
 import dev.orderbook.ingestor.RawTopicBooks.Raw;
-import dev.orderbook.ingestor.kafka.PublisherConfig;
-import dev.orderbook.ingestor.kafka.RawTopicSetup;
+import dev.orderbook.ingestor.publish.PublisherConfig;
+import dev.orderbook.contract.TopicSpec;
 import dev.orderbook.kafka.embedded.KafkaCluster;
 import dev.orderbook.kafka.embedded.junit.KafkaClusterExtension;
 import dev.orderbook.simulator.market.FeedFileGenerator;
@@ -62,7 +62,7 @@ class FilePublisherIT {
         final PublisherConfig config = PublisherConfig.of(kafka.bootstrapServers(), PRODUCTS).withTopics(raw, dlq);
         // When
         final FilePublisher.Stats stats = FilePublisher.publish(file, config, Pacing.parse("max"), 0,
-                RawTopicSetup.RETENTION_DEFAULT, Duration.ofSeconds(30));
+                TopicSpec.RAW.retention(), Duration.ofSeconds(30));
         // Then every line is accounted for
         assertThat(stats.lines()).isEqualTo(generated.lines());
         assertThat(stats.published() + stats.notBookData() + stats.deadLettered()).isEqualTo(stats.lines());

@@ -1,12 +1,14 @@
 package dev.orderbook.ingestor.service;
 
+import dev.orderbook.contract.GapReason;
+
 import dev.orderbook.codec.Protocol;
 import dev.orderbook.contract.ProductPartitioner;
 import dev.orderbook.contract.Header;
 import dev.orderbook.ingestor.coinbase.CoinbaseFeedClient;
 import dev.orderbook.ingestor.coinbase.FeedClientConfig;
-import dev.orderbook.ingestor.kafka.PublisherConfig;
-import dev.orderbook.ingestor.kafka.RawPublisher;
+import dev.orderbook.ingestor.publish.PublisherConfig;
+import dev.orderbook.ingestor.publish.RawPublisher;
 import dev.orderbook.ingestor.RawTopicBooks;
 import dev.orderbook.ingestor.RawTopicBooks.Raw;
 import dev.orderbook.kafka.embedded.KafkaCluster;
@@ -114,11 +116,11 @@ class IngestorIT {
 
     /** A fault that ends the whole connection: every product is marked once, then snapshotted in a new session. */
     enum ConnectionFault {
-        DROP_EXCHANGE(Protocol.EXCHANGE, CoinbaseFeedClient.GAP_DISCONNECT, ExchangeSimulator::dropConnections),
-        DROP_ADVANCED(Protocol.ADVANCED, CoinbaseFeedClient.GAP_DISCONNECT, ExchangeSimulator::dropConnections),
-        TCP_RESET_WITHOUT_CLOSE_FRAME(Protocol.EXCHANGE, CoinbaseFeedClient.GAP_DISCONNECT,
+        DROP_EXCHANGE(Protocol.EXCHANGE, GapReason.DISCONNECT.wireName(), ExchangeSimulator::dropConnections),
+        DROP_ADVANCED(Protocol.ADVANCED, GapReason.DISCONNECT.wireName(), ExchangeSimulator::dropConnections),
+        TCP_RESET_WITHOUT_CLOSE_FRAME(Protocol.EXCHANGE, GapReason.DISCONNECT.wireName(),
                 ExchangeSimulator::resetConnections),
-        ADVANCED_SEQUENCE_SKIPPED(Protocol.ADVANCED, CoinbaseFeedClient.GAP_SEQUENCE, ExchangeSimulator::skipSequence);
+        ADVANCED_SEQUENCE_SKIPPED(Protocol.ADVANCED, GapReason.SEQUENCE.wireName(), ExchangeSimulator::skipSequence);
 
         final Protocol protocol;
         final String reason;
@@ -165,7 +167,7 @@ class IngestorIT {
         final Map<String, List<Raw>> records = RawTopicBooks.byProduct(
                 RawTopicBooks.readAll(kafka.bootstrapServers(), rawTopic));
         for (final String product : PRODUCTS) {
-            assertGapThenSnapshotInNewSession(records.get(product), CoinbaseFeedClient.GAP_SILENCE);
+            assertGapThenSnapshotInNewSession(records.get(product), GapReason.SILENCE.wireName());
         }
     }
 
@@ -191,7 +193,7 @@ class IngestorIT {
                 Header.DLQ_SOURCE.key());
         final Map<String, List<Raw>> records = checkpoint(kafka);
         for (final String product : PRODUCTS) {
-            assertGapThenSnapshotInNewSession(records.get(product), RawPublisher.GAP_INVALID);
+            assertGapThenSnapshotInNewSession(records.get(product), GapReason.INVALID.wireName());
             assertBookEqualsMarket(product, records.get(product));
         }
         assertThat(service.registry().get("orderbook.ingest.dead.letters").tag("reason", "INVALID_JSON").counter()
@@ -222,7 +224,7 @@ class IngestorIT {
         final Map<String, List<Raw>> records = checkpoint(kafka);
         final List<Raw> btc = records.get("BTC-USD");
         assertThat(btc).filteredOn(Raw::isGap).extracting(r -> r.json().get("reason").asText())
-                .containsExactly(RawPublisher.GAP_INVALID);
+                .containsExactly(GapReason.INVALID.wireName());
         // Updates already in flight before the resubscription may follow the marker (applied to a stale book).
         assertThat(btc.subList(btc.indexOf(btc.stream().filter(Raw::isGap).findFirst().orElseThrow()) + 1,
                 btc.size())).as("the marker is followed by a fresh snapshot").anyMatch(Raw::isSnapshot);
@@ -251,7 +253,7 @@ class IngestorIT {
         final Map<String, List<Raw>> records = RawTopicBooks.byProduct(
                 RawTopicBooks.readAll(kafka.bootstrapServers(), rawTopic));
         assertThat(records.get("ETH-USD")).filteredOn(Raw::isGap).extracting(r -> r.json().get("reason").asText())
-                .containsExactly(CoinbaseFeedClient.GAP_SILENCE);
+                .containsExactly(GapReason.SILENCE.wireName());
         assertThat(records.get("BTC-USD")).noneMatch(Raw::isGap);
         for (final String product : PRODUCTS) {
             assertThat(records.get(product)).filteredOn(r -> !r.isGap()).extracting(Raw::sessionId)

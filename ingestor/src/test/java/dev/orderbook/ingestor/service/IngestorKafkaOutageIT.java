@@ -1,9 +1,10 @@
 package dev.orderbook.ingestor.service;
 
+import dev.orderbook.contract.GapReason;
+
 import dev.orderbook.codec.Protocol;
 import dev.orderbook.ingestor.coinbase.FeedClientConfig;
-import dev.orderbook.ingestor.kafka.PublisherConfig;
-import dev.orderbook.ingestor.kafka.RawPublisher;
+import dev.orderbook.ingestor.publish.PublisherConfig;
 import dev.orderbook.ingestor.RawTopicBooks;
 import dev.orderbook.ingestor.RawTopicBooks.Raw;
 import dev.orderbook.kafka.embedded.EmbeddedKafkaBroker;
@@ -112,7 +113,7 @@ class IngestorKafkaOutageIT {
     }
 
     private static int indexOfGap(final List<Raw> records) {
-        final Set<String> reasons = Set.of(RawPublisher.GAP_BACKPRESSURE, RawPublisher.GAP_KAFKA_UNAVAILABLE);
+        final Set<String> reasons = Set.of(GapReason.BACKPRESSURE.wireName(), GapReason.KAFKA_UNAVAILABLE.wireName());
         for (int i = 0; i < records.size(); i++) {
             if (records.get(i).isGap() && reasons.contains(records.get(i).json().get("reason").asText())) {
                 return i;
@@ -122,8 +123,8 @@ class IngestorKafkaOutageIT {
     }
 
     private double gaps() {
-        return counter("orderbook.ingest.gaps", "reason", RawPublisher.GAP_BACKPRESSURE)
-                + counter("orderbook.ingest.gaps", "reason", RawPublisher.GAP_KAFKA_UNAVAILABLE);
+        return counter("orderbook.ingest.gaps", "reason", GapReason.BACKPRESSURE.wireName())
+                + counter("orderbook.ingest.gaps", "reason", GapReason.KAFKA_UNAVAILABLE.wireName());
     }
 
     private double counter(final String name, final String... tags) {

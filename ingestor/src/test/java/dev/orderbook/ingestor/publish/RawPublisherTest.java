@@ -1,9 +1,12 @@
-package dev.orderbook.ingestor.kafka;
+package dev.orderbook.ingestor.publish;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.orderbook.codec.CoinbaseDecoder;
+import dev.orderbook.contract.GapReason;
 import dev.orderbook.contract.Header;
+import dev.orderbook.ingestor.frame.DecodedFrame;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -48,19 +51,27 @@ class RawPublisherTest {
             new ByteArraySerializer(), new ByteArraySerializer());
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final List<String> controlCalls = new ArrayList<>();
-    private final FeedControl control = new FeedControl() {
-        @Override
-        public void resnapshot(final String sessionId, final String productId, final String reason) {
-            controlCalls.add("resnapshot " + productId + " " + reason);
-        }
-
-        @Override
-        public void dropConnection(final String sessionId, final String reason, final String detail,
-                                   final Duration reconnectDelayAtLeast) {
-            controlCalls.add("drop " + reason + " " + reconnectDelayAtLeast.toMillis());
-        }
-    };
+    private final DecodedFrame frame = new DecodedFrame();
     private RawPublisher publisher;
+    private CoinbaseDecoder decoder;
+
+    /** Publishes a frame decoded as a feed would, and records what the publisher asked of the feed. */
+    private RawPublisher.Outcome publishFrame(final RawPublisher p, final String session, final long seq,
+                                              final long received, final byte[] bytes) {
+        final RawPublisher.Outcome outcome = p.publishFrame(frame.decode(decoder, session, seq, received, bytes));
+        drainRequests(p);
+        return outcome;
+    }
+
+    private void drainRequests(final RawPublisher p) {
+        p.requests().drainTo(request -> {
+            if (request instanceof FeedRequests.Resnapshot r) {
+                controlCalls.add("resnapshot " + r.productId() + " " + r.reason().wireName());
+            } else if (request instanceof FeedRequests.Reconnect r) {
+                controlCalls.add("drop " + r.reason().wireName() + " " + r.delayAtLeast().toMillis());
+            }
+        });
+    }
 
     @AfterEach
     void tearDown() {
@@ -71,8 +82,10 @@ class RawPublisherTest {
     }
 
     private RawPublisher publisher(final long budget, final RawPublisher.Source source) {
-        publisher = new RawPublisher(PublisherConfig.of("unused:9092", PRODUCTS).withTopics("raw", "dlq")
-                .withBufferBudgetBytes(budget), producer, new IngestMetrics(registry), control, source);
+        final PublisherConfig config = PublisherConfig.of("unused:9092", PRODUCTS).withTopics("raw", "dlq")
+                .withBufferBudgetBytes(budget);
+        decoder = config.newDecoder();
+        publisher = new RawPublisher(config, producer, new IngestMetrics(registry), source);
         return publisher;
     }
 
@@ -97,8 +110,8 @@ class RawPublisherTest {
         // Given
         final RawPublisher p = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.LIVE);
         // When
-        assertThat(p.publishFrame(SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT))).isEqualTo(RawPublisher.Outcome.PUBLISHED);
-        assertThat(p.publishFrame(SESSION, 2, RECEIVED + 5, utf8(EXCHANGE_UPDATE))).isEqualTo(RawPublisher.Outcome.PUBLISHED);
+        assertThat(publishFrame(p, SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT))).isEqualTo(RawPublisher.Outcome.PUBLISHED);
+        assertThat(publishFrame(p, SESSION, 2, RECEIVED + 5, utf8(EXCHANGE_UPDATE))).isEqualTo(RawPublisher.Outcome.PUBLISHED);
         // Then
         final List<ProducerRecord<byte[], byte[]>> sent = producer.history();
         assertThat(sent).extracting(ProducerRecord::topic).containsExactly("raw", "raw");
@@ -119,7 +132,7 @@ class RawPublisherTest {
         // Given
         final RawPublisher p = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.LIVE);
         // When
-        p.publishFrame(SESSION, 7, RECEIVED, utf8(ADVANCED_TWO_PRODUCTS));
+        publishFrame(p, SESSION, 7, RECEIVED, utf8(ADVANCED_TWO_PRODUCTS));
         // Then
         final List<ProducerRecord<byte[], byte[]>> sent = producer.history();
         assertThat(sent).extracting(RawPublisherTest::key).containsExactly("BTC-USD", "ETH-USD");
@@ -140,10 +153,10 @@ class RawPublisherTest {
         // Given
         final RawPublisher p = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.LIVE);
         // When / Then
-        assertThat(p.publishFrame(SESSION, 1, RECEIVED, utf8("{\"type\":\"heartbeat\",\"sequence\":90,"
+        assertThat(publishFrame(p, SESSION, 1, RECEIVED, utf8("{\"type\":\"heartbeat\",\"sequence\":90,"
                 + "\"last_trade_id\":20,\"product_id\":\"BTC-USD\",\"time\":\"2026-11-23T19:00:00Z\"}")))
                 .isEqualTo(RawPublisher.Outcome.NOT_BOOK_DATA);
-        assertThat(p.publishFrame(SESSION, 2, RECEIVED, utf8("{\"type\":\"brand_new_type\",\"x\":1}")))
+        assertThat(publishFrame(p, SESSION, 2, RECEIVED, utf8("{\"type\":\"brand_new_type\",\"x\":1}")))
                 .isEqualTo(RawPublisher.Outcome.NOT_BOOK_DATA);
         assertThat(producer.history()).isEmpty();
     }
@@ -152,11 +165,11 @@ class RawPublisherTest {
     void shouldDeadLetterAnUnparseableUpdateAndMarkOnlyItsProduct() throws Exception {
         // Given
         final RawPublisher p = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.LIVE);
-        p.publishFrame(SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
+        publishFrame(p, SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
         final String negativeSize = "{\"type\":\"l2update\",\"product_id\":\"BTC-USD\",\"changes\":"
                 + "[[\"buy\",\"100.50\",\"-1\"]],\"time\":\"2026-11-23T19:00:00.123456Z\"}";
         // When
-        final RawPublisher.Outcome outcome = p.publishFrame(SESSION, 2, RECEIVED, utf8(negativeSize));
+        final RawPublisher.Outcome outcome = publishFrame(p, SESSION, 2, RECEIVED, utf8(negativeSize));
         // Then
         assertThat(outcome).isEqualTo(RawPublisher.Outcome.DEAD_LETTERED);
         final List<ProducerRecord<byte[], byte[]>> sent = producer.history();
@@ -171,7 +184,7 @@ class RawPublisherTest {
         assertThat(marker.topic()).isEqualTo("raw");
         assertThat(key(marker)).isEqualTo("BTC-USD");
         assertThat(json(marker).get("type").asText()).isEqualTo("x-orderbook-gap");
-        assertThat(json(marker).get("reason").asText()).isEqualTo(RawPublisher.GAP_INVALID);
+        assertThat(json(marker).get("reason").asText()).isEqualTo(GapReason.INVALID.wireName());
         assertThat(p.isLive("BTC-USD")).isFalse();
         assertThat(controlCalls).containsExactly("resnapshot BTC-USD invalid");
     }
@@ -181,7 +194,7 @@ class RawPublisherTest {
         // Given
         final RawPublisher p = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.LIVE);
         // When
-        p.publishFrame(SESSION, 1, RECEIVED, utf8("{\"type\":\"l2upd"));
+        publishFrame(p, SESSION, 1, RECEIVED, utf8("{\"type\":\"l2upd"));
         // Then
         final List<ProducerRecord<byte[], byte[]>> sent = producer.history();
         assertThat(sent.get(0).topic()).isEqualTo("dlq");
@@ -189,19 +202,19 @@ class RawPublisherTest {
         assertThat(header(sent.get(0), Header.DLQ_REASON.key())).isEqualTo("INVALID_JSON");
         assertThat(sent.subList(1, sent.size())).extracting(RawPublisherTest::key)
                 .containsExactlyInAnyOrderElementsOf(PRODUCTS);
-        assertThat(controlCalls).containsExactly("drop invalid " + RawPublisher.BACKPRESSURE_RECONNECT_DELAY.toMillis());
+        assertThat(controlCalls).containsExactly("drop invalid " + Backpressure.RECONNECT_DELAY.toMillis());
     }
 
     @Test
     void shouldWriteOneMarkerPerProductUntilItsNextSnapshot() throws Exception {
         // Given
         final RawPublisher p = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.LIVE);
-        p.publishFrame(SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
+        publishFrame(p, SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
         // When
-        p.publishGap("BTC-USD", "disconnect", SESSION);
-        p.publishGap("BTC-USD", "silence", SESSION);
-        p.publishFrame("session-2", 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
-        p.publishGap("BTC-USD", "sequence", "session-2");
+        p.publishGap("BTC-USD", GapReason.DISCONNECT, SESSION);
+        p.publishGap("BTC-USD", GapReason.SILENCE, SESSION);
+        publishFrame(p, "session-2", 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
+        p.publishGap("BTC-USD", GapReason.SEQUENCE, "session-2");
         // Then
         final List<String> shape = new ArrayList<>();
         for (final ProducerRecord<byte[], byte[]> r : producer.history()) {
@@ -220,11 +233,11 @@ class RawPublisherTest {
         final RawPublisher p = publisher(Math.max(budget, PublisherConfig.MIN_BUFFER_BUDGET),
                 RawPublisher.Source.LIVE);
         final byte[] big = utf8(EXCHANGE_UPDATE.replace("\"time\"", "\"pad\":\"" + "x".repeat(30_000) + "\",\"time\""));
-        p.publishFrame(SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
+        publishFrame(p, SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
         // When: frames pile up unacknowledged past 64 KiB
         final List<RawPublisher.Outcome> outcomes = new ArrayList<>();
         for (int i = 2; i < 6; i++) {
-            outcomes.add(p.publishFrame(SESSION, i, RECEIVED, big));
+            outcomes.add(publishFrame(p, SESSION, i, RECEIVED, big));
         }
         // Then
         assertThat(outcomes).containsExactly(RawPublisher.Outcome.PUBLISHED, RawPublisher.Outcome.PUBLISHED,
@@ -232,16 +245,16 @@ class RawPublisherTest {
         assertThat(p.isOverloaded()).isTrue();
         assertThat(p.bufferedBytes()).isLessThanOrEqualTo(PublisherConfig.MIN_BUFFER_BUDGET + 1024);
         assertThat(controlCalls).containsExactly("drop backpressure "
-                + RawPublisher.BACKPRESSURE_RECONNECT_DELAY.toMillis());
+                + Backpressure.RECONNECT_DELAY.toMillis());
         final List<ProducerRecord<byte[], byte[]>> sent = producer.history();
-        assertThat(json(sent.get(sent.size() - 1)).get("reason").asText()).isEqualTo(RawPublisher.GAP_BACKPRESSURE);
+        assertThat(json(sent.get(sent.size() - 1)).get("reason").asText()).isEqualTo(GapReason.BACKPRESSURE.wireName());
         assertThat(p.isLive("BTC-USD")).isFalse();
 
         // When Kafka acknowledges everything, a new session publishes again
         while (producer.completeNext()) {
             // acknowledge all
         }
-        assertThat(p.publishFrame("session-2", 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT)))
+        assertThat(publishFrame(p, "session-2", 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT)))
                 .isEqualTo(RawPublisher.Outcome.PUBLISHED);
         assertThat(p.isOverloaded()).isFalse();
         assertThat(p.isLive("BTC-USD")).isTrue();
@@ -251,16 +264,16 @@ class RawPublisherTest {
     void shouldMarkAProductWhoseRecordKafkaFailedBeforeItsNextRecord() throws Exception {
         // Given
         final RawPublisher p = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.LIVE);
-        p.publishFrame(SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
-        p.publishFrame(SESSION, 2, RECEIVED, utf8(EXCHANGE_UPDATE));
+        publishFrame(p, SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
+        publishFrame(p, SESSION, 2, RECEIVED, utf8(EXCHANGE_UPDATE));
         producer.completeNext();
         // When the update fails
         producer.errorNext(new NetworkException("broker went away"));
-        p.publishFrame(SESSION, 3, RECEIVED, utf8(EXCHANGE_UPDATE));
+        publishFrame(p, SESSION, 3, RECEIVED, utf8(EXCHANGE_UPDATE));
         // Then a marker precedes the next record of that product
         final List<ProducerRecord<byte[], byte[]>> sent = producer.history();
         assertThat(sent).hasSize(4);
-        assertThat(json(sent.get(2)).get("reason").asText()).isEqualTo(RawPublisher.GAP_PUBLISH_FAILED);
+        assertThat(json(sent.get(2)).get("reason").asText()).isEqualTo(GapReason.PUBLISH_FAILED.wireName());
         assertThat(controlCalls).containsExactly("resnapshot BTC-USD publish-failed");
         assertThat(registry.get("orderbook.ingest.publish.failures").counter().count()).isEqualTo(1.0);
     }
@@ -269,12 +282,12 @@ class RawPublisherTest {
     void shouldWriteAMarkerAgainWhenKafkaFailsTheMarkerItself() throws Exception {
         // Given a live product whose gap marker Kafka fails
         final RawPublisher p = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.LIVE);
-        p.publishFrame(SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
+        publishFrame(p, SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
         producer.completeNext();
-        p.publishGap("BTC-USD", "disconnect", SESSION);
+        p.publishGap("BTC-USD", GapReason.DISCONNECT, SESSION);
         producer.errorNext(new NetworkException("lost"));
         // When the next frame comes
-        p.publishFrame(SESSION, 2, RECEIVED, utf8(EXCHANGE_UPDATE));
+        publishFrame(p, SESSION, 2, RECEIVED, utf8(EXCHANGE_UPDATE));
         // Then a marker is written again before it
         final List<String> shape = new ArrayList<>();
         for (final ProducerRecord<byte[], byte[]> r : producer.history()) {
@@ -288,28 +301,28 @@ class RawPublisherTest {
     void shouldDiscardAndKeepMarkersPendingUntilAProbeRecordIsAcknowledged() throws Exception {
         // Given Kafka times a record out
         final RawPublisher p = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.LIVE);
-        p.publishFrame(SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
+        publishFrame(p, SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
         producer.errorNext(new TimeoutException("expired"));
         assertThat(p.isKafkaAvailable()).isFalse();
         // When frames keep coming
-        final RawPublisher.Outcome outcome = p.publishFrame(SESSION, 2, RECEIVED, utf8(EXCHANGE_UPDATE));
+        final RawPublisher.Outcome outcome = publishFrame(p, SESSION, 2, RECEIVED, utf8(EXCHANGE_UPDATE));
         // Then they are discarded, every product's marker waits, the connection is dropped once
         assertThat(outcome).isEqualTo(RawPublisher.Outcome.DISCARDED);
         assertThat(producer.history()).hasSize(1);
         assertThat(controlCalls).containsExactly("drop kafka-unavailable "
-                + RawPublisher.BACKPRESSURE_RECONNECT_DELAY.toMillis());
+                + Backpressure.RECONNECT_DELAY.toMillis());
         // When the probe's record is acknowledged (not before)
         final long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (producer.history().size() < 2 && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         assertThat(json(producer.history().get(1)).get("reason").asText())
-                .isEqualTo(RawPublisher.GAP_KAFKA_UNAVAILABLE);
+                .isEqualTo(GapReason.KAFKA_UNAVAILABLE.wireName());
         assertThat(p.isKafkaAvailable()).as("an unacknowledged probe proves nothing").isFalse();
         producer.completeNext();
         assertThat(p.isKafkaAvailable()).isTrue();
         // Then the waiting markers are written before anything else
-        p.publishFrame("session-2", 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
+        publishFrame(p, "session-2", 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
         final List<ProducerRecord<byte[], byte[]>> sent = producer.history();
         assertThat(sent.subList(2, 4)).extracting(RawPublisherTest::key).containsExactlyInAnyOrderElementsOf(PRODUCTS);
         assertThat(json(sent.get(4)).get("type").asText()).isEqualTo("snapshot");
@@ -318,7 +331,7 @@ class RawPublisherTest {
     @Test
     void shouldSkipARecordedGapMarkerOfAProductItDoesNotCarry() {
         final RawPublisher file = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.FILE);
-        assertThat(file.publishFrame(SESSION, 1, RECEIVED, utf8("{\"type\":\"x-orderbook-gap\","
+        assertThat(publishFrame(file, SESSION, 1, RECEIVED, utf8("{\"type\":\"x-orderbook-gap\","
                 + "\"product_id\":\"SOL-USD\",\"reason\":\"disconnect\"}"))).isEqualTo(RawPublisher.Outcome.NOT_BOOK_DATA);
         assertThat(producer.history()).isEmpty();
     }
@@ -326,11 +339,11 @@ class RawPublisherTest {
     @Test
     void shouldMarkEveryProductWhenStopping() throws Exception {
         final RawPublisher p = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.LIVE);
-        p.publishFrame(SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
-        p.markAll(RawPublisher.GAP_SHUTDOWN, SESSION);
+        publishFrame(p, SESSION, 1, RECEIVED, utf8(EXCHANGE_SNAPSHOT));
+        p.markAll(GapReason.SHUTDOWN, SESSION);
         final List<ProducerRecord<byte[], byte[]>> sent = producer.history();
         assertThat(sent.subList(1, 3)).extracting(RawPublisherTest::key).containsExactlyInAnyOrderElementsOf(PRODUCTS);
-        assertThat(json(sent.get(1)).get("reason").asText()).isEqualTo(RawPublisher.GAP_SHUTDOWN);
+        assertThat(json(sent.get(1)).get("reason").asText()).isEqualTo(GapReason.SHUTDOWN.wireName());
         assertThat(p.isLive("BTC-USD")).isFalse();
     }
 
@@ -341,7 +354,7 @@ class RawPublisherTest {
                 + "\"reason\":\"disconnect\",\"time\":\"2026-11-23T19:00:00Z\"}");
         final RawPublisher file = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.FILE);
         // When
-        file.publishFrame(SESSION, 1, RECEIVED, recordedGap);
+        publishFrame(file, SESSION, 1, RECEIVED, recordedGap);
         // Then
         final ProducerRecord<byte[], byte[]> marker = producer.history().get(0);
         assertThat(marker.topic()).isEqualTo("raw");
@@ -349,9 +362,9 @@ class RawPublisherTest {
         assertThat(json(marker).get("reason").asText()).isEqualTo("disconnect");
         producer.clear();
         final RawPublisher live = new RawPublisher(PublisherConfig.of("unused:9092", PRODUCTS)
-                .withTopics("raw", "dlq"), producer, new IngestMetrics(new SimpleMeterRegistry()), control,
+                .withTopics("raw", "dlq"), producer, new IngestMetrics(new SimpleMeterRegistry()),
                 RawPublisher.Source.LIVE);
-        assertThat(live.publishFrame(SESSION, 1, RECEIVED, recordedGap))
+        assertThat(publishFrame(live, SESSION, 1, RECEIVED, recordedGap))
                 .isEqualTo(RawPublisher.Outcome.DEAD_LETTERED);
         assertThat(header(producer.history().get(0), Header.DLQ_REASON.key())).isEqualTo("RESERVED_TYPE");
     }

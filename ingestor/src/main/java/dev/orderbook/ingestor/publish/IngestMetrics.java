@@ -1,4 +1,4 @@
-package dev.orderbook.ingestor.kafka;
+package dev.orderbook.ingestor.publish;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,5 +1,6 @@
-package dev.orderbook.ingestor.kafka;
+package dev.orderbook.ingestor.publish;
 
+import dev.orderbook.contract.Limits;
 import dev.orderbook.contract.ProductPartitioner;
 
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -24,7 +25,7 @@ class PublisherConfigTest {
                 .containsEntry(ProducerConfig.ACKS_CONFIG, "all")
                 .containsEntry(ProducerConfig.PARTITIONER_CLASS_CONFIG, ProductPartitioner.class.getName())
                 .containsEntry(ProductPartitioner.PRODUCTS_CONFIG, "BTC-USD,ETH-USD")
-                .containsEntry(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, PublisherConfig.MAX_RECORD_BYTES);
+                .containsEntry(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Limits.DEAD_LETTER_MAX_RECORD_BYTES);
         assertThat((int) p.get(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG) + (int) p.get(ProducerConfig.LINGER_MS_CONFIG))
                 .as("Kafka requires delivery.timeout.ms >= linger.ms + request.timeout.ms")
                 .isLessThanOrEqualTo((int) p.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG));

@@ -1,6 +1,8 @@
-package dev.orderbook.ingestor.kafka;
+package dev.orderbook.ingestor.publish;
 
+import dev.orderbook.codec.CoinbaseDecoder;
 import dev.orderbook.codec.model.ProductRegistry;
+import dev.orderbook.contract.Limits;
 import dev.orderbook.contract.ProductPartitioner;
 import dev.orderbook.contract.Topics;
 
@@ -53,11 +55,6 @@ public record PublisherConfig(String bootstrapServers, String rawTopic, String d
     public static final Duration DELIVERY_TIMEOUT_DEFAULT = Duration.ofSeconds(120);
     /** 1 s: a metadata fetch takes milliseconds when Kafka is up; a send must not stall the feed for long. */
     public static final Duration MAX_BLOCK_DEFAULT = Duration.ofSeconds(1);
-    /**
-     * Largest record: a 16 MiB frame plus headers and framing. The raw topic's {@code max.message.bytes}, the
-     * producer's {@code max.request.size} and the consumers' fetch sizes must all allow it.
-     */
-    public static final int MAX_RECORD_BYTES = 16 * 1024 * 1024 + 64 * 1024;
     private static final Set<String> COMPRESSIONS = Set.of("none", "gzip", "snappy", "lz4", "zstd");
     /** What keeps each product's records whole, in order and on their partition. */
     private static final Set<String> PROTECTED_PRODUCER_KEYS = Set.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
@@ -179,8 +176,8 @@ public record PublisherConfig(String bootstrapServers, String rawTopic, String d
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
         p.put(ProducerConfig.LINGER_MS_CONFIG, (int) linger.toMillis());
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, batchBytes);
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_RECORD_BYTES);
-        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, bufferBudgetBytes + 2L * MAX_RECORD_BYTES);
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Limits.DEAD_LETTER_MAX_RECORD_BYTES);
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, bufferBudgetBytes + 2L * Limits.DEAD_LETTER_MAX_RECORD_BYTES);
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) deliveryTimeout.toMillis());
         // Kafka requires delivery.timeout.ms >= linger.ms + request.timeout.ms.
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
@@ -190,6 +187,28 @@ public record PublisherConfig(String bootstrapServers, String rawTopic, String d
         p.put(ProductPartitioner.PRODUCTS_CONFIG, String.join(",", products));
         p.putAll(producerOverrides);
         return p;
+    }
+
+    /** The admin client properties for topic setup: the bootstrap servers and the producer overrides (security). */
+    public Map<String, Object> adminProperties() {
+        final Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.putAll(producerOverrides);
+        return p;
+    }
+
+    /** The products, closed (no other product is accepted), at the configured scales; index = placement order. */
+    public ProductRegistry registry() {
+        return ProductRegistry.closed(products, priceScale, sizeScale, Map.of());
+    }
+
+    /**
+     * A decoder for the frames this configuration publishes: its products, its scales, records up to
+     * {@link Limits#MAX_RECORD_BYTES}. Each frame source decodes once with its own and hands the decoded frame to the
+     * publisher. Not thread-safe: one per thread.
+     */
+    public CoinbaseDecoder newDecoder() {
+        return new CoinbaseDecoder(registry(), Limits.MAX_RECORD_BYTES);
     }
 
     private static void requireTopic(final String name, final String topic) {
