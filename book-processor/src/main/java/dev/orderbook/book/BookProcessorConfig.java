@@ -310,6 +310,11 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
         return "books";
     }
 
+    /** The name of the meta store (books' state and chains, partitions' offsets). */
+    public String metaStoreName() {
+        return "book-meta";
+    }
+
     /** Whether processing is exactly-once. */
     public boolean exactlyOnce() {
         return StreamsConfig.EXACTLY_ONCE_V2.equals(guarantee);

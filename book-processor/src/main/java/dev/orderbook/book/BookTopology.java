@@ -2,6 +2,7 @@ package dev.orderbook.book;
 
 import dev.orderbook.book.processor.BookUpdateProcessor;
 import dev.orderbook.book.processor.HashLevelStore;
+import dev.orderbook.book.processor.LocalBooks;
 import dev.orderbook.book.processor.ProcessorMetrics;
 import dev.orderbook.book.processor.ProductStreamPartitioner;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -20,9 +21,10 @@ import java.util.Map;
  * The processor's topology, shared by {@code main} and the tests:
  *
  * <pre>
- *   raw topic ──> book-processor (BookUpdateProcessor + store "books") ──> summaries (placed by product)
- *                                                                     ├─> alerts    (placed by product)
- *                                                                     └─> dlq
+ *   raw topic ──> book-processor (BookUpdateProcessor + stores "books", "book-meta") ──> summaries (placed by product)
+ *                                                                                  ├─> alerts    (placed by product)
+ *                                                                                  ├─> dlq
+ *                                                                                  └─> control   (snapshot requests)
  * </pre>
  *
  * Summaries are forwarded by the processor itself, one per top-of-book change; no KTable (whose record cache would
@@ -42,20 +44,41 @@ public final class BookTopology {
     private BookTopology() {
     }
 
+    /** A topology whose books are not queried (tests, benchmarks). */
     public static Topology build(final BookProcessorConfig config, final ProcessorMetrics metrics) {
+        return build(config, metrics, new LocalBooks());
+    }
+
+    /**
+     * @param localBooks where the tasks register their books for queries
+     */
+    public static Topology build(final BookProcessorConfig config, final ProcessorMetrics metrics,
+                                 final LocalBooks localBooks) {
         final BookUpdateProcessor.Settings settings = new BookUpdateProcessor.Settings(config.alertThresholds(),
-                config.crossedPolicy(), config.storeName(), config.maxMessageBytes(), metrics);
+                config.crossedPolicy(), config.storeName(), config.metaStoreName(), config.maxMessageBytes(),
+                config.staleAfterMs(), config.resnapshotRetryMs(), metrics, localBooks);
         final ProductStreamPartitioner placement = new ProductStreamPartitioner(config.products());
         final ByteArraySerializer bytes = new ByteArraySerializer();
         final Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.rawTopic());
         topology.addProcessor(PROCESSOR, () -> new BookUpdateProcessor(settings), SOURCE);
         topology.addStateStore(storeBuilder(config), PROCESSOR);
+        topology.addStateStore(metaStoreBuilder(config), PROCESSOR);
         topology.addSink(BookUpdateProcessor.SUMMARIES_CHILD, config.summariesTopic(), bytes, bytes, placement,
                 PROCESSOR);
         topology.addSink(BookUpdateProcessor.ALERTS_CHILD, config.alertsTopic(), bytes, bytes, placement, PROCESSOR);
         topology.addSink(BookUpdateProcessor.DLQ_CHILD, config.dlqTopic(), bytes, bytes, PROCESSOR);
+        topology.addSink(BookUpdateProcessor.CONTROL_CHILD, config.controlTopic(), bytes, bytes, PROCESSOR);
         return topology;
+    }
+
+    /**
+     * The meta store: per book its state and chain, per partition its last offset, written on every record. Cached
+     * whatever the layout, so that its changelog gets about one record per book per commit, not one per record.
+     */
+    static StoreBuilder<KeyValueStore<Bytes, byte[]>> metaStoreBuilder(final BookProcessorConfig config) {
+        return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(config.metaStoreName()), Serdes.Bytes(),
+                Serdes.ByteArray()).withLoggingEnabled(CHANGELOG_CONFIG).withCachingEnabled();
     }
 
     /** The book store in the configured layout; always changelogged (a compacted topic, one record per level). */

@@ -59,10 +59,16 @@ class BookProcessorIT {
         b.summariesTopic = KafkaClusterExtension.uniqueTopicName("summaries");
         b.alertsTopic = KafkaClusterExtension.uniqueTopicName("alerts");
         b.dlqTopic = KafkaClusterExtension.uniqueTopicName("dlq");
+        b.controlTopic = KafkaClusterExtension.uniqueTopicName("control");
         b.products = PRODUCTS;
+        // Recorded input without an ingestor: no liveness records. The watchdog has tests of its own.
+        b.staleAfterMs = NO_WATCHDOG_MS;
         b.streamsOverrides.putAll(fastRestart());
         return b;
     }
+
+    /** A stale-after longer than any test: recorded input carries no liveness records. */
+    static final long NO_WATCHDOG_MS = 3_600_000;
 
     /** Small timeouts so that a killed instance's group membership and transaction clear quickly. */
     static Map<String, String> fastRestart() {

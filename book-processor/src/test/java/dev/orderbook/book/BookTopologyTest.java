@@ -15,6 +15,8 @@ import dev.orderbook.simulator.market.FeedFileGenerator;
 import dev.orderbook.simulator.market.FeedFileOptions;
 import dev.orderbook.simulator.market.Protocol;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Bytes;
@@ -36,6 +38,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -56,6 +59,7 @@ class BookTopologyTest {
     private TestOutputTopic<byte[], byte[]> alerts;
     private TestOutputTopic<byte[], byte[]> dlq;
     private SimpleMeterRegistry registry;
+    private final Map<String, Long> productSeq = new HashMap<>();
 
     @AfterEach
     void close() {
@@ -90,9 +94,13 @@ class BookTopologyTest {
         }
     }
 
+    /** One record as the ingestor writes it: session and product sequence headers, numbered per key. */
     private void pipe(final String key, final String value) {
-        raw.pipeInput(key == null ? null : key.getBytes(StandardCharsets.UTF_8),
-                value == null ? null : value.getBytes(StandardCharsets.UTF_8));
+        final Headers headers = new RecordHeaders();
+        headers.add(Header.SESSION_ID.key(), "test-session".getBytes(StandardCharsets.UTF_8));
+        headers.add(Header.PRODUCT_SEQ.key(), Header.longHeader(productSeq.merge(String.valueOf(key), 1L, Long::sum)));
+        raw.pipeInput(new TestRecord<>(key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                value == null ? null : value.getBytes(StandardCharsets.UTF_8), headers));
     }
 
     private static List<String> values(final TestOutputTopic<byte[], byte[]> topic) {

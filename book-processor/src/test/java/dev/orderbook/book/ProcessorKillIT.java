@@ -108,6 +108,8 @@ class ProcessorKillIT {
         env.put(BookProcessorConfig.ALERTS_TOPIC_ENV, config.alertsTopic());
         env.put(BookProcessorConfig.DLQ_TOPIC_ENV, config.dlqTopic());
         env.put(BookProcessorConfig.PRODUCTS_ENV, String.join(",", config.products()));
+        env.put(BookProcessorConfig.CONTROL_TOPIC_ENV, config.controlTopic());
+        env.put(BookProcessorConfig.STALE_AFTER_MS_ENV, Long.toString(config.staleAfterMs()));
         final List<String> overrides = new ArrayList<>();
         BookProcessorIT.fastRestart().forEach((k, v) -> overrides.add(k + "=" + v));
         env.put(BookProcessorConfig.STREAMS_OVERRIDES_ENV, String.join(",", overrides));

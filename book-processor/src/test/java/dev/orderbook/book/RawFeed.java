@@ -20,12 +20,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Test input: feed lines turned into raw-topic records the way the ingestor writes them (key = product id, value =
  * the message bytes verbatim, an Advanced Trade message split one product per message, receive-time and session
- * headers), and the replay's summaries for the same lines, to compare with.
+ * headers, and each product's record numbers), and the replay's summaries for the same lines, to compare with.
  */
 public final class RawFeed {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -59,6 +61,7 @@ public final class RawFeed {
     public static List<Raw> records(final List<byte[]> lines) {
         final AdvancedTradeSplitter splitter = new AdvancedTradeSplitter();
         final List<Raw> out = new ArrayList<>();
+        final Map<String, Long> productSeq = new HashMap<>();
         long seq = 0;
         for (final byte[] line : lines) {
             List<byte[]> values = List.of(line);
@@ -76,6 +79,8 @@ public final class RawFeed {
                 headers.add(Header.SESSION_ID.key(), "test-session".getBytes(StandardCharsets.UTF_8));
                 headers.add(Header.SESSION_SEQ.key(), Header.longHeader(++seq));
                 final String product = productOf(value);
+                headers.add(Header.PRODUCT_SEQ.key(), Header.longHeader(productSeq.merge(String.valueOf(product), 1L,
+                        Long::sum)));
                 out.add(new Raw(product == null ? null : product.getBytes(StandardCharsets.UTF_8), value, headers));
             }
         }

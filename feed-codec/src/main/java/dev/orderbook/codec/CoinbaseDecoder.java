@@ -33,6 +33,8 @@ public final class CoinbaseDecoder {
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
     /** Our own message type for a gap marker, in files and on the raw topic. */
     public static final String GAP_TYPE = "x-orderbook-gap";
+    /** Our own message type for a liveness record: the ingestor's feed of a product is healthy. Raw topic only. */
+    public static final String LIVENESS_TYPE = "x-orderbook-liveness";
 
     private static final byte[] F_TYPE = ascii("type");
     private static final byte[] F_CHANNEL = ascii("channel");
@@ -63,6 +65,7 @@ public final class CoinbaseDecoder {
     private static final byte[] V_SUBSCRIPTIONS = ascii("subscriptions");
     private static final byte[] V_ERROR = ascii("error");
     private static final byte[] V_GAP = ascii(GAP_TYPE);
+    private static final byte[] V_LIVENESS = ascii(LIVENESS_TYPE);
     private static final byte[] V_L2_DATA = ascii("l2_data");
     private static final byte[] V_HEARTBEATS = ascii("heartbeats");
 
@@ -75,6 +78,7 @@ public final class CoinbaseDecoder {
     private static final int T_ERROR = 5;
     private static final int T_GAP = 6;
     private static final int T_OTHER = 7;
+    private static final int T_LIVENESS = 8;
     // Advanced Trade channels.
     private static final int C_L2_DATA = 1;
     private static final int C_SUBSCRIPTIONS = 2;
@@ -735,9 +739,18 @@ public final class CoinbaseDecoder {
                 if (product == null) {
                     return;
                 }
-                out.gapProduct = product;
+                out.markerProduct = product;
                 out.gapReason = reason == null ? "unspecified" : reason;
                 out.kind = MessageKind.GAP;
+                return;
+            }
+            case T_LIVENESS: {
+                final Product product = resolveProduct(productOff, productLen, out, "liveness record", -1);
+                if (product == null) {
+                    return;
+                }
+                out.markerProduct = product;
+                out.kind = MessageKind.LIVENESS;
                 return;
             }
             default:
@@ -1048,6 +1061,9 @@ public final class CoinbaseDecoder {
         }
         if (stringIs(V_GAP)) {
             return T_GAP;
+        }
+        if (stringIs(V_LIVENESS)) {
+            return T_LIVENESS;
         }
         return T_OTHER;
     }

@@ -53,7 +53,7 @@ public final class FeedMessage {
     String errorMessage;
     DecodeError error;
     String errorDetail;
-    Product gapProduct;
+    Product markerProduct;
     String gapReason;
 
     void reset() {
@@ -71,7 +71,7 @@ public final class FeedMessage {
         errorMessage = null;
         error = null;
         errorDetail = null;
-        gapProduct = null;
+        markerProduct = null;
         gapReason = null;
     }
 
@@ -233,9 +233,12 @@ public final class FeedMessage {
         return errorDetail;
     }
 
-    /** For {@link MessageKind#GAP}: the product whose continuity was lost. */
-    public Product gapProduct() {
-        return gapProduct;
+    /**
+     * For {@link MessageKind#GAP}: the product whose continuity was lost; for {@link MessageKind#LIVENESS}: the
+     * product whose feed is healthy.
+     */
+    public Product markerProduct() {
+        return markerProduct;
     }
 
     /** For {@link MessageKind#GAP}: why continuity was lost (for example {@code disconnect}, {@code sequence}). */

@@ -12,6 +12,11 @@ public enum MessageKind {
     EXCHANGE_ERROR,
     /** Our own marker: continuity was lost for a product; its book is stale until the next snapshot. */
     GAP,
+    /**
+     * Our own liveness record: the ingestor's feed of a product is healthy, and every record of the product before
+     * it has been written. A book that hears nothing of its product, data or liveness, for a while is stale.
+     */
+    LIVENESS,
     /** A well-formed message of a type we do not use (Coinbase may add types at any time). */
     IGNORED,
     /** The message could not be decoded; see {@link FeedMessage#error()} and {@link FeedMessage#errorDetail()}. */

@@ -24,7 +24,8 @@ import java.util.List;
  *       {@code events}; every book if {@code events} is not an array or an element has no valid
  *       {@code product_id};</li>
  *   <li>Exchange {@code "type"} {@code snapshot} or {@code l2update}: its {@code product_id}, or every book if that is
- *       missing or not a valid product id; a malformed gap marker ({@code x-orderbook-gap}): every book;</li>
+ *       missing or not a valid product id; a malformed gap marker ({@code x-orderbook-gap}): every book; a
+ *       malformed liveness record ({@code x-orderbook-liveness}): no book;</li>
  *   <li>any other channel or type (heartbeats, subscriptions, errors, unknown): no book ({@link #none()}).</li>
  * </ul>
  * Products that a closed registry does not know are left out (they have no book here). A message too large to read
@@ -119,6 +120,9 @@ public final class StaleScope {
             }
             case CoinbaseDecoder.GAP_TYPE:
                 return ALL;
+            case CoinbaseDecoder.LIVENESS_TYPE:
+                // Carries no book data: a malformed one puts no book in doubt (its absence is what counts).
+                return NONE;
             default:
                 return NONE;
         }

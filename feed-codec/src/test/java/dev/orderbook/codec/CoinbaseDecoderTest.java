@@ -156,7 +156,7 @@ class CoinbaseDecoderTest {
     void shouldDecodeGapMarker() {
         decode("{\"type\":\"x-orderbook-gap\",\"product_id\":\"ETH-USD\",\"reason\":\"disconnect\"}");
         assertThat(msg.kind()).isEqualTo(MessageKind.GAP);
-        assertThat(msg.gapProduct().id()).isEqualTo("ETH-USD");
+        assertThat(msg.markerProduct().id()).isEqualTo("ETH-USD");
         assertThat(msg.gapReason()).isEqualTo("disconnect");
     }
 

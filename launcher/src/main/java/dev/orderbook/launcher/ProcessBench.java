@@ -150,7 +150,7 @@ final class ProcessBench {
                     if (msg.kind() == MessageKind.BOOK && msg.eventCount() > 0) {
                         product = msg.eventProduct(0).id();
                     } else if (msg.kind() == MessageKind.GAP) {
-                        product = msg.gapProduct().id();
+                        product = msg.markerProduct().id();
                     }
                     if (product != null && !products.contains(product)) {
                         products.add(product);

@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,6 +84,24 @@ final class ProcessCommand implements Callable<Integer> {
     @Option(names = "--dlq-topic", defaultValue = Topics.DLQ_DEFAULT, description = "(default: ${DEFAULT-VALUE})")
     String dlqTopic;
 
+    @Option(names = "--control-topic", defaultValue = Topics.CONTROL_DEFAULT,
+            description = "Where books that are stale or crossed ask the ingestor for a snapshot "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String controlTopic;
+
+    @Option(names = "--stale-after", paramLabel = "DURATION", defaultValue = "5s",
+            converter = DurationConverter.class,
+            description = "A live book that hears nothing of its product (data or liveness record) for this long "
+                    + "becomes stale (feed-silent); it is live again by itself if nothing was lost "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Duration staleAfter;
+
+    @Option(names = "--resnapshot-retry", paramLabel = "DURATION", defaultValue = "10s",
+            converter = DurationConverter.class,
+            description = "A book still stale or crossed this long after asking the ingestor for a snapshot asks "
+                    + "again (default: ${DEFAULT-VALUE}).")
+    Duration resnapshotRetry;
+
     @Option(names = "--products", paramLabel = "A,B,...", split = ",",
             description = "Product placement order: the ingestor's --products (products listed go one per "
                     + "partition, in order).")
@@ -139,6 +158,9 @@ final class ProcessCommand implements Callable<Integer> {
         b.summariesTopic = summariesTopic;
         b.alertsTopic = alertsTopic;
         b.dlqTopic = dlqTopic;
+        b.controlTopic = controlTopic;
+        b.staleAfterMs = staleAfter.toMillis();
+        b.resnapshotRetryMs = resnapshotRetry.toMillis();
         b.products = products;
         b.partitions = partitions;
         b.replicationFactor = replicationFactor;

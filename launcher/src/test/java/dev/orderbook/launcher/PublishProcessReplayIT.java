@@ -89,7 +89,10 @@ class PublishProcessReplayIT {
         b.summariesTopic = KafkaClusterExtension.uniqueTopicName("summaries");
         b.alertsTopic = KafkaClusterExtension.uniqueTopicName("alerts");
         b.dlqTopic = KafkaClusterExtension.uniqueTopicName("dlq");
+        b.controlTopic = KafkaClusterExtension.uniqueTopicName("control");
         b.products = PRODUCTS;
+        // A published file has no ingestor behind it writing liveness records once it ends.
+        b.staleAfterMs = 3_600_000;
         final BookProcessorConfig config = b.build();
         final int expectedCount = expected.values().stream().mapToInt(List::size).sum();
         try (BookProcessorService service = BookProcessorService.start(config)) {

@@ -7,7 +7,9 @@ import dev.orderbook.codec.MessageKind;
 import dev.orderbook.codec.Protocol;
 import dev.orderbook.codec.StaleScope;
 import dev.orderbook.codec.io.ByteSink;
+import dev.orderbook.contract.GapReason;
 import dev.orderbook.contract.summary.BookState;
+import dev.orderbook.contract.summary.StateReason;
 import dev.orderbook.codec.model.Product;
 import dev.orderbook.codec.model.Side;
 import dev.orderbook.contract.summary.SpreadMath;
@@ -139,7 +141,12 @@ public final class BookEngine {
                 break;
             case GAP:
                 stats.gapMarkers++;
-                markStale(bookFor(msg.gapProduct()), msg.time(), sink);
+                markStale(bookFor(msg.markerProduct()), StateReason.gap(GapReason.ofWireName(msg.gapReason())),
+                        msg.time(), sink);
+                break;
+            case LIVENESS:
+                // Proof of life only: what it means for freshness is the streaming processor's business.
+                stats.liveness++;
                 break;
             case EXCHANGE_ERROR:
                 stats.exchangeErrors++;
@@ -162,7 +169,7 @@ public final class BookEngine {
         if (lastAdvancedSequence >= 0 && seq > lastAdvancedSequence + 1) {
             stats.sequenceGaps++;
             for (final ProductBook pb : bookOrder) {
-                markStale(pb, msg.time(), sink);
+                markStale(pb, StateReason.SEQUENCE_GAP, msg.time(), sink);
             }
         }
         lastAdvancedSequence = seq;
@@ -189,7 +196,52 @@ public final class BookEngine {
         if (pb.state != BookState.STALE) {
             stats.staleByBadInput++;
         }
-        markStale(pb, null, sink);
+        markStale(pb, StateReason.BAD_INPUT, null, sink);
+    }
+
+    /**
+     * Continuity of a product's records was lost in a way the messages themselves do not show (the streaming
+     * processor's checks: a product sequence jump, another session, a raw offset gap): its book becomes stale with
+     * {@code reason} until its next snapshot. Creates the book if the engine has not seen the product.
+     *
+     * @param time the exchange time to report, or null
+     */
+    public void markStale(final Product product, final StateReason reason, final CharSequence time,
+                          final SummarySink sink) {
+        if (reason == null || reason.isResumable()) {
+            throw new IllegalArgumentException("a lasting reason is required, was " + reason);
+        }
+        stats.continuityLosses++;
+        markStale(bookFor(product), reason, time, sink);
+    }
+
+    /**
+     * Nothing has been heard of the product for a while (the streaming processor's watchdog): a live book becomes
+     * stale ({@link StateReason#FEED_SILENT}), and becomes live again by itself if the next record proves that
+     * nothing was lost ({@link #resume}). A book that is not live is left as it is.
+     */
+    public void markSilent(final Product product, final SummarySink sink) {
+        final ProductBook pb = book(product);
+        if (pb != null && pb.state == BookState.LIVE) {
+            stats.silences++;
+            markStale(pb, StateReason.FEED_SILENT, null, sink);
+        }
+    }
+
+    /**
+     * A record of the product arrived that continues its sequence: a book stale only for silence is live again
+     * (nothing was lost meanwhile). Call before applying the record.
+     *
+     * @param time the exchange time of the record, or null
+     */
+    public void resume(final Product product, final CharSequence time, final SummarySink sink) {
+        final ProductBook pb = book(product);
+        if (pb != null && pb.state == BookState.STALE && pb.reason != null && pb.reason.isResumable()) {
+            stats.resumes++;
+            pb.state = BookState.LIVE;
+            pb.reason = null;
+            maybeEmit(pb, time, sink);
+        }
     }
 
     private void applyEvent(final FeedMessage msg, final int e, final SummarySink sink) {
@@ -209,8 +261,10 @@ public final class BookEngine {
             if (book.isCrossed()) {
                 stats.crossed++;
                 pb.state = BookState.CROSSED;
+                pb.reason = StateReason.CROSSED;
             } else {
                 pb.state = BookState.LIVE;
+                pb.reason = null;
             }
         } else {
             if (pb.state != BookState.LIVE) {
@@ -234,6 +288,7 @@ public final class BookEngine {
                     trim(pb, msg.sideCode(to - 1));
                 } else {
                     pb.state = BookState.CROSSED;
+                    pb.reason = StateReason.CROSSED;
                 }
             }
         }
@@ -252,8 +307,10 @@ public final class BookEngine {
         }
     }
 
-    private void markStale(final ProductBook pb, final CharSequence time, final SummarySink sink) {
+    private void markStale(final ProductBook pb, final StateReason reason, final CharSequence time,
+                           final SummarySink sink) {
         pb.state = BookState.STALE;
+        pb.reason = reason;
         maybeEmit(pb, time, sink);
     }
 
@@ -270,7 +327,7 @@ public final class BookEngine {
         summary.clear();
         SummaryFormatter.write(summary, pb.product(), time,
                 hasBid ? bid : 0, book.bestBidSize(), hasAsk ? ask : 0, book.bestAskSize(),
-                book.bidLevels(), book.askLevels(), pb.state);
+                book.bidLevels(), book.askLevels(), pb.state, pb.reason);
         final boolean alert = pb.state == BookState.LIVE && hasBid && hasAsk
                 && SpreadMath.spreadExceeds(bid, ask, pb.alertBpsE4());
         stats.summaries++;

@@ -26,6 +26,14 @@ public final class EngineStats {
     public long undecodable;
     /** Times bad input made a book stale (it was live or crossed before). */
     public long staleByBadInput;
+    /** Liveness records seen. */
+    public long liveness;
+    /** Times the streaming processor's continuity checks made a book stale (sequence jump, session, offsets). */
+    public long continuityLosses;
+    /** Times a live book became stale because nothing was heard of its product for a while. */
+    public long silences;
+    /** Times a book stale for silence became live again, nothing having been lost. */
+    public long resumes;
     public long summaries;
     public long alerts;
     public long exchangeErrors;

@@ -2,11 +2,13 @@ package dev.orderbook.book.engine;
 
 import dev.orderbook.book.orderbook.OrderBook;
 import dev.orderbook.contract.summary.BookState;
+import dev.orderbook.contract.summary.StateReason;
 import dev.orderbook.codec.model.Product;
 
 /**
- * One product's book plus what the engine needs around it: its {@link BookState}, its alert threshold, and the
- * top-of-book last emitted (so a summary is written only when the top or the state changes).
+ * One product's book plus what the engine needs around it: its {@link BookState} and why it is not live
+ * ({@link StateReason}), its alert threshold, and the top of book last emitted (so a summary is written only when the
+ * top, the state or its reason changes).
  *
  * <p>Single thread; not thread-safe.
  */
@@ -15,12 +17,15 @@ public final class ProductBook {
     private final OrderBook book;
     private final long alertBpsE4;
     BookState state = BookState.STALE;
+    /** Why the book is not live; null when it is. */
+    StateReason reason = StateReason.NO_SNAPSHOT;
     private boolean emitted;
     private long lastBidPrice;
     private long lastBidSize;
     private long lastAskPrice;
     private long lastAskSize;
     private BookState lastState;
+    private StateReason lastReason;
 
     ProductBook(final Product product, final long alertBpsE4) {
         this.product = product;
@@ -41,6 +46,11 @@ public final class ProductBook {
         return state;
     }
 
+    /** Why the book is not live; null when it is. */
+    public StateReason reason() {
+        return reason;
+    }
+
     long alertBpsE4() {
         return alertBpsE4;
     }
@@ -49,6 +59,7 @@ public final class ProductBook {
     boolean topChangedSinceEmit() {
         return !emitted
                 || state != lastState
+                || reason != lastReason
                 || book.bestBidPrice() != lastBidPrice
                 || book.bestBidSize() != lastBidSize
                 || book.bestAskPrice() != lastAskPrice
@@ -57,14 +68,16 @@ public final class ProductBook {
 
     /** State and last-emitted top of book, for persisting. */
     public BookMeta meta() {
-        return new BookMeta(state, emitted, lastState == null ? state : lastState, lastBidPrice, lastBidSize,
-                lastAskPrice, lastAskSize);
+        return new BookMeta(state, reason, emitted, lastState == null ? state : lastState, lastReason, lastBidPrice,
+                lastBidSize, lastAskPrice, lastAskSize);
     }
 
     void restoreMeta(final BookMeta meta) {
         state = meta.state();
+        reason = meta.reason();
         emitted = meta.emitted();
         lastState = meta.emitted() ? meta.lastState() : null;
+        lastReason = meta.emitted() ? meta.lastReason() : null;
         lastBidPrice = meta.lastBidPrice();
         lastBidSize = meta.lastBidSize();
         lastAskPrice = meta.lastAskPrice();
@@ -74,6 +87,7 @@ public final class ProductBook {
     void markEmitted() {
         emitted = true;
         lastState = state;
+        lastReason = reason;
         lastBidPrice = book.bestBidPrice();
         lastBidSize = book.bestBidSize();
         lastAskPrice = book.bestAskPrice();

@@ -8,25 +8,30 @@ import dev.orderbook.book.engine.EngineStats;
 import dev.orderbook.book.engine.LevelListener;
 import dev.orderbook.book.engine.ProductBook;
 import dev.orderbook.book.engine.SummarySink;
+import dev.orderbook.book.orderbook.BookSide;
 import dev.orderbook.book.orderbook.OrderBook;
 import dev.orderbook.codec.CoinbaseDecoder;
 import dev.orderbook.codec.DecodeError;
+import dev.orderbook.codec.EventType;
 import dev.orderbook.codec.FeedMessage;
 import dev.orderbook.codec.MessageKind;
 import dev.orderbook.codec.StaleScope;
 import dev.orderbook.codec.io.ByteArrays;
 import dev.orderbook.codec.io.ByteSink;
-import dev.orderbook.contract.summary.BookState;
 import dev.orderbook.codec.model.Product;
 import dev.orderbook.codec.model.ProductRegistry;
 import dev.orderbook.codec.model.Side;
+import dev.orderbook.contract.ControlRequest;
 import dev.orderbook.contract.DeadLetterReason;
 import dev.orderbook.contract.Header;
+import dev.orderbook.contract.summary.BookState;
+import dev.orderbook.contract.summary.StateReason;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -37,105 +42,169 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Applies the raw topic's records to one {@link BookEngine} per task (the same book logic as the offline replay),
  * keeps every level it changes in the task's changelogged store, and forwards one summary per top-of-book change to
- * the summaries sink (and alerts and dead letters to theirs). Records it cannot apply go to the dead-letter sink with
- * their bytes, headers and reason; processing goes on.
+ * the summaries sink (and alerts, dead letters and snapshot requests to theirs). Records it cannot apply go to the
+ * dead-letter sink with their bytes, headers and reason; processing goes on.
  *
- * <p>State: the in-memory books are the hot path; the store holds the same levels ({@link LevelKeys}), written as
- * they change, plus each book's meta, written with each summary. {@link #init} rebuilds the books from the store, so
- * after a restart or a rebalance a book has exactly the levels and state it had at the last commit.
+ * <p>A book is live only while that is proven. Every raw record carries its ingest session and its number among its
+ * product's records ({@link Header#PRODUCT_SEQ}): a record that does not continue its product's chain
+ * ({@link ProductChains}) makes the book stale, as does a jump in the raw offsets (records deleted before they were
+ * read). A wall-clock watchdog (every {@link #watchdogInterval}) makes a live book stale when nothing of its product
+ * (data or liveness record) was seen for {@code staleAfterMs}; the next record that continues the chain makes it live
+ * again by itself. A book that is stale for any other reason, or crossed, asks the ingestor for a fresh snapshot on
+ * the control topic (at once when the ingestor cannot know of the trouble, otherwise after {@code resnapshotRetryMs},
+ * and again at that interval while it is not live).
  *
- * <p>One instance per task; called on its stream thread only.
+ * <p>State: the in-memory books are the hot path; the level store holds the same levels ({@link LevelKeys}), written
+ * as they change; the meta store ({@link BookMetaCodec}, cached, so its changelog gets one record per book per commit)
+ * holds each book's state, last emitted top and chain, and each partition's last offset, written on every record.
+ * {@link #init} rebuilds the books from both, so after a restart or a rebalance a book has exactly the levels, state
+ * and chain it had at the last commit.
+ *
+ * <p>One instance per task; called on its stream thread. Queries ({@link LocalBooks}) read a copy of a book under the
+ * task's lock, held by the stream thread while it processes a record or punctuates.
  */
-public final class BookUpdateProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+public final class BookUpdateProcessor implements Processor<byte[], byte[], byte[], byte[]>, LocalBooks.Source {
     private static final Logger log = LoggerFactory.getLogger(BookUpdateProcessor.class);
     private static final byte[][] BOOK_LIKE_KEYS = {
         "\"changes\"".getBytes(StandardCharsets.US_ASCII), "\"bids\"".getBytes(StandardCharsets.US_ASCII),
         "\"asks\"".getBytes(StandardCharsets.US_ASCII), "\"updates\"".getBytes(StandardCharsets.US_ASCII),
     };
+    private static final byte[] DLQ_SOURCE = "processor".getBytes(StandardCharsets.UTF_8);
+    private static final long NO_OFFSET = -1;
 
     /** Child names the topology connects to. */
     public static final String SUMMARIES_CHILD = "summaries-sink";
     public static final String ALERTS_CHILD = "alerts-sink";
     public static final String DLQ_CHILD = "dlq-sink";
+    public static final String CONTROL_CHILD = "control-sink";
 
     /**
      * What a processor needs from the configuration. Immutable.
      *
-     * @param storeName the book store
+     * @param storeName the level store
+     * @param metaStoreName the meta store
      * @param maxMessageBytes larger raw values are dead letters ({@code OVERSIZED})
+     * @param staleAfterMs a live book that hears nothing of its product for this long is stale
+     * @param resnapshotRetryMs how often a book that is not live asks for a snapshot again
+     * @param localBooks where the tasks register for queries
      */
     public record Settings(AlertThresholds thresholds, CrossedPolicy crossedPolicy, String storeName,
-                           int maxMessageBytes, ProcessorMetrics metrics) {
+                           String metaStoreName, int maxMessageBytes, long staleAfterMs, long resnapshotRetryMs,
+                           ProcessorMetrics metrics, LocalBooks localBooks) {
         public Settings {
-            if (thresholds == null || crossedPolicy == null || storeName == null || metrics == null) {
+            if (thresholds == null || crossedPolicy == null || storeName == null || metaStoreName == null
+                    || metrics == null || localBooks == null) {
                 throw new IllegalArgumentException("settings may not be null");
             }
-            if (maxMessageBytes <= 0) {
-                throw new IllegalArgumentException("maxMessageBytes must be positive");
+            if (maxMessageBytes <= 0 || staleAfterMs <= 0 || resnapshotRetryMs <= 0) {
+                throw new IllegalArgumentException("sizes and durations must be positive");
             }
+        }
+
+        /** How often the watchdog looks: often enough that a silent book is stale soon after staleAfterMs. */
+        Duration watchdogInterval() {
+            return Duration.ofMillis(Math.max(50, Math.min(1_000, staleAfterMs / 5)));
         }
     }
 
     private final Settings settings;
+    private final ReentrantLock lock = new ReentrantLock();
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Bytes, byte[]> store;
+    private KeyValueStore<Bytes, byte[]> metaStore;
     private ProductRegistry products;
     private CoinbaseDecoder decoder;
     private BookEngine engine;
     private final FeedMessage msg = new FeedMessage();
+    private final ProductChains chains = new ProductChains();
+    private final BookWatch watch;
     /** Creation order of each book, persisted in its meta so "every book" keeps its order after a restore. */
     private final Map<Product, Integer> creationOrder = new HashMap<>();
     private final Map<Product, byte[]> prefixes = new HashMap<>();
+    private final Map<Product, Bytes> metaKeys = new HashMap<>();
     private final SummarySink sink = this::onSummary;
     private Record<byte[], byte[]> current;
+    private long nowMs;
     private final EngineStats seen = new EngineStats();
+    /** Per raw partition, the offset of the last record read; {@link #NO_OFFSET} before any. */
+    private long[] lastOffsets = new long[0];
+    /** Books whose meta changed during the current record or punctuation (by product index), and their list. */
+    private boolean[] dirty = new boolean[16];
+    private final List<Product> dirtyList = new ArrayList<>();
 
     public BookUpdateProcessor(final Settings settings) {
         this.settings = settings;
+        this.watch = new BookWatch(settings.staleAfterMs(), settings.resnapshotRetryMs());
     }
 
     @Override
     public void init(final ProcessorContext<byte[], byte[]> context) {
         this.context = context;
         this.store = context.getStateStore(settings.storeName());
+        this.metaStore = context.getStateStore(settings.metaStoreName());
         // Everything is rebuilt here: Kafka Streams re-initialises a revived task on the same instance.
         this.products = ProductRegistry.open();
         this.decoder = new CoinbaseDecoder(products, settings.maxMessageBytes());
         this.engine = new BookEngine(settings.thresholds(), false, settings.crossedPolicy(), new StoreWriter());
         creationOrder.clear();
         prefixes.clear();
+        metaKeys.clear();
+        chains.clear();
+        watch.clear();
+        lastOffsets = new long[0];
         copyStats(new EngineStats(), seen);
         restore();
+        context.schedule(settings.watchdogInterval(), PunctuationType.WALL_CLOCK_TIME, this::watchdog);
+        settings.localBooks().register(this);
     }
 
-    /** Rebuilds the engine's books from the store, in their creation order. */
+    /** Rebuilds the engine's books, their chains and the partitions' offsets from the stores. */
     private void restore() {
         final long startNs = System.nanoTime();
-        final List<KeyValue<Bytes, byte[]>> metas = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = store.all()) {
+        final long now = context.currentSystemTimeMs();
+        final List<BookMetaCodec.Stored> books = new ArrayList<>();
+        final List<String> ids = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = metaStore.all()) {
             while (it.hasNext()) {
                 final KeyValue<Bytes, byte[]> kv = it.next();
-                if (LevelKeys.isMeta(kv.key.get())) {
-                    metas.add(kv);
+                final byte[] key = kv.key.get();
+                if (BookMetaCodec.isPartitionKey(key)) {
+                    offsetRead(BookMetaCodec.partitionOf(key), BookMetaCodec.offsetOf(kv.value));
+                } else {
+                    books.add(BookMetaCodec.decode(kv.value));
+                    ids.add(BookMetaCodec.productOf(key));
                 }
             }
         }
-        metas.sort(Comparator.comparingInt(kv -> LevelKeys.creationOrderOf(kv.value)));
+        final Integer[] order = new Integer[books.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingInt(i -> books.get(i).creationOrder()));
         long levels = 0;
-        for (final KeyValue<Bytes, byte[]> kv : metas) {
-            final Product product = products.get(LevelKeys.productOf(kv.key.get()));
-            final ProductBook pb = engine.restore(product, LevelKeys.metaOf(kv.value));
+        for (final int i : order) {
+            final BookMetaCodec.Stored stored = books.get(i);
+            final Product product = products.get(ids.get(i));
+            final ProductBook pb = engine.restore(product, stored.meta());
             creationOrder.put(product, creationOrder.size());
+            if (stored.session() != null) {
+                chains.restart(product.index(), stored.session(), stored.sequence());
+            }
+            // A grace period: the feed may well be alive, its next record will tell.
+            watch.seen(product.index(), now);
             final OrderBook book = pb.book();
             final byte[] prefix = prefix(product);
             book.beginLoad();
@@ -143,9 +212,12 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
             levels += loadSide(book, prefix, Side.ASK_CODE);
             book.endLoad();
             settings.metrics().book(product.id(), book.bidLevels(), book.askLevels(), pb.state());
+            if (pb.state() != BookState.LIVE && !pb.reason().isResumable()) {
+                watch.notLive(product.index(), now, false);
+            }
         }
         log.info("Restored books from the store. task=[{}] books=[{}] levels=[{}] elapsedMs=[{}]",
-                context.taskId(), metas.size(), levels, (System.nanoTime() - startNs) / 1_000_000);
+                context.taskId(), books.size(), levels, (System.nanoTime() - startNs) / 1_000_000);
     }
 
     private long loadSide(final OrderBook book, final byte[] prefix, final byte side) {
@@ -163,37 +235,87 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
 
     @Override
     public void process(final Record<byte[], byte[]> record) {
-        current = record;
+        lock.lock();
         try {
+            current = record;
+            nowMs = context.currentSystemTimeMs();
+            final RecordMetadata metadata = context.recordMetadata().orElse(null);
+            if (metadata != null) {
+                checkOffset(metadata.partition(), metadata.offset());
+            }
             apply(record);
+            if (metadata != null) {
+                metaStore.put(BookMetaCodec.partitionKey(metadata.partition()),
+                        BookMetaCodec.offsetValue(metadata.offset()));
+            }
+            persistDirty();
         } finally {
             current = null;
+            lock.unlock();
             publishStats();
         }
+    }
+
+    /**
+     * The raw topic is written without transactions, so its offsets have no holes: a jump means records were deleted
+     * (retention) before this task read them, and every book of the task may have missed some.
+     */
+    private void checkOffset(final int partition, final long offset) {
+        final long last = partition < lastOffsets.length ? lastOffsets[partition] : NO_OFFSET;
+        if (last != NO_OFFSET && offset > last + 1) {
+            log.warn("Raw offsets jumped: records were deleted before they were read (retention); the task's books "
+                    + "are stale until their next snapshots. task=[{}] partition=[{}] lastOffset=[{}] offset=[{}]",
+                    context.taskId(), partition, last, offset);
+            settings.metrics().offsetGap();
+            for (final ProductBook pb : engine.books()) {
+                engine.markStale(pb.product(), StateReason.RAW_OFFSET_GAP, null, sink);
+            }
+        }
+        offsetRead(partition, offset);
+    }
+
+    private void offsetRead(final int partition, final long offset) {
+        if (partition >= lastOffsets.length) {
+            final int old = lastOffsets.length;
+            lastOffsets = Arrays.copyOf(lastOffsets, partition + 1);
+            Arrays.fill(lastOffsets, old, lastOffsets.length, NO_OFFSET);
+        }
+        lastOffsets[partition] = offset;
     }
 
     private void apply(final Record<byte[], byte[]> record) {
         final byte[] value = record.value();
         if (value == null) {
-            deadLetter(record, DeadLetterReason.NULL_VALUE.name(), "a raw record must carry a message");
+            deadLetter(record, DeadLetterReason.NULL_VALUE, "a raw record must carry a message");
             return;
         }
         decoder.decode(value, 0, value.length, msg);
         final MessageKind kind = msg.kind();
+        final boolean bookKind = kind == MessageKind.BOOK || kind == MessageKind.GAP || kind == MessageKind.LIVENESS;
+        if (!bookKind) {
+            // Every record of a product counts in its chain, even one that is no book data or cannot be read: a
+            // jump shows here too, and the next record must not look like one.
+            final byte[] key = record.key();
+            final Product keyed = key == null ? null : products.get(key, 0, key.length);
+            if (keyed != null) {
+                followChain(record, keyed, false);
+            }
+        }
         if (kind == MessageKind.INVALID) {
             final DecodeError error = msg.error();
-            deadLetter(record, error.name(), msg.errorDetail());
+            deadLetter(record, DeadLetterReason.of(error), msg.errorDetail());
             // As the replay does: a message too large to read puts every book in doubt, any other the books it named.
             engine.onUndecodable(error == DecodeError.OVERSIZED ? StaleScope.all()
                     : local(StaleScope.of(value, 0, value.length, products), record.key()), sink);
             return;
         }
-        if (kind == MessageKind.BOOK || kind == MessageKind.GAP) {
-            if (!checkKey(record, value)) {
+        if (bookKind) {
+            final Product product = checkKey(record, value);
+            if (product == null || !followChain(record, product, true)) {
                 return;
             }
         } else if (kind == MessageKind.IGNORED && looksLikeBookData(value)) {
-            deadLetter(record, DeadLetterReason.UNKNOWN_BOOK_TYPE.name(), "unknown message type with book data");
+            deadLetter(record, DeadLetterReason.UNKNOWN_BOOK_TYPE, "unknown message type with book data");
         }
         try {
             engine.onMessage(msg, sink);
@@ -205,56 +327,131 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
             // stream over one record, but do not trust the books it touched either.
             log.warn("Could not apply a decoded message. task=[{}] offset=[{}]", context.taskId(),
                     context.recordMetadata().map(RecordMetadata::offset).orElse(-1L), e);
-            deadLetter(record, DeadLetterReason.APPLY_FAILED.name(), String.valueOf(e.getMessage()));
+            deadLetter(record, DeadLetterReason.APPLY_FAILED, String.valueOf(e.getMessage()));
             engine.onUndecodable(local(StaleScope.of(value, 0, value.length, products), record.key()), sink);
         }
     }
 
-    /** A book message or gap marker must be keyed by its one product; otherwise it is a dead letter. */
-    private boolean checkKey(final Record<byte[], byte[]> record, final byte[] value) {
+    /**
+     * Checks the record against its product's chain and moves the chain on: a snapshot or a marker starts it; any
+     * other record must continue it, or the book becomes stale (a jump, another session); one that continues it
+     * makes a book stale only for silence live again. Records the product as seen.
+     *
+     * @param required whether the record is book data or a marker, which must carry the continuity headers
+     * @return false if the record cannot be applied (no continuity headers: dead-lettered)
+     */
+    private boolean followChain(final Record<byte[], byte[]> record, final Product product, final boolean required) {
+        final org.apache.kafka.common.header.Header sessionHeader = record.headers()
+                .lastHeader(Header.SESSION_ID.key());
+        final org.apache.kafka.common.header.Header seqHeader = record.headers().lastHeader(Header.PRODUCT_SEQ.key());
+        if (sessionHeader == null || sessionHeader.value() == null || seqHeader == null || seqHeader.value() == null
+                || seqHeader.value().length != 8) {
+            if (!required) {
+                return true;
+            }
+            deadLetter(record, DeadLetterReason.MISSING_CONTINUITY, "a raw record needs " + Header.SESSION_ID.key()
+                    + " and an 8-byte " + Header.PRODUCT_SEQ.key() + " header");
+            if (msg.kind() != MessageKind.LIVENESS) {
+                engine.markStale(product, StateReason.BAD_INPUT, null, sink);
+                markDirty(product);
+            }
+            return false;
+        }
+        final int index = product.index();
+        final byte[] session = sessionHeader.value();
+        final long sequence = Header.longHeader(seqHeader.value());
+        watch.seen(index, nowMs);
+        markDirty(product);
+        if (engine.book(product) == null && (!required || msg.kind() == MessageKind.LIVENESS)) {
+            // A record of a product this task has no book of yet, and that makes none: only the chain moves.
+            chains.follow(index, session, sequence);
+            return true;
+        }
+        if (msg.kind() == MessageKind.GAP || carriesSnapshot()) {
+            chains.restart(index, session, sequence);
+            return true;
+        }
+        switch (chains.follow(index, session, sequence)) {
+            case CONTINUES:
+                engine.resume(product, msg.time(), sink);
+                break;
+            case SEQUENCE_JUMP:
+                settings.metrics().continuityLoss(StateReason.PRODUCT_SEQUENCE_JUMP);
+                engine.markStale(product, StateReason.PRODUCT_SEQUENCE_JUMP, msg.time(), sink);
+                break;
+            case SESSION_CHANGED:
+                settings.metrics().continuityLoss(StateReason.SESSION_CHANGED);
+                engine.markStale(product, StateReason.SESSION_CHANGED, msg.time(), sink);
+                break;
+            default:
+                // The first record of the product: an update makes a book that says it has no snapshot.
+                break;
+        }
+        return true;
+    }
+
+    private boolean carriesSnapshot() {
+        if (msg.kind() != MessageKind.BOOK) {
+            return false;
+        }
+        for (int e = 0; e < msg.eventCount(); e++) {
+            if (msg.eventType(e) == EventType.SNAPSHOT) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A book message or marker must be keyed by its one product; otherwise it is a dead letter.
+     *
+     * @return the product, or null if the record was dead-lettered
+     */
+    private Product checkKey(final Record<byte[], byte[]> record, final byte[] value) {
         final byte[] key = record.key();
         if (key == null) {
-            deadLetter(record, DeadLetterReason.NULL_KEY.name(), "raw records are keyed by product id");
+            deadLetter(record, DeadLetterReason.NULL_KEY, "raw records are keyed by product id");
             engine.onUndecodable(local(StaleScope.of(value, 0, value.length, products), record.key()), sink);
-            return false;
+            return null;
         }
         final String keyId = new String(key, StandardCharsets.UTF_8);
         final Product keyProduct = ProductRegistry.isValidProductId(keyId) ? products.get(keyId) : null;
         if (keyProduct == null) {
-            deadLetter(record, DeadLetterReason.BAD_KEY.name(), "key is not a product id");
+            deadLetter(record, DeadLetterReason.BAD_KEY, "key is not a product id");
             engine.onUndecodable(local(StaleScope.of(value, 0, value.length, products), record.key()), sink);
-            return false;
+            return null;
         }
-        if (msg.kind() == MessageKind.GAP) {
-            if (msg.gapProduct() != keyProduct) {
-                return mismatch(record, keyProduct, msg.gapProduct());
-            }
-            return true;
+        if (msg.kind() != MessageKind.BOOK) {
+            return msg.markerProduct() == keyProduct ? keyProduct : mismatch(record, keyProduct, msg.markerProduct());
         }
         for (int e = 0; e < msg.eventCount(); e++) {
             if (msg.eventProduct(e) != keyProduct) {
                 return mismatch(record, keyProduct, msg.eventProduct(e));
             }
         }
-        return true;
+        return keyProduct;
     }
 
-    private boolean mismatch(final Record<byte[], byte[]> record, final Product keyProduct, final Product other) {
-        deadLetter(record, DeadLetterReason.KEY_MISMATCH.name(),
+    private Product mismatch(final Record<byte[], byte[]> record, final Product keyProduct, final Product other) {
+        deadLetter(record, DeadLetterReason.KEY_MISMATCH,
                 "key " + keyProduct.id() + " but the message is about " + other.id());
+        if (msg.kind() == MessageKind.LIVENESS) {
+            // A misplaced liveness record carries no book data: nothing was lost with it.
+            return null;
+        }
         // The key's stream on this partition lost a message it was meant to carry, and so did the message's own
         // products whose books live in this task (a product of another partition cannot be helped from here).
         final List<Product> lost = new ArrayList<>();
         lost.add(keyProduct);
         if (msg.kind() == MessageKind.GAP) {
-            addIfLocal(lost, msg.gapProduct());
+            addIfLocal(lost, msg.markerProduct());
         } else {
             for (int e = 0; e < msg.eventCount(); e++) {
                 addIfLocal(lost, msg.eventProduct(e));
             }
         }
         engine.onUndecodable(StaleScope.products(lost), sink);
-        return false;
+        return null;
     }
 
     private void addIfLocal(final List<Product> into, final Product product) {
@@ -292,54 +489,126 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         return false;
     }
 
-    private void deadLetter(final Record<byte[], byte[]> record, final String reason, final String detail) {
+    private void deadLetter(final Record<byte[], byte[]> record, final DeadLetterReason reason, final String detail) {
         final Headers headers = new RecordHeaders(record.headers().toArray());
-        headers.remove(Header.DLQ_REASON.key()).remove(Header.DLQ_DETAIL.key());
-        headers.add(Header.DLQ_REASON.key(), reason.getBytes(StandardCharsets.UTF_8));
+        headers.remove(Header.DLQ_REASON.key()).remove(Header.DLQ_DETAIL.key()).remove(Header.DLQ_SOURCE.key());
+        headers.add(Header.DLQ_REASON.key(), reason.name().getBytes(StandardCharsets.UTF_8));
         headers.add(Header.DLQ_DETAIL.key(), String.valueOf(detail).getBytes(StandardCharsets.UTF_8));
+        headers.add(Header.DLQ_SOURCE.key(), DLQ_SOURCE);
         context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers), DLQ_CHILD);
-        settings.metrics().dlq(reason);
+        settings.metrics().dlq(reason.name());
         if (log.isDebugEnabled()) {
             log.debug("Dead letter. reason=[{}] detail=[{}] offset=[{}]", reason, detail,
                     context.recordMetadata().map(RecordMetadata::offset).orElse(-1L));
         }
     }
 
-    /** Forwards one summary (and its alert) and persists the book's meta with it. */
+    // ---- watchdog --------------------------------------------------------------------------------------------
+
+    /**
+     * Wall-clock punctuation: live books whose product fell silent become stale; books that are not live for a
+     * reason only a snapshot mends ask for one again when it is due.
+     */
+    private void watchdog(final long timestampMs) {
+        lock.lock();
+        try {
+            nowMs = timestampMs;
+            for (final ProductBook pb : engine.books()) {
+                final int index = pb.product().index();
+                if (pb.state() == BookState.LIVE && watch.silent(index, timestampMs)) {
+                    engine.markSilent(pb.product(), sink);
+                } else if (pb.state() != BookState.LIVE && !pb.reason().isResumable()
+                        && watch.requestDue(index, timestampMs)) {
+                    requestSnapshot(pb);
+                }
+            }
+            persistDirty();
+        } finally {
+            lock.unlock();
+            publishStats();
+        }
+    }
+
+    private void requestSnapshot(final ProductBook pb) {
+        final ControlRequest request = new ControlRequest(pb.product().id(), pb.reason().wireName(),
+                Instant.ofEpochMilli(nowMs));
+        context.forward(new Record<>(request.key(), request.toJson(), nowMs), CONTROL_CHILD);
+        settings.metrics().snapshotRequest(pb.reason());
+        log.info("Asked the ingestor for a snapshot. product=[{}] state=[{}] reason=[{}]", pb.product().id(),
+                pb.state().wireName(), pb.reason());
+    }
+
+    // ---- summaries and state ---------------------------------------------------------------------------------
+
+    /** Forwards one summary (and its alert), and asks for a snapshot when the book now needs one. */
     private void onSummary(final Product product, final ByteSink json, final boolean alert) {
         final ProductBook pb = engine.book(product);
-        final BookMeta meta = pb.meta();
-        Integer order = creationOrder.get(product);
-        if (order == null) {
-            order = creationOrder.size();
-            creationOrder.put(product, order);
-        }
-        store.put(LevelKeys.metaKey(prefix(product)), LevelKeys.metaValue(order, meta));
         final Record<byte[], byte[]> source = current;
         final Headers headers = new RecordHeaders();
         long receiveNs = -1;
         if (source != null) {
-            final org.apache.kafka.common.header.Header receive = source.headers().lastHeader(Header.RECEIVE_TIME_NS.key());
+            final org.apache.kafka.common.header.Header receive = source.headers()
+                    .lastHeader(Header.RECEIVE_TIME_NS.key());
             if (receive != null && receive.value() != null && receive.value().length == 8) {
                 headers.add(receive);
                 receiveNs = Header.longHeader(receive.value());
             }
         }
         final byte[] key = product.id().getBytes(StandardCharsets.UTF_8);
-        final long timestamp = source != null ? source.timestamp() : context.currentSystemTimeMs();
+        final long timestamp = source != null ? source.timestamp() : nowMs;
         final Record<byte[], byte[]> out = new Record<>(key, json.toByteArray(), timestamp, headers);
         context.forward(out, SUMMARIES_CHILD);
         if (alert) {
             context.forward(out, ALERTS_CHILD);
         }
+        markDirty(product);
         final ProcessorMetrics metrics = settings.metrics();
         metrics.summary(alert);
         final OrderBook book = pb.book();
-        metrics.book(product.id(), book.bidLevels(), book.askLevels(), meta.state());
+        metrics.book(product.id(), book.bidLevels(), book.askLevels(), pb.state());
         if (receiveNs > 0) {
             final Instant now = Instant.now();
             metrics.latencyNs(now.getEpochSecond() * 1_000_000_000L + now.getNano() - receiveNs);
         }
+        final int index = product.index();
+        if (pb.state() == BookState.LIVE || pb.reason().isResumable()) {
+            watch.live(index);
+        } else if (watch.notLive(index, nowMs, !pb.reason().isGap())) {
+            // The ingestor knows of a gap it marked and is already fetching a snapshot; of anything else it does not.
+            requestSnapshot(pb);
+        }
+    }
+
+    private void markDirty(final Product product) {
+        final int index = product.index();
+        if (index >= dirty.length) {
+            dirty = Arrays.copyOf(dirty, Math.max(dirty.length * 2, index + 1));
+        }
+        if (!dirty[index]) {
+            dirty[index] = true;
+            dirtyList.add(product);
+        }
+    }
+
+    /** Writes the meta of every book changed since the last call (state, last top, chain). */
+    private void persistDirty() {
+        for (int i = 0; i < dirtyList.size(); i++) {
+            final Product product = dirtyList.get(i);
+            dirty[product.index()] = false;
+            final ProductBook pb = engine.book(product);
+            if (pb == null) {
+                continue;
+            }
+            Integer order = creationOrder.get(product);
+            if (order == null) {
+                order = creationOrder.size();
+                creationOrder.put(product, order);
+            }
+            final BookMeta meta = pb.meta();
+            metaStore.put(metaKey(product), BookMetaCodec.encode(order, meta, chains.session(product.index()),
+                    chains.sequence(product.index())));
+        }
+        dirtyList.clear();
     }
 
     private void publishStats() {
@@ -357,10 +626,16 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         if (s.trimmedLevels != seen.trimmedLevels) {
             metrics.trimmedLevels(s.trimmedLevels - seen.trimmedLevels);
         }
-        final long stale = s.gapMarkers + s.staleByBadInput;
-        final long seenStale = seen.gapMarkers + seen.staleByBadInput;
+        final long stale = s.gapMarkers + s.staleByBadInput + s.continuityLosses + s.silences;
+        final long seenStale = seen.gapMarkers + seen.staleByBadInput + seen.continuityLosses + seen.silences;
         if (stale != seenStale) {
             metrics.staleTransitions(stale - seenStale);
+        }
+        if (s.resumes != seen.resumes) {
+            metrics.resumes(s.resumes - seen.resumes);
+        }
+        if (s.liveness != seen.liveness) {
+            metrics.liveness(s.liveness - seen.liveness);
         }
         copyStats(s, seen);
     }
@@ -372,10 +647,18 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         to.trimmedLevels = from.trimmedLevels;
         to.gapMarkers = from.gapMarkers;
         to.staleByBadInput = from.staleByBadInput;
+        to.continuityLosses = from.continuityLosses;
+        to.silences = from.silences;
+        to.resumes = from.resumes;
+        to.liveness = from.liveness;
     }
 
     private byte[] prefix(final Product product) {
         return prefixes.computeIfAbsent(product, p -> LevelKeys.prefix(p.id()));
+    }
+
+    private Bytes metaKey(final Product product) {
+        return metaKeys.computeIfAbsent(product, p -> BookMetaCodec.bookKey(p.id()));
     }
 
     /** Writes each level the engine changes, and rewrites a book's levels after a snapshot. */
@@ -410,9 +693,45 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         }
     }
 
+    // ---- queries ---------------------------------------------------------------------------------------------
+
+    @Override
+    public LocalBooks.BookView view(final String productId, final int depth) {
+        lock.lock();
+        try {
+            final Product product = products == null ? null : products.get(productId);
+            final ProductBook pb = product == null ? null : engine.book(product);
+            if (pb == null) {
+                return null;
+            }
+            final OrderBook book = pb.book();
+            final long[] bidPrices = new long[Math.min(depth, book.bidLevels())];
+            final long[] bidSizes = new long[bidPrices.length];
+            final long[] askPrices = new long[Math.min(depth, book.askLevels())];
+            final long[] askSizes = new long[askPrices.length];
+            copy(book.side(Side.BID), bidPrices, bidSizes);
+            copy(book.side(Side.ASK), askPrices, askSizes);
+            return new LocalBooks.BookView(productId, pb.state(), pb.reason(), product.priceScale(),
+                    product.sizeScale(), bidPrices, bidSizes, bidPrices.length, askPrices, askSizes,
+                    askPrices.length, book.bidLevels(), book.askLevels());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static void copy(final BookSide side, final long[] prices, final long[] sizes) {
+        final int[] n = {0};
+        side.forEachLevel(prices.length, (price, size) -> {
+            prices[n[0]] = price;
+            sizes[n[0]] = size;
+            n[0]++;
+        });
+    }
+
     @Override
     public void close() {
-        // The store is closed by Kafka Streams; the books are dropped with this instance's task.
+        // The stores are closed by Kafka Streams; the books are dropped with this instance's task.
+        settings.localBooks().unregister(this);
     }
 
     /** For tests: the state of a book in this task, or null. */

@@ -1,19 +1,15 @@
 package dev.orderbook.book.processor;
 
-import dev.orderbook.book.engine.BookMeta;
-import dev.orderbook.contract.summary.BookState;
 import dev.orderbook.codec.model.Side;
 import org.apache.kafka.common.utils.Bytes;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The byte layout of the book store: one entry per resting level plus one meta entry per product, with keys that
- * sort so that a range scan yields a product's bids best first, then its asks best first.
+ * The byte layout of the book store: one entry per resting level, with keys that sort so that a range scan yields a
+ * product's bids best first, then its asks best first. (A book's state lives in the meta store: {@link BookMetaCodec}.)
  *
  * <pre>
- *   meta:  product id (UTF-8) | 0x00 | 0x00                        -> version, creation order, state, last emitted top
  *   bid:   product id (UTF-8) | 0x00 | 0x01 | (Long.MAX_VALUE - priceTicks), 8 bytes big-endian -> size lots, 8 bytes
  *   ask:   product id (UTF-8) | 0x00 | 0x02 | priceTicks, 8 bytes big-endian                   -> size lots, 8 bytes
  * </pre>
@@ -23,11 +19,8 @@ import java.nio.charset.StandardCharsets;
  * first. Stateless and thread-safe.
  */
 public final class LevelKeys {
-    static final byte META = 0;
     static final byte BID = 1;
     static final byte ASK = 2;
-    private static final byte META_VERSION = 1;
-    private static final int META_BYTES = 1 + 4 + 1 + 1 + 1 + 4 * 8;
 
     private LevelKeys() {
     }
@@ -38,13 +31,6 @@ public final class LevelKeys {
         final byte[] p = new byte[id.length + 1];
         System.arraycopy(id, 0, p, 0, id.length);
         return p;
-    }
-
-    public static Bytes metaKey(final byte[] prefix) {
-        final byte[] k = new byte[prefix.length + 1];
-        System.arraycopy(prefix, 0, k, 0, prefix.length);
-        k[prefix.length] = META;
-        return Bytes.wrap(k);
     }
 
     /** The key of one level; {@code sideCode} is {@link Side#BID_CODE} or {@link Side#ASK_CODE}. */
@@ -76,30 +62,6 @@ public final class LevelKeys {
         return Bytes.wrap(k);
     }
 
-    /** Whether the key is a meta key (the byte after the separator, the first 0x00, is {@link #META}). */
-    public static boolean isMeta(final byte[] key) {
-        final int sep = separator(key);
-        return sep >= 0 && key.length == sep + 2 && key[sep + 1] == META;
-    }
-
-    /** The product id of any key. */
-    public static String productOf(final byte[] key) {
-        final int sep = separator(key);
-        if (sep < 0) {
-            throw new IllegalArgumentException("not a book store key");
-        }
-        return new String(key, 0, sep, StandardCharsets.UTF_8);
-    }
-
-    private static int separator(final byte[] key) {
-        for (int i = 0; i < key.length; i++) {
-            if (key[i] == 0) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
     /** The price in ticks of a level key. */
     public static long priceOf(final byte[] key) {
         final long raw = getLong(key, key.length - 8);
@@ -119,38 +81,6 @@ public final class LevelKeys {
 
     public static long sizeOf(final byte[] value) {
         return getLong(value, 0);
-    }
-
-    /** Encodes a book's meta and its creation order among the task's books. */
-    public static byte[] metaValue(final int creationOrder, final BookMeta meta) {
-        final ByteBuffer b = ByteBuffer.allocate(META_BYTES);
-        b.put(META_VERSION).putInt(creationOrder).put((byte) meta.state().ordinal()).put((byte) (meta.emitted() ? 1 : 0))
-                .put((byte) meta.lastState().ordinal()).putLong(meta.lastBidPrice()).putLong(meta.lastBidSize())
-                .putLong(meta.lastAskPrice()).putLong(meta.lastAskSize());
-        return b.array();
-    }
-
-    /** Creation order stored in a meta value. */
-    public static int creationOrderOf(final byte[] value) {
-        checkMeta(value);
-        return ByteBuffer.wrap(value, 1, 4).getInt();
-    }
-
-    public static BookMeta metaOf(final byte[] value) {
-        checkMeta(value);
-        final ByteBuffer b = ByteBuffer.wrap(value, 5, META_BYTES - 5);
-        final BookState[] states = BookState.values();
-        final BookState state = states[b.get()];
-        final boolean emitted = b.get() != 0;
-        final BookState lastState = states[b.get()];
-        return new BookMeta(state, emitted, lastState, b.getLong(), b.getLong(), b.getLong(), b.getLong());
-    }
-
-    private static void checkMeta(final byte[] value) {
-        if (value == null || value.length != META_BYTES || value[0] != META_VERSION) {
-            throw new IllegalStateException("unknown book meta layout: "
-                    + (value == null ? "null" : value.length + " bytes, version " + (value.length > 0 ? value[0] : -1)));
-        }
     }
 
     private static void putLong(final byte[] b, final int at, final long v) {

@@ -1,6 +1,7 @@
 package dev.orderbook.book.processor;
 
 import dev.orderbook.contract.summary.BookState;
+import dev.orderbook.contract.summary.StateReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,6 +27,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code orderbook.book.levels{product,side}}: resting levels per book</li>
  *   <li>{@code orderbook.e2e.latency}: from the ingestor's receive time (header {@code ob-receive-time-ns}) to the
  *       summary being forwarded</li>
+ *   <li>{@code orderbook.continuity.losses{reason}}: records that did not continue their product's chain
+ *       ({@code product-sequence-jump}, {@code session-changed}); {@code orderbook.raw.offset.gaps}: jumps in the raw
+ *       offsets (records deleted before they were read)</li>
+ *   <li>{@code orderbook.books.resumes}: books stale for silence that became live again, nothing lost;
+ *       {@code orderbook.liveness.records}: liveness records read</li>
+ *   <li>{@code orderbook.snapshot.requests{reason}}: snapshots asked of the ingestor on the control topic</li>
  * </ul>
  */
 public final class ProcessorMetrics {
@@ -37,6 +44,11 @@ public final class ProcessorMetrics {
     private final Counter staleTransitions;
     private final Counter crossedTransitions;
     private final Counter trimmedLevels;
+    private final Counter offsetGaps;
+    private final Counter resumes;
+    private final Counter liveness;
+    private final Map<String, Counter> continuityLosses = new ConcurrentHashMap<>();
+    private final Map<String, Counter> snapshotRequests = new ConcurrentHashMap<>();
     private final Timer latency;
     private final Map<String, Counter> dlq = new ConcurrentHashMap<>();
     private final Map<String, BookGauges> books = new ConcurrentHashMap<>();
@@ -62,6 +74,12 @@ public final class ProcessorMetrics {
                 .description("Times a book became crossed (or was trimmed)").register(registry);
         this.trimmedLevels = Counter.builder("orderbook.books.trimmed.levels")
                 .description("Levels removed by the trim crossed-book policy").register(registry);
+        this.offsetGaps = Counter.builder("orderbook.raw.offset.gaps")
+                .description("Jumps in the raw offsets: records deleted before they were read").register(registry);
+        this.resumes = Counter.builder("orderbook.books.resumes")
+                .description("Books stale for silence that became live again, nothing lost").register(registry);
+        this.liveness = Counter.builder("orderbook.liveness.records").description("Liveness records read")
+                .register(registry);
         this.latency = Timer.builder("orderbook.e2e.latency")
                 .description("Ingestor receive time to summary forwarded")
                 .publishPercentiles(0.5, 0.99, 0.999)
@@ -102,6 +120,30 @@ public final class ProcessorMetrics {
 
     void trimmedLevels(final long n) {
         trimmedLevels.increment(n);
+    }
+
+    void offsetGap() {
+        offsetGaps.increment();
+    }
+
+    void resumes(final long n) {
+        resumes.increment(n);
+    }
+
+    void liveness(final long n) {
+        liveness.increment(n);
+    }
+
+    void continuityLoss(final StateReason reason) {
+        continuityLosses.computeIfAbsent(reason.wireName(), r -> Counter.builder("orderbook.continuity.losses")
+                .tag("reason", r).description("Records that did not continue their product's chain")
+                .register(registry)).increment();
+    }
+
+    void snapshotRequest(final StateReason reason) {
+        snapshotRequests.computeIfAbsent(reason.wireName(), r -> Counter.builder("orderbook.snapshot.requests")
+                .tag("reason", r).description("Snapshots asked of the ingestor on the control topic")
+                .register(registry)).increment();
     }
 
     void dlq(final String reason) {

@@ -2,6 +2,7 @@ package dev.orderbook.book.service;
 
 import dev.orderbook.book.BookProcessorConfig;
 import dev.orderbook.book.BookTopology;
+import dev.orderbook.book.processor.LocalBooks;
 import dev.orderbook.book.processor.ProcessorMetrics;
 import dev.orderbook.book.processor.ProductStreamPartitioner;
 import dev.orderbook.support.http.ServiceHttpServer;
@@ -42,6 +43,7 @@ public final class BookProcessorService implements AutoCloseable {
     private final KafkaStreamsMetrics streamsMetrics;
     private final Set<TopicPartition> restoring = ConcurrentHashMap.newKeySet();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final LocalBooks localBooks = new LocalBooks();
 
     private BookProcessorService(final BookProcessorConfig config) {
         this.config = config;
@@ -52,7 +54,7 @@ public final class BookProcessorService implements AutoCloseable {
         final HostInfo self = new HostInfo(config.advertisedHost(), http.port());
         try {
             final ProcessorMetrics metrics = new ProcessorMetrics(registry);
-            this.streams = new KafkaStreams(BookTopology.build(config, metrics),
+            this.streams = new KafkaStreams(BookTopology.build(config, metrics, localBooks),
                     config.toStreamsProperties(self.host() + ":" + self.port()));
         } catch (final RuntimeException e) {
             http.close();
@@ -71,7 +73,7 @@ public final class BookProcessorService implements AutoCloseable {
                 stopped.countDown();
             }
         });
-        final BookQuery books = new BookQuery(streams, config.storeName(), self,
+        final BookQuery books = new BookQuery(streams, config.storeName(), localBooks, self,
                 new ProductStreamPartitioner(config.products()));
         http.route("/health", request -> health())
                 .route("/ready", request -> ready())

@@ -1,23 +1,15 @@
 package dev.orderbook.book.service;
 
-import dev.orderbook.book.processor.LevelKeys;
+import dev.orderbook.book.processor.LocalBooks;
 import dev.orderbook.book.processor.ProductStreamPartitioner;
-import dev.orderbook.book.engine.BookMeta;
 import dev.orderbook.codec.decimal.Decimals;
 import dev.orderbook.support.http.JsonStrings;
 import dev.orderbook.support.http.ServiceHttpServer.Request;
 import dev.orderbook.support.http.ServiceHttpServer.Response;
 import dev.orderbook.codec.model.ProductRegistry;
-import dev.orderbook.codec.model.Side;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
-import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,13 +22,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
- * {@code GET /books/{product}?depth=N}: the top N levels per side of a product's book, read from the book store
- * through Kafka Streams' interactive queries (thread-safe; the stream thread's in-memory book is never touched). The
- * instance that owns the product's partition answers; any other forwards the request to it
- * ({@code application.server}), so every instance gives the same answer.
+ * {@code GET /books/{product}?depth=N}: the top N levels per side of a product's book, a consistent copy of the
+ * in-memory book taken between two records ({@link LocalBooks}: O(depth), never a scan of the store). The instance
+ * that owns the product's partition answers; any other forwards the request to it ({@code application.server}), so
+ * every instance gives the same answer.
  *
- * <pre>{"product_id":"BTC-USD","state":"live","depth":2,"bids":[["65000.01","0.5"],...],"asks":[...],
- *  "served_by":"10.0.0.7:8082"}</pre>
+ * <pre>{"product_id":"BTC-USD","state":"live","state_reason":null,"depth":2,"bid_levels":14210,"ask_levels":13977,
+ *  "bids":[["65000.01","0.5"],...],"asks":[...],"served_by":"10.0.0.7:8082"}</pre>
  *
  * 404 for a product without a book, 400 for a bad request, 503 while the owner is unknown (rebalancing, restoring).
  */
@@ -49,14 +41,16 @@ public final class BookQuery {
 
     private final KafkaStreams streams;
     private final String storeName;
+    private final LocalBooks books;
     private final HostInfo self;
     private final ProductStreamPartitioner placement;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
-    public BookQuery(final KafkaStreams streams, final String storeName, final HostInfo self,
+    public BookQuery(final KafkaStreams streams, final String storeName, final LocalBooks books, final HostInfo self,
                      final ProductStreamPartitioner placement) {
         this.streams = streams;
         this.storeName = storeName;
+        this.books = books;
         this.self = self;
         this.placement = placement;
     }
@@ -81,7 +75,7 @@ public final class BookQuery {
             return error(503, "the owner of " + product + " is not known yet (rebalancing or starting); retry");
         }
         if (owner.activeHost().equals(self) || request.query().containsKey(LOCAL_PARAM)) {
-            return local(product, depth, owner.partition());
+            return local(product, depth);
         }
         return forward(owner.activeHost(), product, depth);
     }
@@ -100,47 +94,36 @@ public final class BookQuery {
         }
     }
 
-    private Response local(final String product, final int depth, final int partition) {
-        final ReadOnlyKeyValueStore<Bytes, byte[]> store;
-        try {
-            store = streams.store(StoreQueryParameters.fromNameAndType(storeName,
-                    QueryableStoreTypes.<Bytes, byte[]>keyValueStore()).withPartition(partition));
-        } catch (final InvalidStateStoreException e) {
-            return error(503, "the book store is not queryable here now (" + e.getMessage() + "); retry");
+    private Response local(final String product, final int depth) {
+        final LocalBooks.BookView book = books.view(product, depth);
+        if (book == null) {
+            return error(404, "no book for " + product + " here (none yet, or its task is moving); retry");
         }
-        final byte[] prefix = LevelKeys.prefix(product);
-        final byte[] metaBytes = store.get(LevelKeys.metaKey(prefix));
-        if (metaBytes == null) {
-            return error(404, "no book for " + product);
-        }
-        final BookMeta meta = LevelKeys.metaOf(metaBytes);
-        final StringBuilder json = new StringBuilder(128 + depth * 64);
+        final StringBuilder json = new StringBuilder(160 + depth * 64);
         json.append("{\"product_id\":").append(JsonStrings.quote(product))
-                .append(",\"state\":\"").append(meta.state().wireName()).append("\",\"depth\":").append(depth)
+                .append(",\"state\":\"").append(book.state().wireName()).append('"')
+                .append(",\"state_reason\":").append(book.reason() == null ? "null"
+                        : "\"" + book.reason().wireName() + "\"")
+                .append(",\"depth\":").append(depth)
+                .append(",\"bid_levels\":").append(book.bidLevels())
+                .append(",\"ask_levels\":").append(book.askLevels())
                 .append(",\"bids\":");
-        side(store, prefix, Side.BID_CODE, depth, json);
+        levels(book.bidPrices(), book.bidSizes(), book.bidCount(), book.priceScale(), book.sizeScale(), json);
         json.append(",\"asks\":");
-        side(store, prefix, Side.ASK_CODE, depth, json);
+        levels(book.askPrices(), book.askSizes(), book.askCount(), book.priceScale(), book.sizeScale(), json);
         json.append(",\"served_by\":").append(JsonStrings.quote(self.host() + ":" + self.port())).append('}');
         return new Response(200, "application/json", json.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void side(final ReadOnlyKeyValueStore<Bytes, byte[]> store, final byte[] prefix, final byte side,
-                             final int depth, final StringBuilder json) {
+    private static void levels(final long[] prices, final long[] sizes, final int count, final int priceScale,
+                               final int sizeScale, final StringBuilder json) {
         json.append('[');
-        int n = 0;
-        try (KeyValueIterator<Bytes, byte[]> it = store.range(LevelKeys.sideFrom(prefix, side),
-                LevelKeys.sideTo(prefix, side))) {
-            while (n < depth && it.hasNext()) {
-                final var kv = it.next();
-                if (n++ > 0) {
-                    json.append(',');
-                }
-                json.append("[\"").append(Decimals.toString(LevelKeys.priceOf(kv.key.get()),
-                        ProductRegistry.DEFAULT_SCALE)).append("\",\"")
-                        .append(Decimals.toString(LevelKeys.sizeOf(kv.value), ProductRegistry.DEFAULT_SCALE))
-                        .append("\"]");
+        for (int i = 0; i < count; i++) {
+            if (i > 0) {
+                json.append(',');
             }
+            json.append("[\"").append(Decimals.toString(prices[i], priceScale)).append("\",\"")
+                    .append(Decimals.toString(sizes[i], sizeScale)).append("\"]");
         }
         json.append(']');
     }

@@ -12,6 +12,8 @@ import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
+import dev.orderbook.contract.summary.BookState;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,13 +41,19 @@ class BookUpdateProcessorTest {
         final List<byte[]> lines = RawFeed.lines(file);
         final List<RawFeed.Raw> records = RawFeed.records(lines);
         final MockProcessorContext<byte[], byte[]> context = new MockProcessorContext<>();
+        context.setCurrentSystemTimeMs(1_000L);
         final KeyValueStore<Bytes, byte[]> store = Stores.keyValueStoreBuilder(hashStore
                         ? HashLevelStore.supplier("books") : Stores.inMemoryKeyValueStore("books"),
                 Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled().withCachingDisabled().build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
+        final KeyValueStore<Bytes, byte[]> meta = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(
+                "book-meta"), Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled().withCachingDisabled().build();
+        meta.init(context.getStateStoreContext(), meta);
+        context.addStateStore(meta);
         final BookUpdateProcessor.Settings settings = new BookUpdateProcessor.Settings(AlertThresholds.defaults(),
-                CrossedPolicy.FLAG, "books", 16 << 20, new ProcessorMetrics(new SimpleMeterRegistry()));
+                CrossedPolicy.FLAG, "books", "book-meta", 16 << 20, 5_000, 10_000,
+                new ProcessorMetrics(new SimpleMeterRegistry()), new LocalBooks());
         final List<String> out = new ArrayList<>();
         final int[] cuts = {records.size() / 3, 2 * records.size() / 3, records.size()};
         int from = 0;
@@ -70,5 +78,40 @@ class BookUpdateProcessorTest {
 
         // Then the summaries are those of one uninterrupted replay: same levels, states and emission marks
         assertThat(out).containsExactlyElementsOf(RawFeed.replaySummaries(lines));
+    }
+
+    @Test
+    void shouldMarkTheTasksBooksStaleWhenRawOffsetsJump() {
+        // Given a processor that read offsets 0 and 1 of partition 0 (a live book)
+        final MockProcessorContext<byte[], byte[]> context = new MockProcessorContext<>();
+        context.setCurrentSystemTimeMs(1_000L);
+        for (final String name : new String[] {"books", "book-meta"}) {
+            final KeyValueStore<Bytes, byte[]> s = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name),
+                    Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled().withCachingDisabled().build();
+            s.init(context.getStateStoreContext(), s);
+            context.addStateStore(s);
+        }
+        final BookUpdateProcessor processor = new BookUpdateProcessor(new BookUpdateProcessor.Settings(
+                AlertThresholds.defaults(), CrossedPolicy.FLAG, "books", "book-meta", 16 << 20, 5_000, 10_000,
+                new ProcessorMetrics(new SimpleMeterRegistry()), new LocalBooks()));
+        processor.init(context);
+        final List<RawFeed.Raw> records = RawFeed.records(List.of(
+                "{\"type\":\"snapshot\",\"product_id\":\"BTC-USD\",\"bids\":[[\"1\",\"1\"]],\"asks\":[[\"2\",\"1\"]]}"
+                        .getBytes(StandardCharsets.UTF_8),
+                "{\"type\":\"l2update\",\"product_id\":\"BTC-USD\",\"changes\":[[\"buy\",\"1\",\"2\"]]}"
+                        .getBytes(StandardCharsets.UTF_8)));
+        context.setRecordMetadata("raw", 0, 0);
+        processor.process(new Record<>(records.get(0).key(), records.get(0).value(), 0L, records.get(0).headers()));
+        context.setRecordMetadata("raw", 0, 1);
+        processor.process(new Record<>(records.get(1).key(), records.get(1).value(), 0L, records.get(1).headers()));
+        assertThat(processor.stateOf("BTC-USD")).isEqualTo(BookState.LIVE);
+        // When the next record read is offset 9: 2..8 were deleted (retention) before they were read
+        context.setRecordMetadata("raw", 0, 9);
+        processor.process(new Record<>(records.get(1).key(), records.get(1).value(), 0L, records.get(1).headers()));
+        // Then the book is stale until its next snapshot, and says why
+        assertThat(processor.stateOf("BTC-USD")).isEqualTo(BookState.STALE);
+        assertThat(context.forwarded()).extracting(f -> new String(f.record().value(), StandardCharsets.UTF_8))
+                .anyMatch(v -> v.contains("\"state_reason\":\"raw-offset-gap\""));
+        processor.close();
     }
 }

@@ -34,7 +34,8 @@ class HashLevelStoreTest {
             store.put(LevelKeys.levelKey(btc, Side.ASK_CODE, p + 1000), LevelKeys.sizeValue(1));
             store.put(LevelKeys.levelKey(eth, Side.BID_CODE, p + 5), LevelKeys.sizeValue(1));
         }
-        store.put(LevelKeys.metaKey(btc), new byte[] {1});
+        // A key of the product that is no level (the separator, then 0x00) stays out of the sides' ranges.
+        store.put(Bytes.wrap(new byte[] {'B', 'T', 'C', '-', 'U', 'S', 'D', 0, 0}), new byte[] {1});
 
         assertThat(prices(store.range(LevelKeys.sideFrom(btc, Side.BID_CODE), LevelKeys.sideTo(btc, Side.BID_CODE))))
                 .containsExactly(300L, 200L, 100L);

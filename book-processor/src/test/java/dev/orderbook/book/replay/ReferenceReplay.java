@@ -1,5 +1,6 @@
 package dev.orderbook.book.replay;
 
+import dev.orderbook.contract.GapReason;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -65,7 +66,12 @@ final class ReferenceReplay {
      * @param gapProductId the product of a gap marker, else null
      */
     record Message(boolean advancedTrade, BigInteger sequence, String time, List<BookEvent> events,
-                   String gapProductId) {
+                   String gapProductId, String gapReason) {
+        Message(final boolean advancedTrade, final BigInteger sequence, final String time,
+                final List<BookEvent> events, final String gapProductId) {
+            this(advancedTrade, sequence, time, events, gapProductId, null);
+        }
+
     }
 
     /** The top of a reference book, for tests that build inputs from the current state. */
@@ -86,6 +92,8 @@ final class ReferenceReplay {
         final TreeMap<BigDecimal, BigDecimal> bids = new TreeMap<>(Comparator.reverseOrder());
         final TreeMap<BigDecimal, BigDecimal> asks = new TreeMap<>();
         State state = State.STALE;
+        /** The summary's state_reason: null when live. */
+        String reason = "no-snapshot";
         String lastWrittenTop;
 
         Book(final String productId) {
@@ -144,13 +152,13 @@ final class ReferenceReplay {
             final List<String> doubted = productsInDoubt(line);
             if (doubted == null) {
                 for (final Book book : books.values()) {
-                    book.state = State.STALE;
+                    stale(book, "bad-input");
                     writeIfChanged(book, null);
                 }
             } else {
                 for (final String productId : doubted) {
                     final Book book = book(productId);
-                    book.state = State.STALE;
+                    stale(book, "bad-input");
                     writeIfChanged(book, null);
                 }
             }
@@ -161,7 +169,7 @@ final class ReferenceReplay {
             if (previousSequence != null && message.sequence().compareTo(previousSequence.add(BigInteger.ONE)) > 0) {
                 sequenceGaps++;
                 for (final Book book : books.values()) {
-                    book.state = State.STALE;
+                    stale(book, "sequence-gap");
                     writeIfChanged(book, message.time());
                 }
             }
@@ -173,7 +181,7 @@ final class ReferenceReplay {
         if (message.gapProductId() != null) {
             gapMarkers++;
             final Book book = book(message.gapProductId());
-            book.state = State.STALE;
+            stale(book, "gap:" + GapReason.ofWireName(message.gapReason()).wireName());
             writeIfChanged(book, message.time());
         }
     }
@@ -189,6 +197,7 @@ final class ReferenceReplay {
                 }
             }
             book.state = book.crossed() ? State.CROSSED : State.LIVE;
+            book.reason = book.crossed() ? "crossed" : null;
         } else if (book.state == State.LIVE) {
             for (final Level change : event.levels()) {
                 if (change.size().signum() == 0) {
@@ -200,11 +209,17 @@ final class ReferenceReplay {
             }
             if (book.crossed()) {
                 book.state = State.CROSSED;
+                book.reason = "crossed";
             }
         } else {
             skippedUpdates++;
         }
         writeIfChanged(book, time);
+    }
+
+    private static void stale(final Book book, final String reason) {
+        book.state = State.STALE;
+        book.reason = reason;
     }
 
     private Book book(final String productId) {
@@ -218,7 +233,7 @@ final class ReferenceReplay {
     private void writeIfChanged(final Book book, final String time) {
         final Map.Entry<BigDecimal, BigDecimal> bid = book.bids.firstEntry();
         final Map.Entry<BigDecimal, BigDecimal> ask = book.asks.firstEntry();
-        final String top = book.state + " " + (bid == null ? "-" : plain(bid.getKey()) + " " + plain(bid.getValue()))
+        final String top = book.state + " " + book.reason + " " + (bid == null ? "-" : plain(bid.getKey()) + " " + plain(bid.getValue()))
                 + " " + (ask == null ? "-" : plain(ask.getKey()) + " " + plain(ask.getValue()));
         if (top.equals(book.lastWrittenTop)) {
             return;
@@ -250,6 +265,7 @@ final class ReferenceReplay {
         } else {
             json.append(",\"microprice\":null,\"imbalance\":null");
         }
+        json.append(",\"state_reason\":").append(book.reason == null ? "null" : jsonString(book.reason));
         json.append("}\n");
         summaries.append(json);
         summarySources.add(lineNumber);
@@ -412,8 +428,11 @@ final class ReferenceReplay {
                 }
                 return new Message(false, null, time, List.of(new BookEvent(productId, false, levels)), null);
             }
-            case "x-orderbook-gap":
-                return new Message(false, null, time, List.of(), productId(root.get("product_id")));
+            case "x-orderbook-gap": {
+                final JsonNode reason = root.get("reason");
+                return new Message(false, null, time, List.of(), productId(root.get("product_id")),
+                        reason != null && reason.isTextual() ? reason.textValue() : "unspecified");
+            }
             case "heartbeat":
                 productId(root.get("product_id"));
                 return new Message(false, null, time, List.of(), null);

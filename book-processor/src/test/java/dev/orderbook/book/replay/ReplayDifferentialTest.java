@@ -109,11 +109,11 @@ class ReplayDifferentialTest {
         assertThat(reference.summaries()).isEqualTo("{\"product_id\":\"BTC-USD\",\"time\":null,"
                 + "\"bid_price\":\"100\",\"bid_size\":\"1\",\"ask_price\":\"101\",\"ask_size\":\"3\","
                 + "\"spread\":\"1\",\"spread_bps\":99.0099,\"mid\":\"100.5\",\"bid_levels\":2,\"ask_levels\":2,"
-                + "\"state\":\"live\",\"microprice\":\"100.25\",\"imbalance\":-0.5}\n"
+                + "\"state\":\"live\",\"microprice\":\"100.25\",\"imbalance\":-0.5,\"state_reason\":null}\n"
                 + "{\"product_id\":\"BTC-USD\",\"time\":\"t\\\"1\",\"bid_price\":\"101\",\"bid_size\":\"0.5\","
                 + "\"ask_price\":\"101\",\"ask_size\":\"3\",\"spread\":\"0\",\"spread_bps\":0,\"mid\":\"101\","
                 + "\"bid_levels\":3,\"ask_levels\":2,\"state\":\"crossed\",\"microprice\":\"101\","
-                + "\"imbalance\":-0.7143}\n");
+                + "\"imbalance\":-0.7143,\"state_reason\":\"crossed\"}\n");
         assertThat(reference.alerts()).startsWith("{\"product_id\":\"BTC-USD\",\"time\":null,").hasLineCount(1);
     }
 

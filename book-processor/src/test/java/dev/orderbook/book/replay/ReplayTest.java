@@ -66,7 +66,7 @@ class ReplayTest {
         assertThat(run.summaries()).containsExactly("{\"product_id\":\"BTC-USD\",\"time\":null,"
                 + "\"bid_price\":\"100\",\"bid_size\":\"1\",\"ask_price\":\"101\",\"ask_size\":\"3\","
                 + "\"spread\":\"1\",\"spread_bps\":99.0099,\"mid\":\"100.5\",\"bid_levels\":2,\"ask_levels\":2,"
-                + "\"state\":\"live\",\"microprice\":\"100.25\",\"imbalance\":-0.5}");
+                + "\"state\":\"live\",\"microprice\":\"100.25\",\"imbalance\":-0.5,\"state_reason\":null}");
     }
 
     @Test

@@ -83,6 +83,7 @@ public final class CoinbaseFeedClient implements AutoCloseable {
     private static final long SILENCE_CHECK_MIN_MS = 50;
     private static final long SILENCE_CHECK_MAX_MS = 500;
     private static final Object STOP = new Object();
+    private static final Object TICK = new Object();
     private static final long PRODUCT_CHECK_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final FeedClientConfig config;
@@ -168,6 +169,9 @@ public final class CoinbaseFeedClient implements AutoCloseable {
         final long checkMs = Math.max(SILENCE_CHECK_MIN_MS,
                 Math.min(SILENCE_CHECK_MAX_MS, config.silenceTimeout().toMillis() / 4));
         feed.scheduler.scheduleWithFixedDelay(feed::checkSilence, checkMs, checkMs, TimeUnit.MILLISECONDS);
+        final long tickMs = config.livenessInterval().toMillis();
+        // Through the queue, so that a tick is dispatched after the frames received before it, on the worker.
+        feed.scheduler.scheduleAtFixedRate(() -> feed.events.add(TICK), tickMs, tickMs, TimeUnit.MILLISECONDS);
         feed.scheduler.execute(feed::connect);
         return feed;
     }
@@ -623,6 +627,9 @@ public final class CoinbaseFeedClient implements AutoCloseable {
     /** Takes the queue in order and calls the listener; the only thread that does. */
     private final class Worker implements Runnable {
         private final DecodedFrame decoded = new DecodedFrame();
+        private final boolean[] healthy = new boolean[config.productIds().size()];
+        /** The connection of the last frame dispatched: what a tick speaks for. */
+        private Connection lastDispatched;
 
         @Override
         public void run() {
@@ -653,6 +660,7 @@ public final class CoinbaseFeedClient implements AutoCloseable {
                         // The frame is still delivered: the consumer decides what to make of it.
                         log.warn("Inspecting a frame failed. url=[{}] event=[{}]", uri, frame, e);
                     }
+                    lastDispatched = frame.connection;
                     listener.onFrame(f);
                     if (config.protocol() == Protocol.EXCHANGE) {
                         watchProductHeartbeats(frame);
@@ -662,10 +670,42 @@ public final class CoinbaseFeedClient implements AutoCloseable {
                     listener.onGap(gap.productId, gap.reason);
                 } else if (event instanceof Connected) {
                     listener.onConnected(((Connected) event).sessionId);
+                } else if (event == TICK) {
+                    tick();
                 }
             } catch (final RuntimeException e) {
                 log.warn("Listener failed; carrying on. url=[{}] event=[{}]", uri, event, e);
             }
+        }
+
+        /**
+         * Tells the listener which products' feeds are healthy, as of the frames dispatched so far: the connection of
+         * the last frame is still the current one and open, its subscriptions are confirmed, the product is not
+         * waiting for a resnapshot, and it was heard from recently (Exchange: its heartbeats or data within
+         * {@link FeedClientConfig#productSilenceTimeout()}; Advanced Trade, whose heartbeats are per connection: any
+         * frame within {@link FeedClientConfig#silenceTimeout()}).
+         */
+        private void tick() {
+            final Connection c = lastDispatched;
+            final long now = System.nanoTime();
+            boolean any = false;
+            if (c != null && c == current) {
+                synchronized (c) {
+                    final boolean open = !c.ended && c.confirmations >= subscribeCount;
+                    for (int i = 0; i < healthy.length; i++) {
+                        final long heardNs = config.protocol() == Protocol.EXCHANGE ? c.lastHeartbeatNs[i]
+                                : c.lastReceiveNs;
+                        final long timeoutNs = (config.protocol() == Protocol.EXCHANGE
+                                ? config.productSilenceTimeout() : config.silenceTimeout()).toNanos();
+                        healthy[i] = open && c.resnapshotSinceNs[i] == 0 && now - heardNs <= timeoutNs;
+                        any |= healthy[i];
+                    }
+                }
+            }
+            if (!any) {
+                Arrays.fill(healthy, false);
+            }
+            listener.onTick(c == null ? null : c.sessionId, healthy);
         }
 
         /**

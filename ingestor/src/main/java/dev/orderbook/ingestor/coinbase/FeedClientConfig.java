@@ -2,6 +2,7 @@ package dev.orderbook.ingestor.coinbase;
 
 import dev.orderbook.codec.Protocol;
 import dev.orderbook.codec.model.ProductRegistry;
+import dev.orderbook.contract.Limits;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -32,20 +33,26 @@ import java.util.List;
  *                            connection is otherwise alive gets a {@code silence} gap and is resnapshotted alone
  *                            ({@link CoinbaseFeedClient#resnapshot}); null means {@code silenceTimeout}. Unused on
  *                            Advanced Trade, whose heartbeats are per connection
+ * @param livenessInterval    how often the listener is told which products' feeds are healthy
+ *                            ({@link FeedListener#onTick}), for the ingestor's liveness records; shorter shows a dead
+ *                            feed sooner downstream, for one small record per product each time
  */
 public record FeedClientConfig(String url, Protocol protocol, List<String> productIds, Duration silenceTimeout,
                                Duration reconnectBackoffMin, Duration reconnectBackoffMax, int maxMessageBytes,
-                               int queueCapacity, boolean permessageDeflate, Duration productSilenceTimeout) {
+                               int queueCapacity, boolean permessageDeflate, Duration productSilenceTimeout,
+                               Duration livenessInterval) {
 
     /** Five seconds: a few missed one-second heartbeats. */
     public static final Duration SILENCE_TIMEOUT_DEFAULT = Duration.ofSeconds(5);
     public static final Duration RECONNECT_BACKOFF_MIN_DEFAULT = Duration.ofMillis(100);
     public static final Duration RECONNECT_BACKOFF_MAX_DEFAULT = Duration.ofSeconds(30);
     /** 16 MiB: COINBASE.md asks for at least 10 MiB per message. */
-    public static final int MAX_MESSAGE_BYTES_DEFAULT = 16 << 20;
+    public static final int MAX_MESSAGE_BYTES_DEFAULT = Limits.MAX_MESSAGE_BYTES;
     public static final int QUEUE_CAPACITY_DEFAULT = 16_384;
     /** Offered by default: Coinbase advises it, and a 5 MB snapshot compresses several times. */
     public static final boolean PERMESSAGE_DEFLATE_DEFAULT = true;
+    /** One second: a processor that allows five without a word catches a dead feed within about five seconds. */
+    public static final Duration LIVENESS_INTERVAL_DEFAULT = Duration.ofSeconds(1);
 
     public FeedClientConfig {
         if (url == null) {
@@ -87,6 +94,12 @@ public record FeedClientConfig(String url, Protocol protocol, List<String> produ
             productSilenceTimeout = silenceTimeout;
         }
         requirePositive("productSilenceTimeout", productSilenceTimeout);
+        if (livenessInterval == null) {
+            livenessInterval = LIVENESS_INTERVAL_DEFAULT;
+        }
+        if (livenessInterval.toMillis() < 10) {
+            throw new IllegalArgumentException("livenessInterval must be at least 10 ms, was " + livenessInterval);
+        }
     }
 
     /** A configuration with permessage-deflate offered and the per-product silence timeout = silenceTimeout. */
@@ -94,42 +107,42 @@ public record FeedClientConfig(String url, Protocol protocol, List<String> produ
                             final Duration silenceTimeout, final Duration reconnectBackoffMin,
                             final Duration reconnectBackoffMax, final int maxMessageBytes, final int queueCapacity) {
         this(url, protocol, productIds, silenceTimeout, reconnectBackoffMin, reconnectBackoffMax, maxMessageBytes,
-                queueCapacity, PERMESSAGE_DEFLATE_DEFAULT, null);
+                queueCapacity, PERMESSAGE_DEFLATE_DEFAULT, null, null);
     }
 
     /** A configuration for {@code url}, {@code protocol} and {@code productIds} with every other value default. */
     public static FeedClientConfig of(final String url, final Protocol protocol, final List<String> productIds) {
         return new FeedClientConfig(url, protocol, productIds, SILENCE_TIMEOUT_DEFAULT, RECONNECT_BACKOFF_MIN_DEFAULT,
                 RECONNECT_BACKOFF_MAX_DEFAULT, MAX_MESSAGE_BYTES_DEFAULT, QUEUE_CAPACITY_DEFAULT,
-                PERMESSAGE_DEFLATE_DEFAULT, null);
+                PERMESSAGE_DEFLATE_DEFAULT, null, null);
     }
 
     /** Also moves the per-product silence timeout when it was equal to the old silence timeout (the default). */
     public FeedClientConfig withSilenceTimeout(final Duration timeout) {
         final Duration perProduct = productSilenceTimeout.equals(silenceTimeout) ? null : productSilenceTimeout;
         return new FeedClientConfig(url, protocol, productIds, timeout, reconnectBackoffMin, reconnectBackoffMax,
-                maxMessageBytes, queueCapacity, permessageDeflate, perProduct);
+                maxMessageBytes, queueCapacity, permessageDeflate, perProduct, livenessInterval);
     }
 
     public FeedClientConfig withReconnectBackoff(final Duration min, final Duration max) {
         return new FeedClientConfig(url, protocol, productIds, silenceTimeout, min, max, maxMessageBytes,
-                queueCapacity, permessageDeflate, productSilenceTimeout);
+                queueCapacity, permessageDeflate, productSilenceTimeout, livenessInterval);
     }
 
     public FeedClientConfig withMaxMessageBytes(final int bytes) {
         return new FeedClientConfig(url, protocol, productIds, silenceTimeout, reconnectBackoffMin,
-                reconnectBackoffMax, bytes, queueCapacity, permessageDeflate, productSilenceTimeout);
+                reconnectBackoffMax, bytes, queueCapacity, permessageDeflate, productSilenceTimeout, livenessInterval);
     }
 
     public FeedClientConfig withQueueCapacity(final int capacity) {
         return new FeedClientConfig(url, protocol, productIds, silenceTimeout, reconnectBackoffMin,
-                reconnectBackoffMax, maxMessageBytes, capacity, permessageDeflate, productSilenceTimeout);
+                reconnectBackoffMax, maxMessageBytes, capacity, permessageDeflate, productSilenceTimeout, livenessInterval);
     }
 
     /** Whether to offer permessage-deflate; see {@link #permessageDeflate()}. */
     public FeedClientConfig withPermessageDeflate(final boolean offer) {
         return new FeedClientConfig(url, protocol, productIds, silenceTimeout, reconnectBackoffMin,
-                reconnectBackoffMax, maxMessageBytes, queueCapacity, offer, productSilenceTimeout);
+                reconnectBackoffMax, maxMessageBytes, queueCapacity, offer, productSilenceTimeout, livenessInterval);
     }
 
     /** The Exchange per-product heartbeat timeout; see {@link #productSilenceTimeout()}. */
@@ -138,7 +151,14 @@ public record FeedClientConfig(String url, Protocol protocol, List<String> produ
             throw new IllegalArgumentException("productSilenceTimeout may not be null");
         }
         return new FeedClientConfig(url, protocol, productIds, silenceTimeout, reconnectBackoffMin,
-                reconnectBackoffMax, maxMessageBytes, queueCapacity, permessageDeflate, timeout);
+                reconnectBackoffMax, maxMessageBytes, queueCapacity, permessageDeflate, timeout, livenessInterval);
+    }
+
+    /** How often the listener hears which feeds are healthy; see {@link #livenessInterval()}. */
+    public FeedClientConfig withLivenessInterval(final Duration interval) {
+        return new FeedClientConfig(url, protocol, productIds, silenceTimeout, reconnectBackoffMin,
+                reconnectBackoffMax, maxMessageBytes, queueCapacity, permessageDeflate, productSilenceTimeout,
+                interval);
     }
 
     private static URI parseUri(final String url) {

@@ -52,4 +52,14 @@ public interface FeedListener {
      * @param detail a human-readable description; never null
      */
     void onSubscriptionProblem(String detail);
+
+    /**
+     * Every {@link FeedClientConfig#livenessInterval()}, after the frames received before it: which products' feeds
+     * are healthy now (see {@link CoinbaseFeedClient}), so that the listener can say so downstream.
+     *
+     * @param sessionId the session of the last frame dispatched, or null before any
+     * @param healthy   per configured product (by index): healthy; reused, valid only during the call
+     */
+    default void onTick(String sessionId, boolean[] healthy) {
+    }
 }

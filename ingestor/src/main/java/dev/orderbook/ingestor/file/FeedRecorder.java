@@ -1,6 +1,6 @@
 package dev.orderbook.ingestor.file;
 
-import dev.orderbook.codec.GapMarkers;
+import dev.orderbook.codec.RawMarkers;
 import dev.orderbook.contract.GapReason;
 import dev.orderbook.ingestor.coinbase.FeedListener;
 import dev.orderbook.ingestor.frame.DecodedFrame;
@@ -79,7 +79,7 @@ public final class FeedRecorder implements FeedListener, AutoCloseable {
 
     @Override
     public synchronized void onGap(final String productId, final GapReason reason) {
-        write(GapMarkers.toJson(productId, reason.wireName(), Instant.now().toString()));
+        write(RawMarkers.gap(productId, reason.wireName(), Instant.now().toString()));
         gaps++;
     }
 

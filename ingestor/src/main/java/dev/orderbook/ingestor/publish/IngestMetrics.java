@@ -23,6 +23,7 @@ public final class IngestMetrics {
     private final Counter connections;
     private final Counter subscriptionProblems;
     private final Counter publishFailures;
+    private final Counter livenessRecords;
     private final Timer publishLatency;
     private final ConcurrentHashMap<String, Counter> gaps = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> deadLetters = new ConcurrentHashMap<>();
@@ -50,6 +51,9 @@ public final class IngestMetrics {
                 .description("Error messages or incomplete subscription confirmations").register(registry);
         publishFailures = Counter.builder("orderbook.ingest.publish.failures")
                 .description("Records Kafka did not accept in time (each leads to a gap marker)").register(registry);
+        livenessRecords = Counter.builder("orderbook.ingest.liveness.records")
+                .description("Liveness records written (one per healthy, live product and interval)")
+                .register(registry);
         publishLatency = Timer.builder("orderbook.ingest.publish.latency")
                 .description("From send to broker acknowledgement (acks=all)")
                 .publishPercentiles(0.5, 0.99, 0.999).register(registry);
@@ -87,6 +91,10 @@ public final class IngestMetrics {
         unpublishedKinds.computeIfAbsent(kind, k -> Counter.builder("orderbook.ingest.frames.unpublished")
                 .tag("kind", k).description("Frames read but not for the raw topic (heartbeats, confirmations...)")
                 .register(registry)).increment();
+    }
+
+    void liveness() {
+        livenessRecords.increment();
     }
 
     void discarded() {

@@ -4,6 +4,7 @@ import dev.orderbook.codec.CoinbaseDecoder;
 import dev.orderbook.codec.DecodeError;
 import dev.orderbook.codec.EventType;
 import dev.orderbook.codec.FeedMessage;
+import dev.orderbook.codec.RawMarkers;
 import dev.orderbook.codec.StaleScope;
 import dev.orderbook.codec.io.ByteArrays;
 import dev.orderbook.codec.model.Product;
@@ -24,6 +25,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -172,7 +174,7 @@ public final class RawPublisher implements AutoCloseable {
                         StaleScope.of(frame.bytes(), 0, frame.bytes().length, registry));
             case GAP:
                 if (!backpressure.isLive()) {
-                    writeGap(m.gapProduct().index(), GapReason.ofWireName(m.gapReason()), sessionId);
+                    writeGap(m.markerProduct().index(), GapReason.ofWireName(m.gapReason()), sessionId);
                     return Outcome.PUBLISHED;
                 }
                 // Our own marker type, coming from the exchange side: never let it pass for one of ours.
@@ -225,6 +227,30 @@ public final class RawPublisher implements AutoCloseable {
         catchUp();
         for (int i = 0; i < keys.length; i++) {
             writeGap(i, reason, sessionId);
+        }
+    }
+
+    /**
+     * Writes a liveness record for each product whose feed the source calls healthy and that is live here (a
+     * snapshot published and no gap since), in {@code sessionId}, numbered in the product's sequence: downstream, it
+     * proves that the product's feed is alive and that every record before it was written. Nothing is written while
+     * Kafka is unavailable or the buffer overloaded: the silence is the message.
+     *
+     * @param healthy per product index
+     */
+    public void publishLiveness(final String sessionId, final boolean[] healthy) {
+        if (!sender.isAvailable() || backpressure.isOverloaded()) {
+            return;
+        }
+        catchUp();
+        final long nowEpochNs = EpochClock.nowEpochNs();
+        final String time = Instant.ofEpochSecond(0, nowEpochNs).toString();
+        for (int i = 0; i < keys.length; i++) {
+            if (healthy[i] && continuity.isLive(i)) {
+                sender.send(config.rawTopic(), i, keys[i], RawMarkers.liveness(registry.byIndex(i).id(), time),
+                        RawRecords.headers(sessionId, 0, continuity.nextSeq(i, sessionId), nowEpochNs), false);
+                metrics.liveness();
+            }
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.orderbook.ingestor.publish;
 
-import dev.orderbook.codec.GapMarkers;
+import dev.orderbook.codec.RawMarkers;
 import dev.orderbook.contract.DeadLetterReason;
 import dev.orderbook.contract.GapReason;
 import dev.orderbook.contract.Header;
@@ -52,6 +52,6 @@ final class RawRecords {
 
     /** A gap marker's value, timed {@code epochNs}. */
     static byte[] gapMarker(final String productId, final GapReason reason, final long epochNs) {
-        return GapMarkers.toJson(productId, reason.wireName(), Instant.ofEpochSecond(0, epochNs).toString());
+        return RawMarkers.gap(productId, reason.wireName(), Instant.ofEpochSecond(0, epochNs).toString());
     }
 }

@@ -27,6 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -127,6 +128,8 @@ public final class IngestorService implements AutoCloseable {
             service.close();
             throw e;
         }
+        // Whatever an earlier ingestor wrote last, no book may carry on from it as if nothing had happened.
+        service.publisher.markAll(GapReason.STARTUP, "startup-" + UUID.randomUUID());
         service.client = CoinbaseFeedClient.start(config.feed(), service.new Listener(), config.credentials(),
                 config.publisher().newDecoder());
         log.info("Ingestor started. url=[{}] protocol=[{}] products=[{}] httpPort=[{}] credentials=[{}]",
@@ -259,6 +262,14 @@ public final class IngestorService implements AutoCloseable {
         @Override
         public void onGap(final String productId, final GapReason reason) {
             publisher.publishGap(productId, reason, sessionId);
+            publisher.requests().drainTo(IngestorService.this::apply);
+        }
+
+        @Override
+        public void onTick(final String tickSessionId, final boolean[] healthy) {
+            if (tickSessionId != null) {
+                publisher.publishLiveness(tickSessionId, healthy);
+            }
             publisher.requests().drainTo(IngestorService.this::apply);
         }
 

@@ -39,7 +39,7 @@ class FeedRecorderTest {
     }
 
     @Test
-    void shouldWriteFramesVerbatimAndGapMarkersAsLinesToAGzipFile(@TempDir final Path dir) throws Exception {
+    void shouldWriteFramesVerbatimAndRawMarkersAsLinesToAGzipFile(@TempDir final Path dir) throws Exception {
         // Given
         final Path file = dir.resolve("feed.ndjson.gz");
         final String frame = "{\"type\":\"l2update\",\"product_id\":\"BTC-USD\",\"changes\":[[\"buy\",\"1.5\",\"2\"]]}";

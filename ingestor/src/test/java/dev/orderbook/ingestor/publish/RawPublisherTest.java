@@ -348,7 +348,7 @@ class RawPublisherTest {
     }
 
     @Test
-    void shouldPassRecordedGapMarkersThroughFromAFileButDeadLetterThemFromTheExchange() throws Exception {
+    void shouldPassRecordedRawMarkersThroughFromAFileButDeadLetterThemFromTheExchange() throws Exception {
         // Given
         final byte[] recordedGap = utf8("{\"type\":\"x-orderbook-gap\",\"product_id\":\"ETH-USD\","
                 + "\"reason\":\"disconnect\",\"time\":\"2026-11-23T19:00:00Z\"}");

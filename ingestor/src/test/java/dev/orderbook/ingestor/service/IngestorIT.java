@@ -154,7 +154,7 @@ class IngestorIT {
     }
 
     @Test
-    void shouldWriteSilenceGapMarkersWhenTheFeedGoesSilentBeyondTheTimeout(final KafkaCluster kafka)
+    void shouldWriteSilenceRawMarkersWhenTheFeedGoesSilentBeyondTheTimeout(final KafkaCluster kafka)
             throws Exception {
         // Given
         start(kafka, Protocol.EXCHANGE, PRODUCTS, LEVELS, Duration.ofSeconds(1));

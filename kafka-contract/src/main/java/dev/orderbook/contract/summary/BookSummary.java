@@ -31,7 +31,8 @@ public record BookSummary(
         @JsonProperty("ask_levels") int askLevels,
         @JsonProperty("state") String state,
         @JsonProperty("microprice") BigDecimal microprice,
-        @JsonProperty("imbalance") BigDecimal imbalance) {
+        @JsonProperty("imbalance") BigDecimal imbalance,
+        @JsonProperty("state_reason") String stateReason) {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -50,6 +51,11 @@ public record BookSummary(
 
     public BookState bookState() {
         return BookState.ofWireName(state);
+    }
+
+    /** Why the book is not live; null when it is (and in summaries written before the field existed). */
+    public StateReason reason() {
+        return stateReason == null ? null : StateReason.ofWireName(stateReason);
     }
 
     /**

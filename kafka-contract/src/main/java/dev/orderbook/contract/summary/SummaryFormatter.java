@@ -38,6 +38,7 @@ public final class SummaryFormatter {
     private static final byte[] MICROPRICE = ascii(",\"microprice\":\"");
     private static final byte[] IMBALANCE = ascii("\",\"imbalance\":");
     private static final byte[] NO_MICROPRICE = ascii(",\"microprice\":null,\"imbalance\":null");
+    private static final byte[] STATE_REASON = ascii(",\"state_reason\":");
 
     private SummaryFormatter() {
     }
@@ -48,11 +49,13 @@ public final class SummaryFormatter {
      * @param bidPriceTicks best bid, or {@code <= 0} when the bid side is empty
      * @param askPriceTicks best ask, or {@code <= 0} when the ask side is empty
      * @param time the exchange's time of the message that produced this state, verbatim; null for none
+     * @param reason why the book is not live; null when it is
      */
     public static void write(final ByteSink out, final Product product, final CharSequence time,
                              final long bidPriceTicks, final long bidSizeLots,
                              final long askPriceTicks, final long askSizeLots,
-                             final int bidLevels, final int askLevels, final BookState state) {
+                             final int bidLevels, final int askLevels, final BookState state,
+                             final StateReason reason) {
         final int ps = product.priceScale();
         final int ss = product.sizeScale();
         final boolean hasBid = bidPriceTicks > 0;
@@ -96,6 +99,12 @@ public final class SummaryFormatter {
             appendImbalance(out, bidSizeLots, askSizeLots);
         } else {
             out.appendAscii(NO_MICROPRICE);
+        }
+        out.appendAscii(STATE_REASON);
+        if (reason == null) {
+            out.appendAscii(NULL);
+        } else {
+            out.append((byte) '"').appendAscii(reason.wireBytes()).append((byte) '"');
         }
         out.append((byte) '}');
     }
