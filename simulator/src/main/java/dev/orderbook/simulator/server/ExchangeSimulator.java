@@ -42,6 +42,10 @@ import java.util.concurrent.TimeoutException;
  * its snapshot at a batch boundary and every batch after it, so a client that applies them holds the market's
  * book exactly ({@link #bookSnapshot}). Faults can be injected at any time from any thread.
  *
+ * <p>Truth: {@link #topOfBook} tells the market's true top of book; with {@link SimulatorOptions#truthLog()} every
+ * market message also leaves one line per product it touched in a file ({@link TopOfBook}), so that a process
+ * elsewhere can check what a pipeline made of the feed.
+ *
  * <p>Threading: Tyrus on Grizzly runs the sockets; one sender thread ({@code exchange-simulator-sender}) paces
  * the market and does all sending, asynchronously. Public methods are thread-safe.
  *
@@ -57,15 +61,17 @@ public final class ExchangeSimulator implements AutoCloseable {
     private static final long PORT_PROBE_INTERVAL_MS = 10;
 
     private final SimulatorOptions options;
+    private final List<String> productIds;
     private final FeedSender sender;
     private final Thread senderThread;
     private final ServerContainer container;
     private final int port;
     private boolean closed;
 
-    private ExchangeSimulator(final SimulatorOptions options, final FeedSender sender, final Thread senderThread,
-                              final ServerContainer container, final int port) {
+    private ExchangeSimulator(final SimulatorOptions options, final List<String> productIds, final FeedSender sender,
+                              final Thread senderThread, final ServerContainer container, final int port) {
         this.options = options;
+        this.productIds = List.copyOf(productIds);
         this.sender = sender;
         this.senderThread = senderThread;
         this.container = container;
@@ -82,7 +88,8 @@ public final class ExchangeSimulator implements AutoCloseable {
         final MarketFeed market = options.input() == null
                 ? new SyntheticFeed(options.protocol(), options.marketOptions())
                 : RecordedFeed.open(options.input(), options.protocol(), options.maxMessageBytes());
-        final FeedSender sender = new FeedSender(options, market);
+        final TruthLog truthLog = options.truthLog() == null ? null : TruthLog.open(options.truthLog());
+        final FeedSender sender = new FeedSender(options, market, truthLog);
         final Map<String, Object> properties = new HashMap<>();
         properties.put(TyrusWebSocketEngine.INCOMING_BUFFER_SIZE, options.maxMessageBytes());
         final ServerContainer container = new GrizzlyServerContainer().createContainer(properties);
@@ -105,15 +112,16 @@ public final class ExchangeSimulator implements AutoCloseable {
             boundPort = ((TyrusServerContainer) container).getPort();
         } catch (final DeploymentException e) {
             container.stop();
+            sender.closeAll();
             throw new IOException("cannot start the simulator on port " + options.port(), e);
         }
         final Thread thread = new Thread(sender, "exchange-simulator-sender");
         thread.setDaemon(true);
         thread.start();
         log.info("Exchange simulator started. protocol=[{}] port=[{}] market=[{}] products=[{}] "
-                + "messagesPerSecond=[{}]", options.protocol(), boundPort, market.describe(), market.productIds(),
-                options.messagesPerSecond());
-        return new ExchangeSimulator(options, sender, thread, container, boundPort);
+                + "messagesPerSecond=[{}] truthLog=[{}]", options.protocol(), boundPort, market.describe(),
+                market.productIds(), options.messagesPerSecond(), options.truthLog());
+        return new ExchangeSimulator(options, market.productIds(), sender, thread, container, boundPort);
     }
 
     /**
@@ -178,6 +186,11 @@ public final class ExchangeSimulator implements AutoCloseable {
         return "ws://127.0.0.1:" + port + "/";
     }
 
+    /** The products of the market, in the order it lists them (a recorded file's: first appearance). */
+    public List<String> productIds() {
+        return productIds;
+    }
+
     /** Market update messages generated so far (each sent to every connection subscribed to its product). */
     public long messagesGenerated() {
         return sender.messagesGenerated();
@@ -193,6 +206,19 @@ public final class ExchangeSimulator implements AutoCloseable {
      */
     public BookSnapshot bookSnapshot(final String productId) {
         return query(sender.bookSnapshot(productId));
+    }
+
+    /**
+     * The true top of one product's book now, between two market messages, labelled with the last market message
+     * of the product: its wire time and its number ({@link TopOfBook#seq()}), as in the truth log. It is the top
+     * a client holds once it has applied every message sent before the call returned. Cheap even for deep books,
+     * where {@link #bookSnapshot} copies every level.
+     *
+     * @param productId a product of the market
+     * @throws IllegalArgumentException if the product is unknown
+     */
+    public TopOfBook topOfBook(final String productId) {
+        return query(sender.topOfBook(productId));
     }
 
     private static <T> T query(final CompletableFuture<T> answer) {

@@ -21,9 +21,11 @@ import java.util.List;
  * @param subscribeTimeout  a connection that has not subscribed this long after opening is closed; positive
  * @param input             a recorded NDJSON file (optionally gzip, either protocol) whose book messages replace
  *                          the synthetic market, served at {@code messagesPerSecond}; null for the synthetic market
+ * @param truthLog          a file to write the truth log to (created or truncated at start; one {@link TopOfBook}
+ *                          line per product each market message touched); null for none
  */
 public record SimulatorOptions(Protocol protocol, int port, MarketOptions marketOptions, int messagesPerSecond,
-                               int maxMessageBytes, Duration subscribeTimeout, Path input) {
+                               int maxMessageBytes, Duration subscribeTimeout, Path input, Path truthLog) {
 
     /** Default rate: a busy but realistic feed; tests raise it to measure throughput. */
     public static final int MESSAGES_PER_SECOND_DEFAULT = 1_000;
@@ -53,16 +55,23 @@ public record SimulatorOptions(Protocol protocol, int port, MarketOptions market
         }
     }
 
-    /** Options without a recorded input: the synthetic market. */
+    /** Options without a recorded input (the synthetic market) and without a truth log. */
     public SimulatorOptions(final Protocol protocol, final int port, final MarketOptions marketOptions,
                             final int messagesPerSecond, final int maxMessageBytes, final Duration subscribeTimeout) {
-        this(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes, subscribeTimeout, null);
+        this(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes, subscribeTimeout, null, null);
+    }
+
+    /** Options without a truth log. */
+    public SimulatorOptions(final Protocol protocol, final int port, final MarketOptions marketOptions,
+                            final int messagesPerSecond, final int maxMessageBytes, final Duration subscribeTimeout,
+                            final Path input) {
+        this(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes, subscribeTimeout, input, null);
     }
 
     /** Options for {@code protocol} and {@code market} on a free port with every other setting at its default. */
     public static SimulatorOptions of(final Protocol protocol, final MarketOptions market) {
         return new SimulatorOptions(protocol, 0, market, MESSAGES_PER_SECOND_DEFAULT, MAX_MESSAGE_BYTES_DEFAULT,
-                SUBSCRIBE_TIMEOUT_DEFAULT, null);
+                SUBSCRIBE_TIMEOUT_DEFAULT, null, null);
     }
 
     /** Options for the given products (built-in parameters, default depth) and seed; see {@link #of}. */
@@ -86,27 +95,39 @@ public record SimulatorOptions(Protocol protocol, int port, MarketOptions market
 
     public SimulatorOptions withPort(final int newPort) {
         return new SimulatorOptions(protocol, newPort, marketOptions, messagesPerSecond, maxMessageBytes,
-                subscribeTimeout, input);
+                subscribeTimeout, input, truthLog);
     }
 
     public SimulatorOptions withMessagesPerSecond(final int rate) {
-        return new SimulatorOptions(protocol, port, marketOptions, rate, maxMessageBytes, subscribeTimeout, input);
+        return new SimulatorOptions(protocol, port, marketOptions, rate, maxMessageBytes, subscribeTimeout, input,
+                truthLog);
     }
 
     public SimulatorOptions withMaxMessageBytes(final int bytes) {
         return new SimulatorOptions(protocol, port, marketOptions, messagesPerSecond, bytes, subscribeTimeout,
-                input);
+                input, truthLog);
     }
 
     public SimulatorOptions withSubscribeTimeout(final Duration timeout) {
         return new SimulatorOptions(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes, timeout,
-                input);
+                input, truthLog);
     }
 
     /** The same options with the market read from {@code file} (null: back to the synthetic market). */
     public SimulatorOptions withInput(final Path file) {
         return new SimulatorOptions(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes,
-                subscribeTimeout, file);
+                subscribeTimeout, file, truthLog);
+    }
+
+    /**
+     * The same options writing the truth log to {@code file} (null: no truth log): created or truncated when the
+     * simulator starts, then one NDJSON line ({@link TopOfBook#toJson()}) per product each market message touched,
+     * written after the message was applied; visible to other processes within about 50 ms; flushed and closed by
+     * {@link ExchangeSimulator#close()}.
+     */
+    public SimulatorOptions withTruthLog(final Path file) {
+        return new SimulatorOptions(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes,
+                subscribeTimeout, input, file);
     }
 
     static void checkRate(final int messagesPerSecond) {
