@@ -30,6 +30,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A Coinbase exchange simulator: a WebSocket server ({@code ws://127.0.0.1:PORT/}) that speaks one Coinbase
@@ -66,6 +67,7 @@ public final class ExchangeSimulator implements AutoCloseable {
     private final Thread senderThread;
     private final ServerContainer container;
     private final int port;
+    private final AtomicLong faultsInjected = new AtomicLong();
     private boolean closed;
 
     private ExchangeSimulator(final SimulatorOptions options, final List<String> productIds, final FeedSender sender,
@@ -247,6 +249,7 @@ public final class ExchangeSimulator implements AutoCloseable {
 
     /** Fault: closes every connection (close code 1011, "simulated connection drop"); clients may reconnect. */
     public void dropConnections() {
+        faultsInjected.incrementAndGet();
         sender.dropConnections();
     }
 
@@ -257,6 +260,7 @@ public final class ExchangeSimulator implements AutoCloseable {
      * Tyrus/Grizzly version.
      */
     public void resetConnections() {
+        faultsInjected.incrementAndGet();
         sender.resetConnections();
     }
 
@@ -265,6 +269,7 @@ public final class ExchangeSimulator implements AutoCloseable {
      * a gap of one. No effect on the Exchange feed, which has no per-connection sequence.
      */
     public void skipSequence() {
+        faultsInjected.incrementAndGet();
         sender.skipSequence();
     }
 
@@ -273,6 +278,7 @@ public final class ExchangeSimulator implements AutoCloseable {
      * Other faults and subscriptions queued during the silence take effect when it ends.
      */
     public void goSilent(final Duration duration) {
+        faultsInjected.incrementAndGet();
         sender.goSilent(duration);
     }
 
@@ -283,6 +289,7 @@ public final class ExchangeSimulator implements AutoCloseable {
      * not affected. An unknown product is logged and ignored.
      */
     public void silenceProduct(final String productId) {
+        faultsInjected.incrementAndGet();
         sender.silenceProduct(productId, true);
     }
 
@@ -291,8 +298,50 @@ public final class ExchangeSimulator implements AutoCloseable {
         sender.silenceProduct(productId, false);
     }
 
+    /**
+     * Fault: one book update of {@code productId} that crosses the book, to every connection receiving the
+     * product's data, in its protocol (on Advanced Trade with its next {@code sequence_num}, so no gap shows): a bid
+     * one price step above the current best ask, with a small size. It is <em>not</em> applied to the market's
+     * books and leaves no truth-log line, so the market, {@link #topOfBook} and later snapshots stay uncrossed: a
+     * client that applies it holds a crossed book until it resubscribes the product (unsubscribe, subscribe), whose
+     * fresh snapshot is the true book again.
+     *
+     * <p>Its time is one no market message of the product carries (on the synthetic market: a microsecond after the
+     * product's last message, and on Advanced Trade the next envelope timestamp of the market), so a summary made
+     * from it matches no truth-log line; on a recorded file the time is the market clock plus a microsecond, which
+     * the file's next message could happen to carry too. Queued like the other faults; if the product's book has
+     * no asks then, nothing is sent (logged). {@link #crossingUpdatesSent()} counts what was sent.
+     *
+     * @param productId a product of the market
+     * @throws IllegalArgumentException if the product is unknown
+     */
+    public void injectCrossingUpdate(final String productId) {
+        final int p = productIds.indexOf(productId);
+        if (p < 0) {
+            throw new IllegalArgumentException("unknown product " + productId);
+        }
+        faultsInjected.incrementAndGet();
+        sender.injectCrossingUpdate(p);
+    }
+
+    /** Crossing updates sent so far, one per connection per {@link #injectCrossingUpdate} that reached it. */
+    public long crossingUpdatesSent() {
+        return sender.crossingUpdatesSent();
+    }
+
+    /**
+     * Faults injected so far through this object: every call of a fault method ({@link #dropConnections},
+     * {@link #resetConnections}, {@link #skipSequence}, {@link #goSilent}, {@link #silenceProduct}, both
+     * {@code sendMalformed}, {@link #sendOversized}, {@link #injectCrossingUpdate}, {@link #slowDown}, and
+     * {@link #refuseSubscriptions} with {@code true}), whether or not a connection was there to get it.
+     */
+    public long faultsInjected() {
+        return faultsInjected.get();
+    }
+
     /** Fault: one text frame of invalid JSON (a torn update) to every subscribed connection. */
     public void sendMalformed() {
+        faultsInjected.incrementAndGet();
         sender.sendMalformed();
     }
 
@@ -309,6 +358,7 @@ public final class ExchangeSimulator implements AutoCloseable {
         if (productId == null || kind == null) {
             throw new IllegalArgumentException("productId and kind may not be null");
         }
+        faultsInjected.incrementAndGet();
         sender.sendMalformed(productId, kind);
     }
 
@@ -321,6 +371,7 @@ public final class ExchangeSimulator implements AutoCloseable {
         if (bytes < 0) {
             throw new IllegalArgumentException("bytes must not be negative, was " + bytes);
         }
+        faultsInjected.incrementAndGet();
         sender.sendOversized(bytes);
     }
 
@@ -336,12 +387,16 @@ public final class ExchangeSimulator implements AutoCloseable {
 
     /** Fault: while true, every subscribe is answered with an {@code error} message and nothing else. */
     public void refuseSubscriptions(final boolean refuse) {
+        if (refuse) {
+            faultsInjected.incrementAndGet();
+        }
         sender.refuseSubscriptions(refuse);
     }
 
     /** Changes the rate of market update messages, in messages per second ({@code >= 1}). */
     public void slowDown(final int messagesPerSecond) {
         sender.setMessagesPerSecond(messagesPerSecond);
+        faultsInjected.incrementAndGet();
     }
 
     /** Stops sending, closes every connection and releases the port. Idempotent. */
