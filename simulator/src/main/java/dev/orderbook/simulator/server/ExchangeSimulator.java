@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -45,7 +46,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Truth: {@link #topOfBook} tells the market's true top of book; with {@link SimulatorOptions#truthLog()} every
  * market message also leaves one line per product it touched in a file ({@link TopOfBook}), so that a process
- * elsewhere can check what a pipeline made of the feed.
+ * elsewhere can check what a pipeline made of the feed. With {@link SimulatorOptions#adminPort()} a small HTTP
+ * server ({@link SimulatorAdminServer}) offers the faults and the top of book to other processes.
  *
  * <p>Threading: Tyrus on Grizzly runs the sockets; one sender thread ({@code exchange-simulator-sender}) paces
  * the market and does all sending, asynchronously. Public methods are thread-safe.
@@ -68,6 +70,8 @@ public final class ExchangeSimulator implements AutoCloseable {
     private final ServerContainer container;
     private final int port;
     private final AtomicLong faultsInjected = new AtomicLong();
+    /** Null without an admin server; set once in {@link #start}, before the simulator is handed out. */
+    private SimulatorAdminServer admin;
     private boolean closed;
 
     private ExchangeSimulator(final SimulatorOptions options, final List<String> productIds, final FeedSender sender,
@@ -120,15 +124,28 @@ public final class ExchangeSimulator implements AutoCloseable {
         final Thread thread = new Thread(sender, "exchange-simulator-sender");
         thread.setDaemon(true);
         thread.start();
+        final ExchangeSimulator simulator = new ExchangeSimulator(options, market.productIds(), sender, thread,
+                container, boundPort);
+        if (options.adminPort() != SimulatorOptions.ADMIN_PORT_NONE) {
+            try {
+                simulator.admin = SimulatorAdminServer.start(simulator, options.adminPort());
+            } catch (final UncheckedIOException e) {
+                simulator.close();
+                throw new IOException("cannot start the simulator's admin server on port " + options.adminPort(),
+                        e.getCause());
+            }
+        }
         log.info("Exchange simulator started. protocol=[{}] port=[{}] market=[{}] products=[{}] "
-                + "messagesPerSecond=[{}] truthLog=[{}]", options.protocol(), boundPort, market.describe(),
-                market.productIds(), options.messagesPerSecond(), options.truthLog());
-        return new ExchangeSimulator(options, market.productIds(), sender, thread, container, boundPort);
+                + "messagesPerSecond=[{}] truthLog=[{}] admin=[{}]", options.protocol(), boundPort,
+                market.describe(), market.productIds(), options.messagesPerSecond(), options.truthLog(),
+                simulator.adminUrl());
+        return simulator;
     }
 
     /**
      * Runs a simulator until the thread is interrupted or the JVM shuts down, after printing
-     * {@code Coinbase simulator (<protocol>) at ws://127.0.0.1:PORT/} to {@code out}. Restores the interrupt flag.
+     * {@code Coinbase simulator (<protocol>) at ws://127.0.0.1:PORT/} to {@code out} and, with an admin server,
+     * a second line {@code Simulator admin at http://127.0.0.1:PORT/}. Restores the interrupt flag.
      *
      * @throws IOException if the server cannot start
      */
@@ -141,6 +158,9 @@ public final class ExchangeSimulator implements AutoCloseable {
             }, "exchange-simulator-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             out.println("Coinbase simulator (" + options.protocol() + ") at " + simulator.url());
+            if (simulator.adminUrl() != null) {
+                out.println("Simulator admin at " + simulator.adminUrl());
+            }
             out.flush();
             boolean interrupted = false;
             try {
@@ -186,6 +206,16 @@ public final class ExchangeSimulator implements AutoCloseable {
     /** {@code ws://127.0.0.1:PORT/}. */
     public String url() {
         return "ws://127.0.0.1:" + port + "/";
+    }
+
+    /** The admin server's port, or {@link SimulatorOptions#ADMIN_PORT_NONE} if it has none. */
+    public int adminPort() {
+        return admin == null ? SimulatorOptions.ADMIN_PORT_NONE : admin.port();
+    }
+
+    /** The admin server's {@code http://127.0.0.1:PORT/}, or null if it has none. */
+    public String adminUrl() {
+        return admin == null ? null : admin.url();
     }
 
     /** The products of the market, in the order it lists them (a recorded file's: first appearance). */
@@ -406,6 +436,9 @@ public final class ExchangeSimulator implements AutoCloseable {
             return;
         }
         closed = true;
+        if (admin != null) {
+            admin.close();
+        }
         sender.stop();
         try {
             senderThread.join(SENDER_JOIN_MS);

@@ -23,9 +23,12 @@ import java.util.List;
  *                          the synthetic market, served at {@code messagesPerSecond}; null for the synthetic market
  * @param truthLog          a file to write the truth log to (created or truncated at start; one {@link TopOfBook}
  *                          line per product each market message touched); null for none
+ * @param adminPort         port of the admin HTTP server on 127.0.0.1 ({@link SimulatorAdminServer}), {@code 0}
+ *                          for any free port, {@link #ADMIN_PORT_NONE} for no admin server
  */
 public record SimulatorOptions(Protocol protocol, int port, MarketOptions marketOptions, int messagesPerSecond,
-                               int maxMessageBytes, Duration subscribeTimeout, Path input, Path truthLog) {
+                               int maxMessageBytes, Duration subscribeTimeout, Path input, Path truthLog,
+                               int adminPort) {
 
     /** Default rate: a busy but realistic feed; tests raise it to measure throughput. */
     public static final int MESSAGES_PER_SECOND_DEFAULT = 1_000;
@@ -35,6 +38,8 @@ public record SimulatorOptions(Protocol protocol, int port, MarketOptions market
     public static final int MAX_MESSAGE_BYTES_DEFAULT = 16 << 20;
     /** Coinbase closes a connection that has not subscribed within 5 s of connecting. */
     public static final Duration SUBSCRIBE_TIMEOUT_DEFAULT = Duration.ofSeconds(5);
+    /** {@link #adminPort()} meaning "no admin server" (the default). */
+    public static final int ADMIN_PORT_NONE = -1;
 
     public SimulatorOptions {
         if (protocol == null) {
@@ -53,25 +58,30 @@ public record SimulatorOptions(Protocol protocol, int port, MarketOptions market
         if (subscribeTimeout == null || subscribeTimeout.isNegative() || subscribeTimeout.isZero()) {
             throw new IllegalArgumentException("subscribeTimeout must be positive, was " + subscribeTimeout);
         }
+        if (adminPort < ADMIN_PORT_NONE || adminPort > 65_535) {
+            throw new IllegalArgumentException("adminPort must be in [0, 65535], or -1 for none, was " + adminPort);
+        }
     }
 
     /** Options without a recorded input (the synthetic market) and without a truth log. */
     public SimulatorOptions(final Protocol protocol, final int port, final MarketOptions marketOptions,
                             final int messagesPerSecond, final int maxMessageBytes, final Duration subscribeTimeout) {
-        this(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes, subscribeTimeout, null, null);
+        this(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes, subscribeTimeout, null, null,
+                ADMIN_PORT_NONE);
     }
 
-    /** Options without a truth log. */
+    /** Options without a truth log or admin server. */
     public SimulatorOptions(final Protocol protocol, final int port, final MarketOptions marketOptions,
                             final int messagesPerSecond, final int maxMessageBytes, final Duration subscribeTimeout,
                             final Path input) {
-        this(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes, subscribeTimeout, input, null);
+        this(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes, subscribeTimeout, input, null,
+                ADMIN_PORT_NONE);
     }
 
     /** Options for {@code protocol} and {@code market} on a free port with every other setting at its default. */
     public static SimulatorOptions of(final Protocol protocol, final MarketOptions market) {
         return new SimulatorOptions(protocol, 0, market, MESSAGES_PER_SECOND_DEFAULT, MAX_MESSAGE_BYTES_DEFAULT,
-                SUBSCRIBE_TIMEOUT_DEFAULT, null, null);
+                SUBSCRIBE_TIMEOUT_DEFAULT, null, null, ADMIN_PORT_NONE);
     }
 
     /** Options for the given products (built-in parameters, default depth) and seed; see {@link #of}. */
@@ -95,28 +105,28 @@ public record SimulatorOptions(Protocol protocol, int port, MarketOptions market
 
     public SimulatorOptions withPort(final int newPort) {
         return new SimulatorOptions(protocol, newPort, marketOptions, messagesPerSecond, maxMessageBytes,
-                subscribeTimeout, input, truthLog);
+                subscribeTimeout, input, truthLog, adminPort);
     }
 
     public SimulatorOptions withMessagesPerSecond(final int rate) {
         return new SimulatorOptions(protocol, port, marketOptions, rate, maxMessageBytes, subscribeTimeout, input,
-                truthLog);
+                truthLog, adminPort);
     }
 
     public SimulatorOptions withMaxMessageBytes(final int bytes) {
         return new SimulatorOptions(protocol, port, marketOptions, messagesPerSecond, bytes, subscribeTimeout,
-                input, truthLog);
+                input, truthLog, adminPort);
     }
 
     public SimulatorOptions withSubscribeTimeout(final Duration timeout) {
         return new SimulatorOptions(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes, timeout,
-                input, truthLog);
+                input, truthLog, adminPort);
     }
 
     /** The same options with the market read from {@code file} (null: back to the synthetic market). */
     public SimulatorOptions withInput(final Path file) {
         return new SimulatorOptions(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes,
-                subscribeTimeout, file, truthLog);
+                subscribeTimeout, file, truthLog, adminPort);
     }
 
     /**
@@ -127,7 +137,17 @@ public record SimulatorOptions(Protocol protocol, int port, MarketOptions market
      */
     public SimulatorOptions withTruthLog(final Path file) {
         return new SimulatorOptions(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes,
-                subscribeTimeout, input, file);
+                subscribeTimeout, input, file, adminPort);
+    }
+
+    /**
+     * The same options with an admin HTTP server on 127.0.0.1 at {@code newPort} ({@code 0}: any free port,
+     * {@link #ADMIN_PORT_NONE}: none): faults and the true top of book for a simulator in another process; see
+     * {@link SimulatorAdminServer}.
+     */
+    public SimulatorOptions withAdminPort(final int newPort) {
+        return new SimulatorOptions(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes,
+                subscribeTimeout, input, truthLog, newPort);
     }
 
     static void checkRate(final int messagesPerSecond) {
