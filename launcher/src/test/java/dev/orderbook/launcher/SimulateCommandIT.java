@@ -21,7 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code ./orderbook simulate} with a truth log and an admin server, run in-process until interrupted. */
 class SimulateCommandIT {
-    private static final Pattern ADMIN_LINE = Pattern.compile("(?m)^Simulator admin at (http://127\\.0\\.0\\.1:\\d+/)$");
+    private static final Pattern ADMIN_LINE =
+            Pattern.compile("(?m)^Simulator admin at (http://127\\.0\\.0\\.1:\\d+/)$");
 
     @RegisterExtension
     final CapturedStreams streams = new CapturedStreams();

@@ -235,9 +235,10 @@ class SimulatorAdminIT {
 
     private static void skipUntilUpdate(final FeedTestClient client, final String productId, final String time)
             throws InterruptedException {
-        while (!isUpdate(client.nextJson(), productId, time)) {
-            continue;
-        }
+        JsonNode m;
+        do {
+            m = client.nextJson();
+        } while (!isUpdate(m, productId, time));
     }
 
     private static boolean isUpdate(final JsonNode m, final String productId, final String time) {

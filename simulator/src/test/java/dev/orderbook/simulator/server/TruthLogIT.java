@@ -322,8 +322,8 @@ class TruthLogIT {
                 "{\"type\":\"l2update\",\"product_id\":\"BTC-USD\",\"changes\":[[\"sell\",\"99.00\",\"0.00\"],"
                         + "[\"sell\",\"98.50\",\"4\"]],\"time\":\"2026-01-01T00:00:00.300000Z\"}",
                 "{\"channel\":\"l2_data\",\"timestamp\":\"2026-01-01T00:00:00.400000000Z\",\"sequence_num\":9,"
-                        + "\"events\":[{\"type\":\"update\",\"product_id\":\"ETH-USD\",\"updates\":[{\"side\":\"offer\","
-                        + "\"event_time\":\"2026-01-01T00:00:00.399000Z\",\"price_level\":\"10.20\","
+                        + "\"events\":[{\"type\":\"update\",\"product_id\":\"ETH-USD\",\"updates\":["
+                        + "{\"side\":\"offer\",\"event_time\":\"2026-01-01T00:00:00.399000Z\",\"price_level\":\"10.20\","
                         + "\"new_quantity\":\"1\"}]},{\"type\":\"update\",\"product_id\":\"BTC-USD\",\"updates\":["
                         + "{\"side\":\"bid\",\"event_time\":\"2026-01-01T00:00:00.399000Z\",\"price_level\":\"98.10\","
                         + "\"new_quantity\":\"2\"}]}]}",
