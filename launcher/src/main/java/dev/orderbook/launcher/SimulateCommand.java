@@ -17,7 +17,9 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code ./orderbook simulate}: a Coinbase-protocol WebSocket server on loopback, fed by the synthetic market or
- * by a recorded file ({@code --input}).
+ * by a recorded file ({@code --input}); optionally with a truth log ({@code --truth-log}) and an admin HTTP server
+ * ({@code --admin-port}), so that tests in other processes can check a pipeline against the market and inject
+ * faults.
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
         description = {
@@ -29,7 +31,19 @@ import java.util.concurrent.Callable;
                     + "protocol, as replay reads it): its book messages are applied in order and served at --rate; a "
                     + "subscriber gets a snapshot of the current books, then the file's later messages. At the end "
                     + "of the file the connections stay open with heartbeats only.",
-            "Subscribe within 5 s, as on Coinbase; unknown products get an error message."})
+            "Subscribe within 5 s, as on Coinbase; unknown products get an error message.",
+            "With --truth-log FILE every market message appends, after it is applied, one NDJSON line per product it "
+                    + "touched: {\"product_id\":..,\"time\":..,\"bid_price\":..,\"bid_size\":..,"
+                    + "\"ask_price\":..,\"ask_size\":..,\"seq\":N}, where time is the time that message carries "
+                    + "on the wire (Exchange time, Advanced Trade envelope timestamp; null if none), prices and sizes "
+                    + "the market's best levels (null for an empty side) and seq counts the product's messages from "
+                    + "1. Injected faults write no line. Lines reach the file within about 50 ms.",
+            "With --admin-port N (0: a free port) an HTTP server on 127.0.0.1 injects faults and tells the true top "
+                    + "of book: POST (or GET) /faults/drop, /faults/reset, /faults/skip-sequence, "
+                    + "/faults/silence?ms=N, /faults/silence-product?product=P, /faults/unsilence-product?product=P, "
+                    + "/faults/cross?product=P, /faults/malformed[?product=P&kind=K], /faults/slow?rate=N, "
+                    + "/faults/oversized?bytes=N, /faults/refuse-subscriptions?refuse=true|false; GET /top/P and "
+                    + "/health. It prints 'Simulator admin at http://127.0.0.1:PORT/' after the simulator's URL."})
 final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "0", paramLabel = "N",
             description = "Port to listen on (default: a free port).")
@@ -59,12 +73,26 @@ final class SimulateCommand implements Callable<Integer> {
             description = "Levels per side (default: ${DEFAULT-VALUE}).")
     int levels;
 
+    @Option(names = "--truth-log", paramLabel = "FILE",
+            description = "Write the market's top of book after every message to this NDJSON file (created or "
+                    + "truncated; default: none).")
+    Path truthLog;
+
+    @Option(names = "--admin-port", paramLabel = "N",
+            description = "Serve the admin HTTP API (faults, /top/PRODUCT, /health) on 127.0.0.1 at this port, 0 "
+                    + "for a free one (default: no admin server).")
+    Integer adminPort;
+
     @Override
     public Integer call() {
         final SimulatorOptions options;
         try {
             if (input != null && !Files.isReadable(input)) {
                 System.err.println("orderbook simulate: cannot read " + input);
+                return 2;
+            }
+            if (adminPort != null && (adminPort < 0 || adminPort > 65_535)) {
+                System.err.println("orderbook simulate: --admin-port must be 0 to 65535, was " + adminPort);
                 return 2;
             }
             final Protocol p;
@@ -77,7 +105,9 @@ final class SimulateCommand implements Callable<Integer> {
             }
             final MarketOptions market = new MarketOptions(MarketOptions.specsFor(products), seed, levels,
                     MarketOptions.DEEP_FRACTION_DEFAULT, BatchSizeDistribution.defaults());
-            options = SimulatorOptions.of(p, market).withPort(port).withMessagesPerSecond(rate).withInput(input);
+            options = SimulatorOptions.of(p, market).withPort(port).withMessagesPerSecond(rate).withInput(input)
+                    .withTruthLog(truthLog)
+                    .withAdminPort(adminPort == null ? SimulatorOptions.ADMIN_PORT_NONE : adminPort);
         } catch (final IllegalArgumentException | IOException e) {
             System.err.println("orderbook simulate: " + e.getMessage());
             return 2;

@@ -139,6 +139,20 @@ class OrderbookCliTest {
     }
 
     @Test
+    void simulateShouldRejectAnAdminPortOutOfRange() {
+        assertThat(run("simulate", "--admin-port", "70000")).isEqualTo(2);
+        assertThat(err()).contains("--admin-port must be 0 to 65535");
+        assertThat(run("simulate", "--admin-port", "-1")).isEqualTo(2);
+    }
+
+    @Test
+    void simulateHelpShouldDescribeTheTruthLogAndTheAdminServer() {
+        assertThat(run("simulate", "--help")).isZero();
+        assertThat(streams.out()).contains("--truth-log", "--admin-port", "/faults/cross?product=P", "/top/P",
+                "Simulator admin at http://127.0.0.1:PORT/");
+    }
+
+    @Test
     void simulateShouldRejectAnUnreadableOrUnrecognisableInput(@TempDir final Path dir) throws IOException {
         assertThat(run("simulate", "--input", dir.resolve("nope.ndjson").toString())).isEqualTo(2);
         assertThat(err()).contains("cannot read").contains("nope.ndjson");

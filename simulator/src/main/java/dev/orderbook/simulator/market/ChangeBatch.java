@@ -83,6 +83,30 @@ public final class ChangeBatch {
         return eventTimesNs[i];
     }
 
+    /**
+     * Overwrites this batch with one change made up by the caller rather than the market (the simulator's injected
+     * faults): a message that looks like the market's but is not applied to its book.
+     *
+     * @param productIndex index of the product in {@link SyntheticMarket#products()}
+     * @param timeNs       the message's time, epoch nanoseconds; also the change's event time
+     * @param sideCode     {@link Side#BID_CODE} or {@link Side#ASK_CODE}
+     * @param priceTicks   price, in the product's ticks; positive
+     * @param sizeLots     new absolute size, in the product's lots; not negative
+     * @return this batch
+     */
+    public ChangeBatch fillSingle(final int productIndex, final long timeNs, final byte sideCode,
+                                  final long priceTicks, final long sizeLots) {
+        if (productIndex < 0 || priceTicks <= 0 || sizeLots < 0
+                || sideCode != Side.BID_CODE && sideCode != Side.ASK_CODE) {
+            throw new IllegalArgumentException("bad change: product " + productIndex + " side " + sideCode
+                    + " price " + priceTicks + " size " + sizeLots);
+        }
+        reset(productIndex, timeNs);
+        add(sideCode, priceTicks, sizeLots);
+        setEventTime(0, timeNs);
+        return this;
+    }
+
     void reset(final int productIndex, final long timeNs) {
         this.productIndex = productIndex;
         this.timeNs = timeNs;

@@ -12,6 +12,8 @@ public final class Seeds {
     public static final long ENCODER_STREAM = 2;
     /** Stream of the file generator's own choices (multi-product messages, bad lines). */
     public static final long GENERATOR_STREAM = 3;
+    /** Stream of the exchange simulator's Advanced Trade publishing delays (one per market message). */
+    public static final long PUBLISH_STREAM = 4;
 
     private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
 

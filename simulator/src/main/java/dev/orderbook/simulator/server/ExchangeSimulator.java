@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -30,6 +31,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A Coinbase exchange simulator: a WebSocket server ({@code ws://127.0.0.1:PORT/}) that speaks one Coinbase
@@ -41,6 +43,11 @@ import java.util.concurrent.TimeoutException;
  * confirmation, a snapshot per product, then updates and heartbeats. All connections share one market; each gets
  * its snapshot at a batch boundary and every batch after it, so a client that applies them holds the market's
  * book exactly ({@link #bookSnapshot}). Faults can be injected at any time from any thread.
+ *
+ * <p>Truth: {@link #topOfBook} tells the market's true top of book; with {@link SimulatorOptions#truthLog()} every
+ * market message also leaves one line per product it touched in a file ({@link TopOfBook}), so that a process
+ * elsewhere can check what a pipeline made of the feed. With {@link SimulatorOptions#adminPort()} a small HTTP
+ * server ({@link SimulatorAdminServer}) offers the faults and the top of book to other processes.
  *
  * <p>Threading: Tyrus on Grizzly runs the sockets; one sender thread ({@code exchange-simulator-sender}) paces
  * the market and does all sending, asynchronously. Public methods are thread-safe.
@@ -57,15 +64,20 @@ public final class ExchangeSimulator implements AutoCloseable {
     private static final long PORT_PROBE_INTERVAL_MS = 10;
 
     private final SimulatorOptions options;
+    private final List<String> productIds;
     private final FeedSender sender;
     private final Thread senderThread;
     private final ServerContainer container;
     private final int port;
+    private final AtomicLong faultsInjected = new AtomicLong();
+    /** Null without an admin server; set once in {@link #start}, before the simulator is handed out. */
+    private SimulatorAdminServer admin;
     private boolean closed;
 
-    private ExchangeSimulator(final SimulatorOptions options, final FeedSender sender, final Thread senderThread,
-                              final ServerContainer container, final int port) {
+    private ExchangeSimulator(final SimulatorOptions options, final List<String> productIds, final FeedSender sender,
+                              final Thread senderThread, final ServerContainer container, final int port) {
         this.options = options;
+        this.productIds = List.copyOf(productIds);
         this.sender = sender;
         this.senderThread = senderThread;
         this.container = container;
@@ -82,7 +94,8 @@ public final class ExchangeSimulator implements AutoCloseable {
         final MarketFeed market = options.input() == null
                 ? new SyntheticFeed(options.protocol(), options.marketOptions())
                 : RecordedFeed.open(options.input(), options.protocol(), options.maxMessageBytes());
-        final FeedSender sender = new FeedSender(options, market);
+        final TruthLog truthLog = options.truthLog() == null ? null : TruthLog.open(options.truthLog());
+        final FeedSender sender = new FeedSender(options, market, truthLog);
         final Map<String, Object> properties = new HashMap<>();
         properties.put(TyrusWebSocketEngine.INCOMING_BUFFER_SIZE, options.maxMessageBytes());
         final ServerContainer container = new GrizzlyServerContainer().createContainer(properties);
@@ -105,20 +118,34 @@ public final class ExchangeSimulator implements AutoCloseable {
             boundPort = ((TyrusServerContainer) container).getPort();
         } catch (final DeploymentException e) {
             container.stop();
+            sender.closeAll();
             throw new IOException("cannot start the simulator on port " + options.port(), e);
         }
         final Thread thread = new Thread(sender, "exchange-simulator-sender");
         thread.setDaemon(true);
         thread.start();
+        final ExchangeSimulator simulator = new ExchangeSimulator(options, market.productIds(), sender, thread,
+                container, boundPort);
+        if (options.adminPort() != SimulatorOptions.ADMIN_PORT_NONE) {
+            try {
+                simulator.admin = SimulatorAdminServer.start(simulator, options.adminPort());
+            } catch (final UncheckedIOException e) {
+                simulator.close();
+                throw new IOException("cannot start the simulator's admin server on port " + options.adminPort(),
+                        e.getCause());
+            }
+        }
         log.info("Exchange simulator started. protocol=[{}] port=[{}] market=[{}] products=[{}] "
-                + "messagesPerSecond=[{}]", options.protocol(), boundPort, market.describe(), market.productIds(),
-                options.messagesPerSecond());
-        return new ExchangeSimulator(options, sender, thread, container, boundPort);
+                + "messagesPerSecond=[{}] truthLog=[{}] admin=[{}]", options.protocol(), boundPort,
+                market.describe(), market.productIds(), options.messagesPerSecond(), options.truthLog(),
+                simulator.adminUrl());
+        return simulator;
     }
 
     /**
      * Runs a simulator until the thread is interrupted or the JVM shuts down, after printing
-     * {@code Coinbase simulator (<protocol>) at ws://127.0.0.1:PORT/} to {@code out}. Restores the interrupt flag.
+     * {@code Coinbase simulator (<protocol>) at ws://127.0.0.1:PORT/} to {@code out} and, with an admin server,
+     * a second line {@code Simulator admin at http://127.0.0.1:PORT/}. Restores the interrupt flag.
      *
      * @throws IOException if the server cannot start
      */
@@ -131,6 +158,9 @@ public final class ExchangeSimulator implements AutoCloseable {
             }, "exchange-simulator-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             out.println("Coinbase simulator (" + options.protocol() + ") at " + simulator.url());
+            if (simulator.adminUrl() != null) {
+                out.println("Simulator admin at " + simulator.adminUrl());
+            }
             out.flush();
             boolean interrupted = false;
             try {
@@ -178,6 +208,21 @@ public final class ExchangeSimulator implements AutoCloseable {
         return "ws://127.0.0.1:" + port + "/";
     }
 
+    /** The admin server's port, or {@link SimulatorOptions#ADMIN_PORT_NONE} if it has none. */
+    public int adminPort() {
+        return admin == null ? SimulatorOptions.ADMIN_PORT_NONE : admin.port();
+    }
+
+    /** The admin server's {@code http://127.0.0.1:PORT/}, or null if it has none. */
+    public String adminUrl() {
+        return admin == null ? null : admin.url();
+    }
+
+    /** The products of the market, in the order it lists them (a recorded file's: first appearance). */
+    public List<String> productIds() {
+        return productIds;
+    }
+
     /** Market update messages generated so far (each sent to every connection subscribed to its product). */
     public long messagesGenerated() {
         return sender.messagesGenerated();
@@ -193,6 +238,19 @@ public final class ExchangeSimulator implements AutoCloseable {
      */
     public BookSnapshot bookSnapshot(final String productId) {
         return query(sender.bookSnapshot(productId));
+    }
+
+    /**
+     * The true top of one product's book now, between two market messages, labelled with the last market message
+     * of the product: its wire time and its number ({@link TopOfBook#seq()}), as in the truth log. It is the top
+     * a client holds once it has applied every message sent before the call returned. Cheap even for deep books,
+     * where {@link #bookSnapshot} copies every level.
+     *
+     * @param productId a product of the market
+     * @throws IllegalArgumentException if the product is unknown
+     */
+    public TopOfBook topOfBook(final String productId) {
+        return query(sender.topOfBook(productId));
     }
 
     private static <T> T query(final CompletableFuture<T> answer) {
@@ -221,6 +279,7 @@ public final class ExchangeSimulator implements AutoCloseable {
 
     /** Fault: closes every connection (close code 1011, "simulated connection drop"); clients may reconnect. */
     public void dropConnections() {
+        faultsInjected.incrementAndGet();
         sender.dropConnections();
     }
 
@@ -231,6 +290,7 @@ public final class ExchangeSimulator implements AutoCloseable {
      * Tyrus/Grizzly version.
      */
     public void resetConnections() {
+        faultsInjected.incrementAndGet();
         sender.resetConnections();
     }
 
@@ -239,6 +299,7 @@ public final class ExchangeSimulator implements AutoCloseable {
      * a gap of one. No effect on the Exchange feed, which has no per-connection sequence.
      */
     public void skipSequence() {
+        faultsInjected.incrementAndGet();
         sender.skipSequence();
     }
 
@@ -247,6 +308,7 @@ public final class ExchangeSimulator implements AutoCloseable {
      * Other faults and subscriptions queued during the silence take effect when it ends.
      */
     public void goSilent(final Duration duration) {
+        faultsInjected.incrementAndGet();
         sender.goSilent(duration);
     }
 
@@ -257,6 +319,7 @@ public final class ExchangeSimulator implements AutoCloseable {
      * not affected. An unknown product is logged and ignored.
      */
     public void silenceProduct(final String productId) {
+        faultsInjected.incrementAndGet();
         sender.silenceProduct(productId, true);
     }
 
@@ -265,8 +328,50 @@ public final class ExchangeSimulator implements AutoCloseable {
         sender.silenceProduct(productId, false);
     }
 
+    /**
+     * Fault: one book update of {@code productId} that crosses the book, to every connection receiving the
+     * product's data, in its protocol (on Advanced Trade with its next {@code sequence_num}, so no gap shows): a bid
+     * one price step above the current best ask, with a small size. It is <em>not</em> applied to the market's
+     * books and leaves no truth-log line, so the market, {@link #topOfBook} and later snapshots stay uncrossed: a
+     * client that applies it holds a crossed book until it resubscribes the product (unsubscribe, subscribe), whose
+     * fresh snapshot is the true book again.
+     *
+     * <p>Its time is one no market message of the product carries (on the synthetic market: a microsecond after the
+     * product's last message, and on Advanced Trade the next envelope timestamp of the market), so a summary made
+     * from it matches no truth-log line; on a recorded file the time is the market clock plus a microsecond, which
+     * the file's next message could happen to carry too. Queued like the other faults; if the product's book has
+     * no asks then, nothing is sent (logged). {@link #crossingUpdatesSent()} counts what was sent.
+     *
+     * @param productId a product of the market
+     * @throws IllegalArgumentException if the product is unknown
+     */
+    public void injectCrossingUpdate(final String productId) {
+        final int p = productIds.indexOf(productId);
+        if (p < 0) {
+            throw new IllegalArgumentException("unknown product " + productId);
+        }
+        faultsInjected.incrementAndGet();
+        sender.injectCrossingUpdate(p);
+    }
+
+    /** Crossing updates sent so far, one per connection per {@link #injectCrossingUpdate} that reached it. */
+    public long crossingUpdatesSent() {
+        return sender.crossingUpdatesSent();
+    }
+
+    /**
+     * Faults injected so far through this object: every call of a fault method ({@link #dropConnections},
+     * {@link #resetConnections}, {@link #skipSequence}, {@link #goSilent}, {@link #silenceProduct}, both
+     * {@code sendMalformed}, {@link #sendOversized}, {@link #injectCrossingUpdate}, {@link #slowDown}, and
+     * {@link #refuseSubscriptions} with {@code true}), whether or not a connection was there to get it.
+     */
+    public long faultsInjected() {
+        return faultsInjected.get();
+    }
+
     /** Fault: one text frame of invalid JSON (a torn update) to every subscribed connection. */
     public void sendMalformed() {
+        faultsInjected.incrementAndGet();
         sender.sendMalformed();
     }
 
@@ -283,6 +388,7 @@ public final class ExchangeSimulator implements AutoCloseable {
         if (productId == null || kind == null) {
             throw new IllegalArgumentException("productId and kind may not be null");
         }
+        faultsInjected.incrementAndGet();
         sender.sendMalformed(productId, kind);
     }
 
@@ -295,6 +401,7 @@ public final class ExchangeSimulator implements AutoCloseable {
         if (bytes < 0) {
             throw new IllegalArgumentException("bytes must not be negative, was " + bytes);
         }
+        faultsInjected.incrementAndGet();
         sender.sendOversized(bytes);
     }
 
@@ -310,12 +417,16 @@ public final class ExchangeSimulator implements AutoCloseable {
 
     /** Fault: while true, every subscribe is answered with an {@code error} message and nothing else. */
     public void refuseSubscriptions(final boolean refuse) {
+        if (refuse) {
+            faultsInjected.incrementAndGet();
+        }
         sender.refuseSubscriptions(refuse);
     }
 
     /** Changes the rate of market update messages, in messages per second ({@code >= 1}). */
     public void slowDown(final int messagesPerSecond) {
         sender.setMessagesPerSecond(messagesPerSecond);
+        faultsInjected.incrementAndGet();
     }
 
     /** Stops sending, closes every connection and releases the port. Idempotent. */
@@ -325,6 +436,9 @@ public final class ExchangeSimulator implements AutoCloseable {
             return;
         }
         closed = true;
+        if (admin != null) {
+            admin.close();
+        }
         sender.stop();
         try {
             senderThread.join(SENDER_JOIN_MS);

@@ -39,6 +39,10 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Pacing: a credit scheme against {@link System#nanoTime()}; after a stall at most {@link #MAX_BURST_NS} worth
  * of messages is caught up, the rest is dropped from the schedule. {@link #run()} returns once {@link #stop()}
  * is called.
+ *
+ * <p>Truth: after each market message it counts the message for every product it touched and keeps its time,
+ * for {@link #topOfBook}, and writes the product's new top of book to the {@link TruthLog} if there is one.
+ * Injected faults (a crossing update, a malformed one) are not market messages and are not counted.
  */
 final class FeedSender implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(FeedSender.class);
@@ -70,6 +74,13 @@ final class FeedSender implements Runnable {
     private final List<Connection> connections = new ArrayList<>();
     private final AtomicLong nextConnectionId = new AtomicLong();
     private final AtomicLong messagesGenerated = new AtomicLong();
+    private final AtomicLong crossingUpdatesSent = new AtomicLong();
+    /** Per product: market messages that touched it, and the wire time of the last one. Sender thread only. */
+    private final long[] truthSeqs;
+    private final String[] truthTimes;
+    /** Null: no truth log. */
+    private final TruthLog truthLog;
+    private final MarketFeed.BookChanges bookChanges = this::bookChanged;
     private final long startedNanos = System.nanoTime();
     private final long subscribeTimeoutNs;
     private volatile boolean running = true;
@@ -85,11 +96,17 @@ final class FeedSender implements Runnable {
         exchangeAuth = auth;
     }
 
-    FeedSender(final SimulatorOptions options, final MarketFeed market) {
+    /**
+     * @param truthLog where to write the truth, or null for nowhere; closed by {@link #closeAll()}
+     */
+    FeedSender(final SimulatorOptions options, final MarketFeed market, final TruthLog truthLog) {
         this.options = options;
         this.protocol = options.protocol();
         this.market = market;
         this.products = market.productIds();
+        this.truthLog = truthLog;
+        this.truthSeqs = new long[products.size()];
+        this.truthTimes = new String[products.size()];
         this.exchangeSequences = new long[products.size()];
         for (int p = 0; p < exchangeSequences.length; p++) {
             exchangeSequences[p] = SEQUENCE_BASE + p * 1_000_000_000L;
@@ -123,6 +140,10 @@ final class FeedSender implements Runnable {
 
     long messagesGenerated() {
         return messagesGenerated.get();
+    }
+
+    long crossingUpdatesSent() {
+        return crossingUpdatesSent.get();
     }
 
     void setMessagesPerSecond(final int rate) {
@@ -206,6 +227,19 @@ final class FeedSender implements Runnable {
         });
     }
 
+    /** Fault: one crossing update of the product to every connection getting its data (see MarketFeed). */
+    void injectCrossingUpdate(final int productIndex) {
+        controls.add(() -> {
+            final int sent = market.sendCrossing(connections, productIndex);
+            if (sent < 0) {
+                log.warn("Cannot cross a book without asks; nothing sent. productId=[{}]",
+                        products.get(productIndex));
+                return;
+            }
+            crossingUpdatesSent.addAndGet(sent);
+        });
+    }
+
     void sendOversized(final int bytes) {
         controls.add(() -> {
             for (final Connection c : connections) {
@@ -230,6 +264,20 @@ final class FeedSender implements Runnable {
         return result;
     }
 
+    /** Queues a look at a product's best levels, taken between two messages (also while silent). */
+    CompletableFuture<TopOfBook> topOfBook(final String productId) {
+        final CompletableFuture<TopOfBook> result = new CompletableFuture<>();
+        queries.add(() -> {
+            final int p = market.indexOf(productId);
+            if (p < 0) {
+                result.completeExceptionally(new IllegalArgumentException("unknown product " + productId));
+                return;
+            }
+            result.complete(market.topOfBook(p, truthTimes[p], truthSeqs[p]));
+        });
+        return result;
+    }
+
     /** Queues a look at the extensions negotiated by the open connections (also while silent). */
     CompletableFuture<Set<String>> negotiatedExtensions() {
         final CompletableFuture<Set<String>> result = new CompletableFuture<>();
@@ -247,12 +295,15 @@ final class FeedSender implements Runnable {
         return result;
     }
 
-    /** After {@link #run()} returned: closes every connection still open. */
+    /** After {@link #run()} returned: closes every connection still open, and the truth log. */
     void closeAll() {
         for (final Connection c : connections) {
             c.close(CloseReason.CloseCodes.GOING_AWAY, "simulator stopped");
         }
         connections.clear();
+        if (truthLog != null) {
+            truthLog.close();
+        }
     }
 
     // ---- the sender thread ----------------------------------------------------------------------------------
@@ -266,6 +317,9 @@ final class FeedSender implements Runnable {
             try {
                 runAll(queries);
                 final long now = System.nanoTime();
+                if (truthLog != null) {
+                    truthLog.flushIfDue(now);
+                }
                 final long silentLeft = silentUntilNanos - now;
                 if (silentLeft > 0) {
                     LockSupport.parkNanos(Math.min(IDLE_PARK_NS, silentLeft));
@@ -313,12 +367,20 @@ final class FeedSender implements Runnable {
     }
 
     private void sendNextMessage() {
-        if (market.sendNext(connections, exchangeSequences)) {
+        if (market.sendNext(connections, exchangeSequences, bookChanges)) {
             messagesGenerated.lazySet(messagesGenerated.get() + 1);
         } else {
             marketEnded = true;
             log.info("Market has no more data; connections stay open with heartbeats. market=[{}] "
                     + "messagesGenerated=[{}]", market.describe(), messagesGenerated.get());
+        }
+    }
+
+    private void bookChanged(final int productIndex, final String time) {
+        final long seq = ++truthSeqs[productIndex];
+        truthTimes[productIndex] = time;
+        if (truthLog != null) {
+            truthLog.write(market.topOfBook(productIndex, time, seq));
         }
     }
 

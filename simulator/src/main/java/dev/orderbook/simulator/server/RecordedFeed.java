@@ -57,6 +57,9 @@ final class RecordedFeed implements MarketFeed {
     private static final Pattern PRODUCT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,39}");
     private static final int MAX_BAD_LINES_LOGGED = 10;
     private static final int DETECT_LINES = 1_000;
+    // A crossing update's time is the market clock plus this; see sendCrossing.
+    private static final long CROSSING_OFFSET_NS = 1_000L;
+    private static final String CROSSING_SIZE = "0.01";
 
     private final Path file;
     private final Protocol served;
@@ -209,7 +212,8 @@ final class RecordedFeed implements MarketFeed {
     }
 
     @Override
-    public boolean sendNext(final List<Connection> connections, final long[] exchangeSequences) {
+    public boolean sendNext(final List<Connection> connections, final long[] exchangeSequences,
+                            final BookChanges changes) {
         final Message m = pending != null ? pending : readMessage();
         pending = null;
         if (m == null) {
@@ -226,6 +230,7 @@ final class RecordedFeed implements MarketFeed {
             books[e.product].apply(e);
             exchangeSequences[e.product] += e.changes.size();
         }
+        reportChanges(m, changes);
         for (int i = 0; i < connections.size(); i++) {
             final Connection c = connections.get(i);
             if (served == Protocol.EXCHANGE) {
@@ -242,6 +247,67 @@ final class RecordedFeed implements MarketFeed {
             }
         }
         return true;
+    }
+
+    /**
+     * Tells {@code changes} about each product of {@code m}, in order of first appearance, with the time its client
+     * messages carry: Advanced Trade's envelope timestamp; on the Exchange feed the {@code time} of the product's
+     * last message made from {@code m}, none if that is a {@code snapshot}.
+     */
+    private void reportChanges(final Message m, final BookChanges changes) {
+        final List<Event> events = m.events;
+        for (int i = 0; i < events.size(); i++) {
+            final int product = events.get(i).product;
+            boolean first = true;
+            boolean lastIsSnapshot = false;
+            for (int j = 0; j < events.size(); j++) {
+                if (events.get(j).product == product) {
+                    first &= j >= i;
+                    lastIsSnapshot = events.get(j).snapshot;
+                }
+            }
+            if (first) {
+                changes.bookChanged(product, served == Protocol.EXCHANGE && lastIsSnapshot ? null : m.rawTime);
+            }
+        }
+    }
+
+    /**
+     * The crossing update: a bid one step above the best ask (the step is the last decimal place of the ask as the
+     * file spells it), of size {@value #CROSSING_SIZE}; its time is the market clock plus a microsecond. A file's
+     * own times are whatever it holds, so unlike on the synthetic market its time is not guaranteed to differ from
+     * every message's of the product.
+     */
+    @Override
+    public int sendCrossing(final List<Connection> connections, final int productIndex) {
+        final TextBook book = books[productIndex];
+        if (book.asks.isEmpty()) {
+            return -1;
+        }
+        final BigDecimal ask = new BigDecimal(book.asks.firstEntry().getValue()[0]);
+        final String price = ask.add(BigDecimal.ONE.movePointLeft(Math.max(0, ask.scale()))).toPlainString();
+        final String product = productIds.get(productIndex);
+        final long timeNs = clockNs + CROSSING_OFFSET_NS;
+        final String message;
+        if (served == Protocol.EXCHANGE) {
+            message = "{\"type\":\"l2update\",\"product_id\":\"" + product + "\",\"changes\":[[\"buy\",\"" + price
+                    + "\",\"" + CROSSING_SIZE + "\"]],\"time\":\"" + WireTime.micros(timeNs) + "\"}";
+        } else {
+            final String time = WireTime.nanos(timeNs);
+            message = "{\"channel\":\"l2_data\",\"timestamp\":\"" + time + "\",\"sequence_num\":0,\"events\":[{"
+                    + "\"type\":\"update\",\"product_id\":\"" + product + "\",\"updates\":[{\"side\":\"bid\","
+                    + "\"event_time\":\"" + time + "\",\"price_level\":\"" + price + "\",\"new_quantity\":\""
+                    + CROSSING_SIZE + "\"}]}]}";
+        }
+        int sent = 0;
+        for (int i = 0; i < connections.size(); i++) {
+            final Connection c = connections.get(i);
+            if (c.receivesData(productIndex)) {
+                c.sink.accept(message);
+                sent++;
+            }
+        }
+        return sent;
     }
 
     @Override
@@ -311,6 +377,16 @@ final class RecordedFeed implements MarketFeed {
             asks.put(level.getKey().stripTrailingZeros(), new BigDecimal(level.getValue()[1]).stripTrailingZeros());
         }
         return new BookSnapshot(productIds.get(productIndex), bids, asks);
+    }
+
+    @Override
+    public TopOfBook topOfBook(final int productIndex, final String time, final long seq) {
+        final TextBook book = books[productIndex];
+        final Map.Entry<BigDecimal, String[]> bid = book.bids.firstEntry();
+        final Map.Entry<BigDecimal, String[]> ask = book.asks.firstEntry();
+        return new TopOfBook(productIds.get(productIndex), time,
+                bid == null ? null : bid.getKey(), bid == null ? null : new BigDecimal(bid.getValue()[1]),
+                ask == null ? null : ask.getKey(), ask == null ? null : new BigDecimal(ask.getValue()[1]), seq);
     }
 
     @Override
@@ -466,7 +542,7 @@ final class RecordedFeed implements MarketFeed {
             if (!"l2_data".equals(node.path("channel").asText())) {
                 return null;
             }
-            final String time = text(node, "timestamp");
+            final String time = rawText(node, "timestamp");
             final List<Event> events = new ArrayList<>();
             for (final JsonNode event : node.path("events")) {
                 final String type = event.path("type").asText("");
@@ -485,7 +561,7 @@ final class RecordedFeed implements MarketFeed {
                 }
                 events.add(new Event(product(event), "snapshot".equals(type), changes));
             }
-            return events.isEmpty() ? null : new Message(time, events);
+            return events.isEmpty() ? null : new Message(safe(time), time, events);
         }
         final String type = node.path("type").asText("");
         if ("snapshot".equals(type)) {
@@ -496,8 +572,9 @@ final class RecordedFeed implements MarketFeed {
             for (final JsonNode level : node.path("asks")) {
                 changes.add(change(false, element(level, 0), element(level, 1), null));
             }
-            return new Message(node.path("time").isTextual() ? safe(node.path("time").asText()) : timeText,
-                    List.of(new Event(product(node), true, changes)));
+            // A valid time needs no escaping, so the clock's text is also the raw one.
+            final String time = node.path("time").isTextual() ? node.path("time").asText() : timeText;
+            return new Message(safe(time), time, List.of(new Event(product(node), true, changes)));
         }
         if ("l2update".equals(type)) {
             final List<Change> changes = new ArrayList<>();
@@ -508,7 +585,8 @@ final class RecordedFeed implements MarketFeed {
                 }
                 changes.add(change("buy".equals(side), element(change, 1), element(change, 2), null));
             }
-            return new Message(text(node, "time"), List.of(new Event(product(node), false, changes)));
+            final String time = rawText(node, "time");
+            return new Message(safe(time), time, List.of(new Event(product(node), false, changes)));
         }
         return null;
     }
@@ -523,11 +601,16 @@ final class RecordedFeed implements MarketFeed {
     }
 
     private String text(final JsonNode node, final String field) {
+        return safe(rawText(node, field));
+    }
+
+    /** A text field as the JSON says it (unescaped). */
+    private static String rawText(final JsonNode node, final String field) {
         final JsonNode value = node.get(field);
         if (value == null || !value.isTextual()) {
             throw new IllegalArgumentException("missing or non-text " + field);
         }
-        return safe(value.asText());
+        return value.asText();
     }
 
     private static String element(final JsonNode array, final int index) {
@@ -573,8 +656,11 @@ final class RecordedFeed implements MarketFeed {
     private record Event(int product, boolean snapshot, List<Change> changes) {
     }
 
-    /** One book message of the file: its time text and its events in order. */
-    private record Message(String time, List<Event> events) {
+    /**
+     * One book message of the file: its time, JSON-escaped for copying into messages and as read ({@code rawTime},
+     * for the truth log), and its events in order.
+     */
+    private record Message(String time, String rawTime, List<Event> events) {
     }
 
     /** One product's book, price to {@code [priceText, sizeText]}, best first on both sides. */

@@ -21,9 +21,14 @@ import java.util.List;
  * @param subscribeTimeout  a connection that has not subscribed this long after opening is closed; positive
  * @param input             a recorded NDJSON file (optionally gzip, either protocol) whose book messages replace
  *                          the synthetic market, served at {@code messagesPerSecond}; null for the synthetic market
+ * @param truthLog          a file to write the truth log to (created or truncated at start; one {@link TopOfBook}
+ *                          line per product each market message touched); null for none
+ * @param adminPort         port of the admin HTTP server on 127.0.0.1 ({@link SimulatorAdminServer}), {@code 0}
+ *                          for any free port, {@link #ADMIN_PORT_NONE} for no admin server
  */
 public record SimulatorOptions(Protocol protocol, int port, MarketOptions marketOptions, int messagesPerSecond,
-                               int maxMessageBytes, Duration subscribeTimeout, Path input) {
+                               int maxMessageBytes, Duration subscribeTimeout, Path input, Path truthLog,
+                               int adminPort) {
 
     /** Default rate: a busy but realistic feed; tests raise it to measure throughput. */
     public static final int MESSAGES_PER_SECOND_DEFAULT = 1_000;
@@ -33,6 +38,8 @@ public record SimulatorOptions(Protocol protocol, int port, MarketOptions market
     public static final int MAX_MESSAGE_BYTES_DEFAULT = 16 << 20;
     /** Coinbase closes a connection that has not subscribed within 5 s of connecting. */
     public static final Duration SUBSCRIBE_TIMEOUT_DEFAULT = Duration.ofSeconds(5);
+    /** {@link #adminPort()} meaning "no admin server" (the default). */
+    public static final int ADMIN_PORT_NONE = -1;
 
     public SimulatorOptions {
         if (protocol == null) {
@@ -51,18 +58,30 @@ public record SimulatorOptions(Protocol protocol, int port, MarketOptions market
         if (subscribeTimeout == null || subscribeTimeout.isNegative() || subscribeTimeout.isZero()) {
             throw new IllegalArgumentException("subscribeTimeout must be positive, was " + subscribeTimeout);
         }
+        if (adminPort < ADMIN_PORT_NONE || adminPort > 65_535) {
+            throw new IllegalArgumentException("adminPort must be in [0, 65535], or -1 for none, was " + adminPort);
+        }
     }
 
-    /** Options without a recorded input: the synthetic market. */
+    /** Options without a recorded input (the synthetic market) and without a truth log. */
     public SimulatorOptions(final Protocol protocol, final int port, final MarketOptions marketOptions,
                             final int messagesPerSecond, final int maxMessageBytes, final Duration subscribeTimeout) {
-        this(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes, subscribeTimeout, null);
+        this(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes, subscribeTimeout, null, null,
+                ADMIN_PORT_NONE);
+    }
+
+    /** Options without a truth log or admin server. */
+    public SimulatorOptions(final Protocol protocol, final int port, final MarketOptions marketOptions,
+                            final int messagesPerSecond, final int maxMessageBytes, final Duration subscribeTimeout,
+                            final Path input) {
+        this(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes, subscribeTimeout, input, null,
+                ADMIN_PORT_NONE);
     }
 
     /** Options for {@code protocol} and {@code market} on a free port with every other setting at its default. */
     public static SimulatorOptions of(final Protocol protocol, final MarketOptions market) {
         return new SimulatorOptions(protocol, 0, market, MESSAGES_PER_SECOND_DEFAULT, MAX_MESSAGE_BYTES_DEFAULT,
-                SUBSCRIBE_TIMEOUT_DEFAULT, null);
+                SUBSCRIBE_TIMEOUT_DEFAULT, null, null, ADMIN_PORT_NONE);
     }
 
     /** Options for the given products (built-in parameters, default depth) and seed; see {@link #of}. */
@@ -86,27 +105,49 @@ public record SimulatorOptions(Protocol protocol, int port, MarketOptions market
 
     public SimulatorOptions withPort(final int newPort) {
         return new SimulatorOptions(protocol, newPort, marketOptions, messagesPerSecond, maxMessageBytes,
-                subscribeTimeout, input);
+                subscribeTimeout, input, truthLog, adminPort);
     }
 
     public SimulatorOptions withMessagesPerSecond(final int rate) {
-        return new SimulatorOptions(protocol, port, marketOptions, rate, maxMessageBytes, subscribeTimeout, input);
+        return new SimulatorOptions(protocol, port, marketOptions, rate, maxMessageBytes, subscribeTimeout, input,
+                truthLog, adminPort);
     }
 
     public SimulatorOptions withMaxMessageBytes(final int bytes) {
         return new SimulatorOptions(protocol, port, marketOptions, messagesPerSecond, bytes, subscribeTimeout,
-                input);
+                input, truthLog, adminPort);
     }
 
     public SimulatorOptions withSubscribeTimeout(final Duration timeout) {
         return new SimulatorOptions(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes, timeout,
-                input);
+                input, truthLog, adminPort);
     }
 
     /** The same options with the market read from {@code file} (null: back to the synthetic market). */
     public SimulatorOptions withInput(final Path file) {
         return new SimulatorOptions(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes,
-                subscribeTimeout, file);
+                subscribeTimeout, file, truthLog, adminPort);
+    }
+
+    /**
+     * The same options writing the truth log to {@code file} (null: no truth log): created or truncated when the
+     * simulator starts, then one NDJSON line ({@link TopOfBook#toJson()}) per product each market message touched,
+     * written after the message was applied; visible to other processes within about 50 ms; flushed and closed by
+     * {@link ExchangeSimulator#close()}.
+     */
+    public SimulatorOptions withTruthLog(final Path file) {
+        return new SimulatorOptions(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes,
+                subscribeTimeout, input, file, adminPort);
+    }
+
+    /**
+     * The same options with an admin HTTP server on 127.0.0.1 at {@code newPort} ({@code 0}: any free port,
+     * {@link #ADMIN_PORT_NONE}: none): faults and the true top of book for a simulator in another process; see
+     * {@link SimulatorAdminServer}.
+     */
+    public SimulatorOptions withAdminPort(final int newPort) {
+        return new SimulatorOptions(protocol, port, marketOptions, messagesPerSecond, maxMessageBytes,
+                subscribeTimeout, input, truthLog, newPort);
     }
 
     static void checkRate(final int messagesPerSecond) {

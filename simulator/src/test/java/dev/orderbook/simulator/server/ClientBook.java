@@ -43,6 +43,13 @@ final class ClientBook {
         }
     }
 
+    /** The book's best levels as a {@link TopOfBook} labelled with {@code time} and {@code seq}. */
+    TopOfBook top(final String productId, final String time, final long seq) {
+        return new TopOfBook(productId, time, bids.isEmpty() ? null : bids.firstKey(),
+                bids.isEmpty() ? null : bids.firstEntry().getValue(), asks.isEmpty() ? null : asks.firstKey(),
+                asks.isEmpty() ? null : asks.firstEntry().getValue(), seq);
+    }
+
     boolean isCrossed() {
         return !bids.isEmpty() && !asks.isEmpty() && bids.firstKey().compareTo(asks.firstKey()) >= 0;
     }

@@ -131,6 +131,27 @@ public final class AdvancedTradeEncoder implements FeedEncoder {
             latestNs = Math.max(latestNs, batches[b].timeNs());
         }
         final StringBuilder out = startEnvelope("l2_data", latestNs + 1 + random.nextLong(MAX_PUBLISH_DELAY_NS));
+        appendUpdateEvents(out, batches, count);
+        send(out, sink);
+    }
+
+    @Override
+    public void encodeUpdates(final ChangeBatch[] batches, final int count, final long timestampNs,
+                              final MessageSink sink) {
+        if (count < 1) {
+            throw new IllegalArgumentException("no batch to encode");
+        }
+        lastTimestampNs = Math.max(lastTimestampNs, timestampNs);
+        final StringBuilder out = message;
+        out.setLength(0);
+        out.append("{\"channel\":\"l2_data\",\"timestamp\":\"");
+        timestamps.appendNanos(out, timestampNs);
+        out.append("\",\"sequence_num\":").append(nextSequenceNum).append(",\"events\":[");
+        appendUpdateEvents(out, batches, count);
+        send(out, sink);
+    }
+
+    private void appendUpdateEvents(final StringBuilder out, final ChangeBatch[] batches, final int count) {
         for (int b = 0; b < count; b++) {
             if (b > 0) {
                 out.append(',');
@@ -138,7 +159,6 @@ public final class AdvancedTradeEncoder implements FeedEncoder {
             appendUpdateEvent(out, batches[b]);
         }
         out.append("]}");
-        send(out, sink);
     }
 
     private void appendUpdateEvent(final StringBuilder out, final ChangeBatch batch) {

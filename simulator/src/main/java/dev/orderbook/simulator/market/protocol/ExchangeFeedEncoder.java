@@ -139,6 +139,13 @@ public final class ExchangeFeedEncoder implements FeedEncoder {
         }
     }
 
+    /** The Exchange feed's {@code time} is each batch's own; {@code timestampNs} is not used. */
+    @Override
+    public void encodeUpdates(final ChangeBatch[] batches, final int count, final long timestampNs,
+                              final MessageSink sink) {
+        encodeUpdates(batches, count, sink);
+    }
+
     private void encodeUpdate(final ChangeBatch batch, final MessageSink sink) {
         final int productIndex = batch.productIndex();
         final ProductSpec spec = products.get(productIndex);

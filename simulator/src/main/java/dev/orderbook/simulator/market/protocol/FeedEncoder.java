@@ -49,6 +49,16 @@ public interface FeedEncoder {
     void encodeUpdates(ChangeBatch[] batches, int count, MessageSink sink);
 
     /**
+     * As {@link #encodeUpdates(ChangeBatch[], int, MessageSink)}, with the message's time chosen by the caller
+     * instead of drawn per connection: Advanced Trade's envelope {@code timestamp} is exactly {@code timestampNs},
+     * so that every connection (and the simulator's truth log) sees the same time for the same message. The caller
+     * keeps these times from going backwards. The Exchange feed ignores it: its {@code time} is each batch's own.
+     *
+     * @param timestampNs Advanced Trade envelope time, epoch nanoseconds
+     */
+    void encodeUpdates(ChangeBatch[] batches, int count, long timestampNs, MessageSink sink);
+
+    /**
      * One bad line of the given kind: an otherwise ordinary one-change update near the top of the product's book
      * at {@code timeNs}. It does not advance any sequence number, so a consumer that drops it sees an unbroken
      * stream.

@@ -11,9 +11,10 @@ import java.time.ZoneOffset;
  * {@code time.Time} text used in Advanced Trade heartbeats ({@code 2026-11-23 19:00:00.123456 +0000 UTC}).
  *
  * <p>Caches the date and time of the last second formatted, so that formatting allocates only when the second
- * changes. Not thread-safe: one per encoder.
+ * changes. Not thread-safe: one per encoder (or other user, such as the simulator's truth log, which must spell a
+ * message's time exactly as the encoders do).
  */
-final class WireTimestamps {
+public final class WireTimestamps {
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
     private static final int DATE_TIME_LENGTH = 19;
 
@@ -21,7 +22,7 @@ final class WireTimestamps {
     private long cachedEpochSecond = Long.MIN_VALUE;
 
     /** Appends {@code 2026-11-23T19:00:00.123456Z} (truncated to microseconds). */
-    void appendMicros(final StringBuilder out, final long epochNs) {
+    public void appendMicros(final StringBuilder out, final long epochNs) {
         appendDateTime(out, epochNs, 'T');
         out.append('.');
         appendDigits(out, Math.floorMod(epochNs, NANOS_PER_SECOND) / 1000, 6);
@@ -29,7 +30,7 @@ final class WireTimestamps {
     }
 
     /** Appends {@code 2026-11-23T19:00:00.123456789Z}. */
-    void appendNanos(final StringBuilder out, final long epochNs) {
+    public void appendNanos(final StringBuilder out, final long epochNs) {
         appendDateTime(out, epochNs, 'T');
         out.append('.');
         appendDigits(out, Math.floorMod(epochNs, NANOS_PER_SECOND), 9);
