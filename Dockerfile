@@ -13,6 +13,7 @@ COPY --from=build /src/launcher/target/lib /app/lib
 # Kafka Streams state lives here (mount a volume).
 RUN mkdir -p /state && chown 10001 /state
 USER 10001
-ENTRYPOINT ["java", "-XX:+UseParallelGC", "-XX:MaxRAMPercentage=75", "-cp", "/app/orderbook.jar:/app/lib/*", \
+# ExitOnOutOfMemoryError: a process that ran out of memory exits (non-zero) and is restarted, never limps on.
+ENTRYPOINT ["java", "-XX:+UseParallelGC", "-XX:+ExitOnOutOfMemoryError", "-XX:MaxRAMPercentage=75", "-cp", "/app/orderbook.jar:/app/lib/*", \
             "dev.orderbook.launcher.OrderbookCli"]
 CMD ["--help"]

@@ -57,11 +57,18 @@ public final class RawFeed {
         }
     }
 
-    /** The records for these lines, in order. */
+    /** The records for these lines, in order, each product numbered from 1. */
     public static List<Raw> records(final List<byte[]> lines) {
+        return records(lines, new HashMap<>());
+    }
+
+    /**
+     * The records for these lines, in order, each product's numbers following on from {@code productSeq} (updated):
+     * a feed produced in parts must number its second part after its first, as one ingestor session would.
+     */
+    public static List<Raw> records(final List<byte[]> lines, final Map<String, Long> productSeq) {
         final AdvancedTradeSplitter splitter = new AdvancedTradeSplitter();
         final List<Raw> out = new ArrayList<>();
-        final Map<String, Long> productSeq = new HashMap<>();
         long seq = 0;
         for (final byte[] line : lines) {
             List<byte[]> values = List.of(line);

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +40,10 @@ class TwoInstancesIT {
         final BookProcessorConfig.Builder bb = configA.toBuilder();
         bb.stateDir = tmp.resolve("b");
         final BookProcessorConfig configB = bb.build();
-        KafkaIo.produce(cluster.bootstrapServers(), raw, BookProcessorIT.PRODUCTS, RawFeed.records(firstHalf));
+        // One ingestor session: the second half's records follow on from the first half's numbers.
+        final Map<String, Long> productSeq = new HashMap<>();
+        KafkaIo.produce(cluster.bootstrapServers(), raw, BookProcessorIT.PRODUCTS,
+                RawFeed.records(firstHalf, productSeq));
         final List<String> expectedFirst = RawFeed.replaySummaries(firstHalf);
         final List<String> expected = RawFeed.replaySummaries(lines);
         try (BookProcessorService b2 = BookProcessorService.start(configB)) {
@@ -66,7 +70,7 @@ class TwoInstancesIT {
 
             // When instance A stops and the second half of the feed arrives
             KafkaIo.produce(cluster.bootstrapServers(), raw, BookProcessorIT.PRODUCTS,
-                    RawFeed.records(lines.subList(lines.size() / 2, lines.size())));
+                    RawFeed.records(lines.subList(lines.size() / 2, lines.size()), productSeq));
             KafkaIo.readCommitted(cluster.bootstrapServers(), configA.summariesTopic(), expected.size(),
                     Duration.ofSeconds(90));
             final List<ConsumerRecord<byte[], byte[]>> summaries = KafkaIo.readCommitted(cluster.bootstrapServers(),

@@ -42,6 +42,21 @@ public final class RawTopicBooks {
             return "x-orderbook-gap".equals(json.path("type").asText());
         }
 
+        /** A gap marker an ingestor writes when it starts (or takes over), before it connects. */
+        public boolean isStartupMarker() {
+            return isGap() && "startup".equals(json.path("reason").asText());
+        }
+
+        /** A liveness record: the ingestor's word that the product's feed is healthy. */
+        public boolean isLiveness() {
+            return "x-orderbook-liveness".equals(json.path("type").asText());
+        }
+
+        /** The record's number among its product's records in its session. */
+        public long productSeq() {
+            return Header.longHeader(headers.get(Header.PRODUCT_SEQ.key()));
+        }
+
         public boolean isSnapshot() {
             if ("snapshot".equals(json.path("type").asText())) {
                 return true;
@@ -116,6 +131,19 @@ public final class RawTopicBooks {
     private RawTopicBooks() {
     }
 
+    /** Every record of each product (startup markers and liveness records included), in offset order. */
+    public static Map<String, List<Raw>> allByProduct(final List<Raw> records) {
+        final Map<String, List<Raw>> out = new TreeMap<>();
+        for (final Raw r : records) {
+            out.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r);
+        }
+        for (final List<Raw> list : out.values()) {
+            list.sort((a, b) -> a.partition() != b.partition() ? Integer.compare(a.partition(), b.partition())
+                    : Long.compare(a.offset(), b.offset()));
+        }
+        return out;
+    }
+
     /** Every record of the topic now, in offset order per partition. */
     public static List<Raw> readAll(final String bootstrap, final String topic) {
         final Map<String, Object> props = new HashMap<>();
@@ -155,7 +183,10 @@ public final class RawTopicBooks {
     public static Map<String, List<Raw>> byProduct(final List<Raw> records) {
         final Map<String, List<Raw>> out = new TreeMap<>();
         for (final Raw r : records) {
-            out.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r);
+            // The feed's own story: the ingestor's startup markers and liveness records are checked apart.
+            if (!r.isStartupMarker() && !r.isLiveness()) {
+                out.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r);
+            }
         }
         for (final List<Raw> list : out.values()) {
             list.sort((a, b) -> a.partition() != b.partition() ? Integer.compare(a.partition(), b.partition())

@@ -1,11 +1,14 @@
 package dev.orderbook.launcher;
 
+import dev.orderbook.contract.Topics;
+import dev.orderbook.ingestor.service.ControlOptions;
 import dev.orderbook.ingestor.service.IngestorService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 
 /** {@code ./orderbook ingest}: the ingestor service, live feed to the raw topic, until stopped. */
@@ -16,9 +19,17 @@ import java.util.concurrent.Callable;
                     + "product, with receive-time and session headers. Lost continuity (disconnect, sequence gap, "
                     + "silence, unparseable frame, Kafka trouble) becomes a gap marker for the products concerned, "
                     + "and a reconnect brings fresh snapshots.",
-            "Creates the raw and dead-letter topics when missing. HTTP: /health (200 when connected and every "
-                    + "product live), /health/live, /metrics (Prometheus)."})
+            "Ingestors started for the same products (--group-id) elect one that publishes; the others stand by and "
+                    + "take over within about --session-timeout when it dies. A new active ingestor first writes a "
+                    + "startup marker for every product; while healthy it writes a liveness record per product each "
+                    + "second. It reads the processor's snapshot requests from --control-topic.",
+            "Creates the raw, dead-letter and control topics when missing. HTTP: /health (readiness: 200 when active, "
+                    + "connected and every product live, or a healthy standby), /health/live (liveness), /metrics "
+                    + "(Prometheus). Exits with 70 if its worker fails."})
 final class IngestCommand implements Callable<Integer> {
+    /** The ingestor stopped on its own because its worker failed (EX_SOFTWARE). */
+    static final int EXIT_FAILED = 70;
+
     @Mixin
     FeedOptions feed;
 
@@ -33,13 +44,31 @@ final class IngestCommand implements Callable<Integer> {
             description = "Address the HTTP endpoints bind (default: ${DEFAULT-VALUE}).")
     String httpHost;
 
+    @Option(names = "--control-topic", defaultValue = Topics.CONTROL_DEFAULT, paramLabel = "TOPIC",
+            description = "Its one partition decides which ingestor publishes; it carries the processor's snapshot "
+                    + "requests (default: ${DEFAULT-VALUE}).")
+    String controlTopic;
+
+    @Option(names = "--group-id", defaultValue = ControlOptions.GROUP_ID_DEFAULT, paramLabel = "ID",
+            description = "Ingestors of the same products share this group: one publishes, the others stand by "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String groupId;
+
+    @Option(names = "--session-timeout", defaultValue = "6s", paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "How long the group waits for a silent ingestor before a standby takes over; at least the "
+                    + "broker's group.min.session.timeout.ms (default: ${DEFAULT-VALUE}).")
+    Duration sessionTimeout;
+
     @Override
     public Integer call() throws InterruptedException {
         final IngestorService.Config config;
         try {
             final var client = feed.clientConfig();
             config = new IngestorService.Config(client, kafka.config(client.productIds()), kafka.partitions,
-                    kafka.retention(), kafka.kafkaTimeout(), httpHost, httpPort, feed.credentials());
+                    kafka.retention(), kafka.kafkaTimeout(), httpHost, httpPort, feed.credentials(),
+                    ControlOptions.defaults().withTopic(controlTopic).withGroupId(groupId)
+                            .withSessionTimeout(sessionTimeout));
         } catch (final IllegalArgumentException e) {
             System.err.println("orderbook ingest: " + e.getMessage());
             return 2;
@@ -60,6 +89,7 @@ final class IngestCommand implements Callable<Integer> {
                 + config.publisher().bootstrapServers() + (service.httpPort() >= 0
                 ? "; health on http://" + httpHost + ":" + service.httpPort() + "/health" : ""));
         service.awaitStop();
-        return 0;
+        // A failed worker has said what happened at ERROR; the exit code lets an orchestrator restart the process.
+        return service.failed() == null ? 0 : EXIT_FAILED;
     }
 }

@@ -77,6 +77,18 @@ class DeploymentManifestsTest {
         assertThat(checked).containsExactly("ingest", "process");
     }
 
+    @Test
+    void kubernetesShouldRunTwoIngestorsWithLivenessOnTheWorkerAndRollThemWithoutAGap() throws Exception {
+        final JsonNode deployment = documents(ROOT.resolve("k8s/ingestor.yaml")).stream()
+                .filter(d -> "Deployment".equals(d.path("kind").asText())).findFirst().orElseThrow();
+        // One publishes, one stands by (the election is the ingestor's own, through Kafka).
+        assertThat(deployment.at("/spec/replicas").asInt()).isGreaterThanOrEqualTo(2);
+        assertThat(deployment.at("/spec/strategy/type").asText()).isEqualTo("RollingUpdate");
+        assertThat(deployment.at("/spec/strategy/rollingUpdate/maxUnavailable").asInt()).isZero();
+        final JsonNode container = deployment.at("/spec/template/spec/containers/0");
+        assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/health/live");
+    }
+
     private static CommandLine.ParseResult parse(final List<String> args) {
         return OrderbookCli.commandLine().parseArgs(args.toArray(String[]::new));
     }

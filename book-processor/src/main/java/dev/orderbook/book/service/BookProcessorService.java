@@ -75,8 +75,8 @@ public final class BookProcessorService implements AutoCloseable {
         });
         final BookQuery books = new BookQuery(streams, config.storeName(), localBooks, self,
                 new ProductStreamPartitioner(config.products()));
-        http.route("/health", request -> health())
-                .route("/ready", request -> ready())
+        http.probeRoute("/health", request -> health())
+                .probeRoute("/ready", request -> ready())
                 .route("/books/", books::handle);
     }
 

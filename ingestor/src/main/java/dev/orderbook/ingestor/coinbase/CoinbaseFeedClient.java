@@ -49,6 +49,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A Coinbase market-data WebSocket client (Exchange or Advanced Trade, see COINBASE.md) that stays connected: it
@@ -104,7 +105,12 @@ public final class CoinbaseFeedClient implements AutoCloseable {
     // Unbounded for control events (which must never be lost); frames are bounded by queuedFrames.
     private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
     private final AtomicInteger queuedFrames = new AtomicInteger();
+    /** Characters of the frames waiting: JSON is ASCII, so about their bytes (compact strings). */
+    private final AtomicLong queuedChars = new AtomicLong();
+    /** When the worker last took an event ({@link System#nanoTime()}); ticks keep it moving while idle. */
+    private volatile long lastDispatchNs = System.nanoTime();
     private volatile boolean closed;
+    private volatile boolean workerFailed;
     private volatile Connection current;
     // Scheduler thread only: connections in a row that never delivered book data.
     private int failedConnections;
@@ -187,9 +193,9 @@ public final class CoinbaseFeedClient implements AutoCloseable {
         if (config == null) {
             throw new IllegalArgumentException("config may not be null");
         }
-        return start(config, listener, credentials, new CoinbaseDecoder(
-                ProductRegistry.closed(config.productIds(), ProductRegistry.DEFAULT_SCALE, ProductRegistry.DEFAULT_SCALE,
-                        Map.of()), config.maxMessageBytes()));
+        final ProductRegistry products = ProductRegistry.closed(config.productIds(), ProductRegistry.DEFAULT_SCALE,
+                ProductRegistry.DEFAULT_SCALE, Map.of());
+        return start(config, listener, credentials, new CoinbaseDecoder(products, config.maxMessageBytes()));
     }
 
     /** The configuration in use. */
@@ -601,19 +607,22 @@ public final class CoinbaseFeedClient implements AutoCloseable {
                 if (c.ended) {
                     return;
                 }
-                if (queuedFrames.get() < config.queueCapacity()) {
+                if (queuedFrames.get() < config.queueCapacity()
+                        && queuedChars.get() + text.length() <= config.queueBytes()) {
                     queuedFrames.incrementAndGet();
+                    queuedChars.addAndGet(text.length());
                     events.add(new Frame(c, ++c.frames, receiveTimeNs, text));
                     return;
                 }
             }
-            connectionLost(c, GapReason.DISCONNECT, true, "listener queue full, capacity " + config.queueCapacity());
+            connectionLost(c, GapReason.DISCONNECT, true, "listener queue full, capacity " + config.queueCapacity()
+                    + " frames or " + config.queueBytes() + " bytes");
         }
 
         @Override
         public void onClose(final Session session, final CloseReason closeReason) {
-            connectionLost(connection, GapReason.DISCONNECT, true, "closed " + closeReason.getCloseCode().getCode() + " "
-                    + closeReason.getReasonPhrase());
+            connectionLost(connection, GapReason.DISCONNECT, true, "closed " + closeReason.getCloseCode().getCode()
+                    + " " + closeReason.getReasonPhrase());
         }
 
         @Override
@@ -639,7 +648,17 @@ public final class CoinbaseFeedClient implements AutoCloseable {
                     if (event == STOP || closed) {
                         return;
                     }
-                    dispatch(event);
+                    try {
+                        dispatch(event);
+                    } catch (final ListenerFailure e) {
+                        fail(e.getCause(), event);
+                        return;
+                    } catch (final RuntimeException | Error e) {
+                        // Nothing in the worker is expected to throw: a bug, or the JVM in trouble. Carrying on could
+                        // publish records that skip what failed; the owner decides, and the worker stops here.
+                        fail(e, event);
+                        return;
+                    }
                 }
             } catch (final InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -647,15 +666,18 @@ public final class CoinbaseFeedClient implements AutoCloseable {
         }
 
         private void dispatch(final Object event) {
-            try {
+                lastDispatchNs = System.nanoTime();
                 if (event instanceof Frame) {
                     final Frame frame = (Frame) event;
                     queuedFrames.decrementAndGet();
+                    queuedChars.addAndGet(-frame.text.length());
                     final DecodedFrame f = decoded.decode(decoder, frame.connection.sessionId,
                             frame.sessionSequence, EpochClock.toEpochNs(frame.receiveTimeNs),
                             frame.text.getBytes(StandardCharsets.UTF_8));
                     try {
                         inspect(frame, f.message());
+                    } catch (final ListenerFailure e) {
+                        throw e;
                     } catch (final RuntimeException e) {
                         // The frame is still delivered: the consumer decides what to make of it.
                         log.warn("Inspecting a frame failed. url=[{}] event=[{}]", uri, frame, e);
@@ -673,9 +695,6 @@ public final class CoinbaseFeedClient implements AutoCloseable {
                 } else if (event == TICK) {
                     tick();
                 }
-            } catch (final RuntimeException e) {
-                log.warn("Listener failed; carrying on. url=[{}] event=[{}]", uri, event, e);
-            }
         }
 
         /**
@@ -804,13 +823,39 @@ public final class CoinbaseFeedClient implements AutoCloseable {
         }
     }
 
-    /** Calls the listener so that its failure does not stop what the caller does next (reconnect, delivery). */
+    /** Calls the listener from the frame inspection; a failure of the listener's is told apart from the client's. */
     private void notifyListener(final Runnable call) {
         try {
             call.run();
         } catch (final RuntimeException e) {
-            log.warn("Listener failed; carrying on. url=[{}]", uri, e);
+            throw new ListenerFailure(e);
         }
+    }
+
+    /** The worker failed: it stops, and the listener hears why ({@link FeedListener#onFatal}). */
+    private void fail(final Throwable error, final Object event) {
+        workerFailed = true;
+        log.error("The feed worker failed and stops; nothing more is delivered. url=[{}] event=[{}]", uri, event,
+                error);
+        try {
+            listener.onFatal(error);
+        } catch (final RuntimeException e) {
+            log.error("The listener failed while told of the worker's failure. url=[{}]", uri, e);
+        }
+    }
+
+    /** A failure of the listener, carried through the frame inspection. */
+    private static final class ListenerFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ListenerFailure(final RuntimeException cause) {
+            super(cause);
+        }
+    }
+
+    /** Whether the worker is alive and took an event within {@code within} (ticks come every liveness interval). */
+    public boolean isDispatching(final Duration within) {
+        return !workerFailed && worker.isAlive() && System.nanoTime() - lastDispatchNs < within.toNanos();
     }
 
     // ---- state and events ------------------------------------------------------------------------------------

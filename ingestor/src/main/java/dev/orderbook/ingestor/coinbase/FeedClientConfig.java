@@ -33,6 +33,8 @@ import java.util.List;
  *                            connection is otherwise alive gets a {@code silence} gap and is resnapshotted alone
  *                            ({@link CoinbaseFeedClient#resnapshot}); null means {@code silenceTimeout}. Unused on
  *                            Advanced Trade, whose heartbeats are per connection
+ * @param queueBytes          bytes of frames that may wait for the listener (the other bound besides
+ *                            {@code queueCapacity}); part of the ingestor's memory budget, with the Kafka buffer
  * @param livenessInterval    how often the listener is told which products' feeds are healthy
  *                            ({@link FeedListener#onTick}), for the ingestor's liveness records; shorter shows a dead
  *                            feed sooner downstream, for one small record per product each time
@@ -40,7 +42,7 @@ import java.util.List;
 public record FeedClientConfig(String url, Protocol protocol, List<String> productIds, Duration silenceTimeout,
                                Duration reconnectBackoffMin, Duration reconnectBackoffMax, int maxMessageBytes,
                                int queueCapacity, boolean permessageDeflate, Duration productSilenceTimeout,
-                               Duration livenessInterval) {
+                               Duration livenessInterval, long queueBytes) {
 
     /** Five seconds: a few missed one-second heartbeats. */
     public static final Duration SILENCE_TIMEOUT_DEFAULT = Duration.ofSeconds(5);
@@ -51,6 +53,8 @@ public record FeedClientConfig(String url, Protocol protocol, List<String> produ
     public static final int QUEUE_CAPACITY_DEFAULT = 16_384;
     /** Offered by default: Coinbase advises it, and a 5 MB snapshot compresses several times. */
     public static final boolean PERMESSAGE_DEFLATE_DEFAULT = true;
+    /** 64 MiB: a dozen full BTC-USD snapshots, or seconds of the busiest feed. */
+    public static final long QUEUE_BYTES_DEFAULT = 64L * 1024 * 1024;
     /** One second: a processor that allows five without a word catches a dead feed within about five seconds. */
     public static final Duration LIVENESS_INTERVAL_DEFAULT = Duration.ofSeconds(1);
 
@@ -97,6 +101,13 @@ public record FeedClientConfig(String url, Protocol protocol, List<String> produ
         if (livenessInterval == null) {
             livenessInterval = LIVENESS_INTERVAL_DEFAULT;
         }
+        if (queueBytes <= 0) {
+            queueBytes = QUEUE_BYTES_DEFAULT;
+        }
+        if (queueBytes < maxMessageBytes) {
+            throw new IllegalArgumentException("queueBytes " + queueBytes + " must hold at least one message of "
+                    + maxMessageBytes + " bytes");
+        }
         if (livenessInterval.toMillis() < 10) {
             throw new IllegalArgumentException("livenessInterval must be at least 10 ms, was " + livenessInterval);
         }
@@ -107,42 +118,45 @@ public record FeedClientConfig(String url, Protocol protocol, List<String> produ
                             final Duration silenceTimeout, final Duration reconnectBackoffMin,
                             final Duration reconnectBackoffMax, final int maxMessageBytes, final int queueCapacity) {
         this(url, protocol, productIds, silenceTimeout, reconnectBackoffMin, reconnectBackoffMax, maxMessageBytes,
-                queueCapacity, PERMESSAGE_DEFLATE_DEFAULT, null, null);
+                queueCapacity, PERMESSAGE_DEFLATE_DEFAULT, null, null, 0);
     }
 
     /** A configuration for {@code url}, {@code protocol} and {@code productIds} with every other value default. */
     public static FeedClientConfig of(final String url, final Protocol protocol, final List<String> productIds) {
         return new FeedClientConfig(url, protocol, productIds, SILENCE_TIMEOUT_DEFAULT, RECONNECT_BACKOFF_MIN_DEFAULT,
                 RECONNECT_BACKOFF_MAX_DEFAULT, MAX_MESSAGE_BYTES_DEFAULT, QUEUE_CAPACITY_DEFAULT,
-                PERMESSAGE_DEFLATE_DEFAULT, null, null);
+                PERMESSAGE_DEFLATE_DEFAULT, null, null, 0);
     }
 
     /** Also moves the per-product silence timeout when it was equal to the old silence timeout (the default). */
     public FeedClientConfig withSilenceTimeout(final Duration timeout) {
         final Duration perProduct = productSilenceTimeout.equals(silenceTimeout) ? null : productSilenceTimeout;
         return new FeedClientConfig(url, protocol, productIds, timeout, reconnectBackoffMin, reconnectBackoffMax,
-                maxMessageBytes, queueCapacity, permessageDeflate, perProduct, livenessInterval);
+                maxMessageBytes, queueCapacity, permessageDeflate, perProduct, livenessInterval, queueBytes);
     }
 
     public FeedClientConfig withReconnectBackoff(final Duration min, final Duration max) {
         return new FeedClientConfig(url, protocol, productIds, silenceTimeout, min, max, maxMessageBytes,
-                queueCapacity, permessageDeflate, productSilenceTimeout, livenessInterval);
+                queueCapacity, permessageDeflate, productSilenceTimeout, livenessInterval, queueBytes);
     }
 
     public FeedClientConfig withMaxMessageBytes(final int bytes) {
         return new FeedClientConfig(url, protocol, productIds, silenceTimeout, reconnectBackoffMin,
-                reconnectBackoffMax, bytes, queueCapacity, permessageDeflate, productSilenceTimeout, livenessInterval);
+                reconnectBackoffMax, bytes, queueCapacity, permessageDeflate, productSilenceTimeout,
+                livenessInterval, queueBytes);
     }
 
     public FeedClientConfig withQueueCapacity(final int capacity) {
         return new FeedClientConfig(url, protocol, productIds, silenceTimeout, reconnectBackoffMin,
-                reconnectBackoffMax, maxMessageBytes, capacity, permessageDeflate, productSilenceTimeout, livenessInterval);
+                reconnectBackoffMax, maxMessageBytes, capacity, permessageDeflate, productSilenceTimeout,
+                livenessInterval, queueBytes);
     }
 
     /** Whether to offer permessage-deflate; see {@link #permessageDeflate()}. */
     public FeedClientConfig withPermessageDeflate(final boolean offer) {
         return new FeedClientConfig(url, protocol, productIds, silenceTimeout, reconnectBackoffMin,
-                reconnectBackoffMax, maxMessageBytes, queueCapacity, offer, productSilenceTimeout, livenessInterval);
+                reconnectBackoffMax, maxMessageBytes, queueCapacity, offer, productSilenceTimeout,
+                livenessInterval, queueBytes);
     }
 
     /** The Exchange per-product heartbeat timeout; see {@link #productSilenceTimeout()}. */
@@ -151,14 +165,22 @@ public record FeedClientConfig(String url, Protocol protocol, List<String> produ
             throw new IllegalArgumentException("productSilenceTimeout may not be null");
         }
         return new FeedClientConfig(url, protocol, productIds, silenceTimeout, reconnectBackoffMin,
-                reconnectBackoffMax, maxMessageBytes, queueCapacity, permessageDeflate, timeout, livenessInterval);
+                reconnectBackoffMax, maxMessageBytes, queueCapacity, permessageDeflate, timeout,
+                livenessInterval, queueBytes);
     }
 
     /** How often the listener hears which feeds are healthy; see {@link #livenessInterval()}. */
     public FeedClientConfig withLivenessInterval(final Duration interval) {
         return new FeedClientConfig(url, protocol, productIds, silenceTimeout, reconnectBackoffMin,
                 reconnectBackoffMax, maxMessageBytes, queueCapacity, permessageDeflate, productSilenceTimeout,
-                interval);
+                interval, queueBytes);
+    }
+
+    /** Bytes of frames that may wait for the listener; see {@link #queueBytes()}. */
+    public FeedClientConfig withQueueBytes(final long bytes) {
+        return new FeedClientConfig(url, protocol, productIds, silenceTimeout, reconnectBackoffMin,
+                reconnectBackoffMax, maxMessageBytes, queueCapacity, permessageDeflate, productSilenceTimeout,
+                livenessInterval, bytes);
     }
 
     private static URI parseUri(final String url) {

@@ -62,4 +62,10 @@ public interface FeedListener {
      */
     default void onTick(String sessionId, boolean[] healthy) {
     }
+
+    /**
+     * The worker failed (a method of this listener threw, or the worker itself did) and has stopped: nothing more
+     * will be delivered. The owner should stop, loudly. Called on the failing worker thread.
+     */
+    void onFatal(Throwable error);
 }

@@ -88,6 +88,17 @@ public final class FeedRecorder implements FeedListener, AutoCloseable {
         log.warn("Subscription problem while recording. detail=[{}]", detail);
     }
 
+    /**
+     * The feed's worker failed: the recording ends here, and {@link #flush()} and {@link #close()} say so (the file
+     * is still finished, so what was recorded can be read).
+     */
+    @Override
+    public synchronized void onFatal(final Throwable error) {
+        if (failure == null) {
+            failure = new IOException("the feed worker failed: " + error, error);
+        }
+    }
+
     /** Pushes buffered lines to the file (a line is never split by a flush: lines are written whole). */
     public synchronized void flush() throws IOException {
         throwIfFailed();

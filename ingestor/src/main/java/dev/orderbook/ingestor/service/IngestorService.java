@@ -1,25 +1,23 @@
 package dev.orderbook.ingestor.service;
 
-import dev.orderbook.support.http.JsonStrings;
-import dev.orderbook.support.http.ServiceHttpServer;
+import dev.orderbook.contract.GapReason;
+import dev.orderbook.contract.TopicSetup;
+import dev.orderbook.contract.TopicSpec;
 import dev.orderbook.ingestor.auth.Credentials;
 import dev.orderbook.ingestor.coinbase.CoinbaseFeedClient;
 import dev.orderbook.ingestor.coinbase.FeedClientConfig;
-import dev.orderbook.ingestor.coinbase.FeedListener;
-import dev.orderbook.contract.GapReason;
-import dev.orderbook.contract.TopicSetup;
-import dev.orderbook.ingestor.frame.DecodedFrame;
-import dev.orderbook.ingestor.publish.FeedRequests;
 import dev.orderbook.ingestor.publish.IngestMetrics;
 import dev.orderbook.ingestor.publish.PublisherConfig;
 import dev.orderbook.ingestor.publish.RawPublisher;
 import dev.orderbook.ingestor.publish.RawTopics;
+import dev.orderbook.support.http.ServiceHttpServer;
 
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 
@@ -27,18 +25,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The ingestor: the Coinbase feed client, the raw-topic publisher and the operator endpoints, wired together.
- * {@link #start} sets up the topics (failing with a clear message if Kafka cannot be reached), then connects;
- * {@link #close} stops the feed first, marks every product ({@code shutdown}), then closes the producer.
+ * The ingestor: the Coinbase feed client, the raw-topic publisher, the leadership among ingestors of the same
+ * products and the operator endpoints, wired together.
  *
- * <p>HTTP: {@code GET /health} answers 200 when connected, every product live (a snapshot published and no gap
- * since) and the buffer not overloaded, else 503, with the details as JSON (a readiness probe);
- * {@code GET /health/live} answers 200 while the process runs (a liveness probe); {@code GET /metrics} is
- * Prometheus.
+ * <p>Lifecycle. {@link #start} sets up the topics (failing with a clear message if Kafka cannot be reached) and joins
+ * the ingestors' group ({@link Leadership}); it is a standby until elected. Elected, it writes a {@code startup}
+ * marker for every product (no book may carry on from what an earlier ingestor wrote) and connects; deposed (another
+ * ingestor took over, or its lease lapsed), it drops its feed at once and writes nothing more. {@link #close} stops
+ * the feed, marks every product {@code shutdown} if it still holds the lease, closes the producer and leaves the
+ * group, so that a standby takes over at once.
+ *
+ * <p>Failure. An unexpected error in the feed's worker stops the service, loudly (an ERROR line saying what to do,
+ * and {@link #failed()} for the command to exit non-zero): an ingestor that carried on could skip what failed.
+ *
+ * <p>HTTP ({@link IngestorHealth}): {@code /health} (readiness), {@code /health/live} (liveness: the worker, or the
+ * standby's leadership thread, is going round), {@code /metrics}.
  */
 public final class IngestorService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IngestorService.class);
@@ -46,17 +53,19 @@ public final class IngestorService implements AutoCloseable {
     /**
      * Everything the service needs.
      *
-     * @param feed            the WebSocket side
-     * @param publisher       the Kafka side; its products must equal the feed's
-     * @param partitions      partitions of a created raw topic; 0 for one per product
-     * @param retention       retention of created topics
-     * @param setupTimeout    how long topic setup may wait for Kafka
-     * @param httpHost        address of the HTTP endpoints
-     * @param httpPort        port of the HTTP endpoints; 0 for a free one, negative for none
-     * @param credentials     Coinbase API credentials, or null for the public channels
+     * @param feed         the WebSocket side
+     * @param publisher    the Kafka side; its products must equal the feed's
+     * @param partitions   partitions of a created raw topic; 0 for one per product
+     * @param retention    retention of a created raw topic
+     * @param setupTimeout how long topic setup may wait for Kafka
+     * @param httpHost     address of the HTTP endpoints
+     * @param httpPort     port of the HTTP endpoints; 0 for a free one, negative for none
+     * @param credentials  Coinbase API credentials, or null for the public channels
+     * @param control      leadership and snapshot requests
      */
     public record Config(FeedClientConfig feed, PublisherConfig publisher, int partitions, Duration retention,
-                         Duration setupTimeout, String httpHost, int httpPort, Credentials credentials) {
+                         Duration setupTimeout, String httpHost, int httpPort, Credentials credentials,
+                         ControlOptions control) {
         public Config {
             if (!feed.productIds().equals(publisher.products())) {
                 throw new IllegalArgumentException("feed and publisher products differ: " + feed.productIds()
@@ -65,13 +74,21 @@ public final class IngestorService implements AutoCloseable {
             if (partitions < 0) {
                 throw new IllegalArgumentException("partitions must be zero or more, was " + partitions);
             }
+            if (control == null) {
+                control = ControlOptions.defaults();
+            }
         }
 
-        /** Without credentials. */
+        /** Without credentials, with the default control options. */
         public Config(final FeedClientConfig feed, final PublisherConfig publisher, final int partitions,
                       final Duration retention, final Duration setupTimeout, final String httpHost,
                       final int httpPort) {
-            this(feed, publisher, partitions, retention, setupTimeout, httpHost, httpPort, null);
+            this(feed, publisher, partitions, retention, setupTimeout, httpHost, httpPort, null, null);
+        }
+
+        public Config withControl(final ControlOptions options) {
+            return new Config(feed, publisher, partitions, retention, setupTimeout, httpHost, httpPort, credentials,
+                    options);
         }
     }
 
@@ -80,9 +97,13 @@ public final class IngestorService implements AutoCloseable {
     private final IngestMetrics metrics;
     private final RawPublisher publisher;
     private final KafkaClientMetrics producerMetrics;
+    private final Leadership leadership;
+    private final FeedPublishing feedPublishing;
     private final ServiceHttpServer http;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile CoinbaseFeedClient client;
+    private volatile Throwable failure;
+    private boolean closed;
 
     private IngestorService(final Config config) {
         this.config = config;
@@ -94,6 +115,30 @@ public final class IngestorService implements AutoCloseable {
         this.producerMetrics = new KafkaClientMetrics(producer);
         producerMetrics.bindTo(registry);
         this.publisher = new RawPublisher(config.publisher(), producer, metrics, RawPublisher.Source.LIVE);
+        final ControlRequests requests = new ControlRequests(new HashSet<>(config.feed().productIds()),
+                new ResnapshotLimiter(config.control().resnapshotInterval(), config.control().resnapshotsPerSecond()),
+                () -> client, registry);
+        this.leadership = new Leadership(config.publisher().adminProperties(), config.control().topic(),
+                config.control().groupId(), config.control().sessionTimeout(), new Leadership.Listener() {
+                    @Override
+                    public void elected() {
+                        activate();
+                    }
+
+                    @Override
+                    public void deposed(final String why) {
+                        deactivate(why);
+                    }
+
+                    @Override
+                    public void request(final ConsumerRecord<byte[], byte[]> r) {
+                        requests.handle(r);
+                    }
+                });
+        this.feedPublishing = new FeedPublishing(publisher, metrics, leadership::holdsLease, () -> client,
+                this::fail);
+        final IngestorHealth health = new IngestorHealth(config.feed().productIds(), publisher, leadership,
+                () -> client, () -> failure, config.feed().livenessInterval());
         if (config.httpPort() >= 0) {
             try {
                 this.http = ServiceHttpServer.start(config.httpHost(), config.httpPort(), registry);
@@ -103,24 +148,27 @@ public final class IngestorService implements AutoCloseable {
                 throw new IllegalStateException("cannot serve HTTP on " + config.httpHost() + ":" + config.httpPort()
                         + ": " + e.getMessage(), e);
             }
-            http.route("/health", request -> request.path().equals("/health/live")
-                    ? ServiceHttpServer.Response.json(200, "{\"status\":\"UP\"}")
-                    : health());
+            http.probeRoute("/health", request -> request.path().equals("/health/live") ? health.live()
+                    : health.ready());
         } else {
             this.http = null;
         }
     }
 
     /**
-     * Sets up the topics, then starts the HTTP endpoints and the feed.
+     * Sets up the topics, starts the HTTP endpoints and joins the ingestors' group; the feed starts when elected.
      *
-     * @throws IllegalStateException if Kafka cannot be reached within the setup timeout or the raw topic is unfit
+     * @throws IllegalStateException if Kafka cannot be reached within the setup timeout or a topic is unfit
      */
     public static IngestorService start(final Config config) {
         final TopicSetup.Result topics = RawTopics.ensure(config.publisher(), config.partitions(),
                 config.retention(), config.setupTimeout());
-        log.info("Topics ready. raw=[{}] rawPartitions=[{}] dlq=[{}] created=[{}]", config.publisher().rawTopic(),
-                topics.partitionsOf(config.publisher().rawTopic()), config.publisher().dlqTopic(), topics.created());
+        TopicSetup.ensure(TopicSetup.adminProperties(config.publisher().adminProperties(), config.setupTimeout()),
+                List.of(TopicSetup.Request.create(TopicSpec.CONTROL, config.control().topic(), 1, -1, null)),
+                config.setupTimeout());
+        log.info("Topics ready. raw=[{}] rawPartitions=[{}] dlq=[{}] control=[{}] created=[{}]",
+                config.publisher().rawTopic(), topics.partitionsOf(config.publisher().rawTopic()),
+                config.publisher().dlqTopic(), config.control().topic(), topics.created());
         final IngestorService service = new IngestorService(config);
         try {
             service.publisher.warmUp(config.setupTimeout());
@@ -128,14 +176,45 @@ public final class IngestorService implements AutoCloseable {
             service.close();
             throw e;
         }
-        // Whatever an earlier ingestor wrote last, no book may carry on from it as if nothing had happened.
-        service.publisher.markAll(GapReason.STARTUP, "startup-" + UUID.randomUUID());
-        service.client = CoinbaseFeedClient.start(config.feed(), service.new Listener(), config.credentials(),
-                config.publisher().newDecoder());
-        log.info("Ingestor started. url=[{}] protocol=[{}] products=[{}] httpPort=[{}] credentials=[{}]",
-                config.feed().url(), config.feed().protocol(), config.feed().productIds(), service.httpPort(),
+        service.leadership.start();
+        log.info("Ingestor started; active once elected. url=[{}] protocol=[{}] products=[{}] group=[{}] "
+                + "httpPort=[{}] credentials=[{}]", config.feed().url(), config.feed().protocol(),
+                config.feed().productIds(), config.control().groupId(), service.httpPort(),
                 config.credentials() == null ? "none" : config.credentials());
         return service;
+    }
+
+    /** Leadership thread: elected. Startup markers first, then the feed. */
+    private synchronized void activate() {
+        if (closed || client != null) {
+            return;
+        }
+        // Whatever an earlier ingestor wrote last, no book may carry on from it as if nothing had happened.
+        publisher.markAll(GapReason.STARTUP, "startup-" + UUID.randomUUID());
+        publisher.requests().drainTo(request -> { });
+        client = CoinbaseFeedClient.start(config.feed(), feedPublishing, config.credentials(),
+                config.publisher().newDecoder());
+        log.info("Publishing. url=[{}] products=[{}]", config.feed().url(), config.feed().productIds());
+    }
+
+    /** Leadership thread (or closing): deposed. The feed stops; nothing more is written. */
+    private synchronized void deactivate(final String why) {
+        final CoinbaseFeedClient c = client;
+        if (c != null) {
+            c.close();
+            client = null;
+            log.info("Feed stopped; standing by. why=[{}]", why);
+        }
+    }
+
+    /** The worker failed: stop loudly, from another thread (closing waits for the worker). */
+    private void fail(final Throwable error) {
+        failure = error;
+        log.error("The ingestor stops because its worker failed ({}); its books downstream go stale. Restart it "
+                + "(an orchestrator does); a standby, if any, takes over meanwhile.", error.toString());
+        final Thread closer = new Thread(this::close, "ingestor-fail-stop");
+        closer.setDaemon(true);
+        closer.start();
     }
 
     /** The HTTP port, or -1 when HTTP is off. */
@@ -153,10 +232,16 @@ public final class IngestorService implements AutoCloseable {
         return publisher;
     }
 
-    /** True while connected, every product live and the buffer not overloaded. */
+    /** True while this ingestor is the one that publishes (elected, lease held). */
+    public boolean isActive() {
+        return leadership.holdsLease() && client != null;
+    }
+
+    /** True while active, connected, every product live and the buffer not overloaded. */
     public boolean isHealthy() {
         final CoinbaseFeedClient c = client;
-        if (c == null || !c.isConnected() || publisher.isOverloaded() || !publisher.isKafkaAvailable()) {
+        if (!isActive() || c == null || !c.isConnected() || publisher.isOverloaded()
+                || !publisher.isKafkaAvailable()) {
             return false;
         }
         for (final String product : config.feed().productIds()) {
@@ -167,31 +252,46 @@ public final class IngestorService implements AutoCloseable {
         return true;
     }
 
-    /** Blocks until {@link #close()} is called (by a shutdown hook, for example). */
+    /** Why the service stopped on its own, or null. */
+    public Throwable failed() {
+        return failure;
+    }
+
+    /** Blocks until {@link #close()} is called (by a shutdown hook, or after a failure). */
     public void awaitStop() throws InterruptedException {
         stopped.await();
     }
 
     /**
      * Stops the feed (frames still queued for the worker are dropped), marks every product ({@code shutdown}: the
-     * books downstream must not look live while nothing feeds them), then closes the producer, giving what is in
-     * flight up to ten seconds. Idempotent.
+     * books downstream must not look live while nothing feeds them) if this ingestor still holds the lease, closes
+     * the producer (giving what is in flight up to ten seconds) and leaves the group. Idempotent.
      */
     @Override
-    public synchronized void close() {
-        if (stopped.getCount() == 0) {
-            return;
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
         try {
+            final boolean wasActive = leadership.holdsLease() && client != null;
             final CoinbaseFeedClient c = client;
-            if (c != null) {
-                c.close();
-            }
-            if (c != null) {
-                // The worker has stopped: this thread may drive the publisher now.
-                publisher.markAll(GapReason.SHUTDOWN, c.sessionId() == null ? "" : c.sessionId());
+            deactivate("stopping");
+            if (wasActive) {
+                // The worker has stopped: this thread may drive the publisher now. Marking is the safe direction
+                // even after a failure: the books go stale now rather than when the processor notices the silence.
+                try {
+                    publisher.markAll(GapReason.SHUTDOWN, c.sessionId() == null ? "" : c.sessionId());
+                } catch (final RuntimeException e) {
+                    log.warn("Could not mark the products on the way out; the processor's watchdog will. error=[{}]",
+                            e.toString());
+                }
             }
             publisher.close();
+            // After the producer: a standby must not start before the last records of this one are written.
+            leadership.close();
             producerMetrics.close();
             if (http != null) {
                 http.close();
@@ -199,84 +299,6 @@ public final class IngestorService implements AutoCloseable {
             log.info("Ingestor stopped.");
         } finally {
             stopped.countDown();
-        }
-    }
-
-    private ServiceHttpServer.Response health() {
-        final CoinbaseFeedClient c = client;
-        final StringBuilder json = new StringBuilder(256);
-        final boolean healthy = isHealthy();
-        json.append("{\"status\":").append(healthy ? "\"UP\"" : "\"DOWN\"")
-                .append(",\"connected\":").append(c != null && c.isConnected())
-                .append(",\"session_id\":").append(c == null || c.sessionId() == null ? "null"
-                        : JsonStrings.quote(c.sessionId()))
-                .append(",\"overloaded\":").append(publisher.isOverloaded())
-                .append(",\"kafka_available\":").append(publisher.isKafkaAvailable())
-                .append(",\"buffered_bytes\":").append(publisher.bufferedBytes())
-                .append(",\"products\":{");
-        boolean first = true;
-        for (final String product : config.feed().productIds()) {
-            json.append(first ? "" : ",").append(JsonStrings.quote(product)).append(':')
-                    .append(publisher.isLive(product) ? "\"live\"" : "\"stale\"");
-            first = false;
-        }
-        json.append("}}");
-        return ServiceHttpServer.Response.json(healthy ? 200 : 503, json.toString());
-    }
-
-    /**
-     * Carries out what the publisher asked of the feed, about the client's current session only (until the client
-     * exists, during start, nothing is asked). Worker thread, after each publisher call.
-     */
-    private void apply(final FeedRequests.Request request) {
-        final CoinbaseFeedClient c = client;
-        if (c == null || !request.sessionId().equals(c.sessionId())) {
-            return;
-        }
-        if (request instanceof FeedRequests.Resnapshot r) {
-            // Unsubscribe and subscribe again on the same connection: a fresh snapshot for this product only, the
-            // others untouched. False when no connection is open: the reconnect brings snapshots anyway.
-            c.resnapshot(r.productId(), r.reason());
-        } else if (request instanceof FeedRequests.Reconnect r) {
-            c.dropConnection(r.reason(), r.detail(), r.delayAtLeast());
-        }
-    }
-
-    /** Feed events to records; on the client's worker thread. */
-    private final class Listener implements FeedListener {
-        private String sessionId = "";
-
-        @Override
-        public void onConnected(final String newSessionId) {
-            sessionId = newSessionId;
-            metrics.connected();
-            log.info("Connected. sessionId=[{}]", newSessionId);
-        }
-
-        @Override
-        public void onFrame(final DecodedFrame frame) {
-            publisher.publishFrame(frame);
-            publisher.requests().drainTo(IngestorService.this::apply);
-        }
-
-        @Override
-        public void onGap(final String productId, final GapReason reason) {
-            publisher.publishGap(productId, reason, sessionId);
-            publisher.requests().drainTo(IngestorService.this::apply);
-        }
-
-        @Override
-        public void onTick(final String tickSessionId, final boolean[] healthy) {
-            if (tickSessionId != null) {
-                publisher.publishLiveness(tickSessionId, healthy);
-            }
-            publisher.requests().drainTo(IngestorService.this::apply);
-        }
-
-        @Override
-        public void onSubscriptionProblem(final String detail) {
-            metrics.subscriptionProblem();
-            log.warn("Subscription problem. sessionId=[{}] detail=[{}]", sessionId, detail);
         }
     }
 }

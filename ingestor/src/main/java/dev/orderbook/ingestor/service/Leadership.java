@@ -3,6 +3,7 @@ package dev.orderbook.ingestor.service;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -85,6 +86,9 @@ final class Leadership implements AutoCloseable {
         // The classic protocol lets the client set its session timeout; the new one takes the broker's (45 s).
         p.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
         p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
+        // Cooperative: a standby joining (or leaving) must not take the partition from the active ingestor even for a
+        // moment; an eager rebalance would revoke it, stop its feed and elect it anew.
+        p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(100, sessionTimeout.toMillis() / 6));
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // Requests made while no ingestor ran are moot: a new active ingestor snapshots every product anyway.

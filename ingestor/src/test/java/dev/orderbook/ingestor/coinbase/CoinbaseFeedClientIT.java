@@ -13,6 +13,8 @@ import dev.orderbook.simulator.server.SimulatorOptions;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import dev.orderbook.ingestor.frame.DecodedFrame;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -443,6 +445,31 @@ class CoinbaseFeedClientIT {
         final List<Event> events = listener.awaitEvent(e -> "problem".equals(e.type()), WAIT);
         assertThat(events.get(indexOf(events, e -> "problem".equals(e.type()))).detail())
                 .contains("requires authentication");
+    }
+
+    @Test
+    void shouldStopTheWorkerAndSayWhyWhenTheListenerFails() throws Exception {
+        // Given a listener that fails on the tenth frame
+        startSimulator(Protocol.EXCHANGE);
+        final AtomicInteger frames = new AtomicInteger();
+        final RecordingFeedListener failing = new RecordingFeedListener() {
+            @Override
+            public synchronized void onFrame(final DecodedFrame frame) {
+                if (frames.incrementAndGet() == 10) {
+                    throw new IllegalStateException("broken listener");
+                }
+                super.onFrame(frame);
+            }
+        };
+        client = CoinbaseFeedClient.start(FeedClientConfig.of(simulator.url(), Protocol.EXCHANGE, PRODUCTS), failing);
+        // When it fails
+        failing.awaitEvent(e -> "fatal".equals(e.type()), Duration.ofSeconds(10));
+        // Then the worker has stopped, says why, and delivers nothing more: carrying on could skip what failed
+        assertThat(failing.events()).filteredOn(e -> "fatal".equals(e.type())).extracting(Event::detail)
+                .containsExactly("java.lang.IllegalStateException: broken listener");
+        Thread.sleep(500);
+        assertThat(frames.get()).isEqualTo(10);
+        assertThat(client.isDispatching(Duration.ofMinutes(1))).isFalse();
     }
 
     private void startSimulator(final Protocol protocol) throws IOException {

@@ -16,7 +16,7 @@ import java.util.function.Predicate;
  * Records every listener call as an {@link Event}, with the calling thread's name. Book messages are decoded on
  * arrival (a snapshot is noted per product). Thread-safe: the client calls it on its worker, tests read it.
  */
-final class RecordingFeedListener implements FeedListener {
+class RecordingFeedListener implements FeedListener {
     /** One listener call; fields not relevant to the call are null or -1. */
     record Event(String type, String sessionId, long sessionSequence, String text, String productId, String detail,
                  boolean snapshot, String threadName) {
@@ -50,6 +50,11 @@ final class RecordingFeedListener implements FeedListener {
     @Override
     public synchronized void onGap(final String productId, final GapReason reason) {
         add(new Event("gap", null, -1, null, productId, reason.wireName(), false, threadName()));
+    }
+
+    @Override
+    public synchronized void onFatal(final Throwable error) {
+        add(new Event("fatal", null, -1, null, null, String.valueOf(error), false, threadName()));
     }
 
     @Override

@@ -362,7 +362,13 @@ class IngestorIT {
         final PublisherConfig publisher = PublisherConfig.of(kafka.bootstrapServers(), products)
                 .withTopics(rawTopic, dlqTopic);
         service = IngestorService.start(new IngestorService.Config(feed, publisher, 0, Duration.ofDays(1),
-                Duration.ofSeconds(30), "127.0.0.1", 0));
+                Duration.ofSeconds(30), "127.0.0.1", 0).withControl(uniqueControl()));
+    }
+
+    /** A control topic and group of this test's own, so that no other test's ingestor stands in its way. */
+    static ControlOptions uniqueControl() {
+        return ControlOptions.defaults().withTopic(KafkaClusterExtension.uniqueTopicName("control"))
+                .withGroupId(KafkaClusterExtension.uniqueTopicName("ingestors"));
     }
 
     private static dev.orderbook.simulator.market.Protocol simulatorProtocol(final Protocol protocol) {
@@ -374,10 +380,12 @@ class IngestorIT {
                 .build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Active (elected), connected, every product live: /health answers 200 for a ready standby too. */
     private void awaitHealthy() throws Exception {
         await(() -> {
             try {
-                return health().statusCode() == 200;
+                return service.isHealthy() && health().statusCode() == 200
+                        && health().body().contains("\"role\":\"active\"");
             } catch (final Exception e) {
                 return false;
             }

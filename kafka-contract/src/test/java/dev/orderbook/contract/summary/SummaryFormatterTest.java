@@ -1,5 +1,7 @@
 package dev.orderbook.contract.summary;
 
+import dev.orderbook.contract.GapReason;
+
 import dev.orderbook.codec.decimal.Decimals;
 import dev.orderbook.codec.io.ByteSink;
 import dev.orderbook.contract.summary.BookState;
@@ -23,7 +25,9 @@ class SummaryFormatterTest {
     private static String write(final String time, final long bid, final long bidSize, final long ask,
                                 final long askSize, final BookState state) {
         final ByteSink out = new ByteSink(16);
-        SummaryFormatter.write(out, BTC, time, bid, bidSize, ask, askSize, 14210, 13977, state);
+        SummaryFormatter.write(out, BTC, time, bid, bidSize, ask, askSize, 14210, 13977, state,
+                state == BookState.LIVE ? null : state == BookState.CROSSED ? StateReason.CROSSED
+                        : StateReason.gap(GapReason.DISCONNECT));
         return out.toString();
     }
 
@@ -35,28 +39,28 @@ class SummaryFormatterTest {
                 + "\"bid_price\":\"65000.01\",\"bid_size\":\"0.5\",\"ask_price\":\"65000.02\",\"ask_size\":\"1.25\","
                 + "\"spread\":\"0.01\",\"spread_bps\":0.0015,\"mid\":\"65000.015\","
                 + "\"bid_levels\":14210,\"ask_levels\":13977,\"state\":\"live\","
-                + "\"microprice\":\"65000.0128571429\",\"imbalance\":-0.4286}");
+                + "\"microprice\":\"65000.0128571429\",\"imbalance\":-0.4286,\"state_reason\":null}");
     }
 
     @Test
     void shouldWriteMicropriceWeightedTowardsTheThinnerSide() {
         // bid 100 x 3, ask 101 x 1: (100 * 1 + 101 * 3) / 4 = 100.75, imbalance (3 - 1) / 4 = 0.5
         final String json = write("t", d("100"), d("3"), d("101"), d("1"), BookState.LIVE);
-        assertThat(json).endsWith(",\"microprice\":\"100.75\",\"imbalance\":0.5}");
+        assertThat(json).endsWith(",\"microprice\":\"100.75\",\"imbalance\":0.5,\"state_reason\":null}");
     }
 
     @Test
     void shouldRoundMicropriceHalfUpToThePriceScale() {
         // bid 1, ask 1.0000000003 (3 ticks), sizes 1 and 1: offset 1.5 ticks rounds up to 2.
         final String json = write("t", d("1"), d("1"), d("1.0000000003"), d("1"), BookState.LIVE);
-        assertThat(json).endsWith(",\"microprice\":\"1.0000000002\",\"imbalance\":0}");
+        assertThat(json).endsWith(",\"microprice\":\"1.0000000002\",\"imbalance\":0,\"state_reason\":null}");
     }
 
     @Test
     void shouldWriteExactMicropriceAndImbalanceWhenProductsOverflowALong() {
         // Sizes of 10^7 at scale 10 are 10^17 lots: spread * size needs BigInteger.
         final String json = write("t", d("60000"), d("10000000"), d("70000"), d("30000000"), BookState.LIVE);
-        assertThat(json).endsWith(",\"microprice\":\"62500\",\"imbalance\":-0.5}");
+        assertThat(json).endsWith(",\"microprice\":\"62500\",\"imbalance\":-0.5,\"state_reason\":null}");
         assertThat(BookSummary.fromJson(json).microprice()).isEqualByComparingTo("62500");
     }
 
@@ -65,14 +69,14 @@ class SummaryFormatterTest {
         final String json = write(null, 0, 0, d("10"), d("1"), BookState.LIVE);
         assertThat(json).contains("\"time\":null,\"bid_price\":null,\"bid_size\":null,\"ask_price\":\"10\"")
                 .contains("\"spread\":null,\"spread_bps\":null,\"mid\":null")
-                .endsWith("\"microprice\":null,\"imbalance\":null}");
+                .endsWith("\"microprice\":null,\"imbalance\":null,\"state_reason\":null}");
     }
 
     @Test
     void shouldWriteNegativeSpreadForCrossedBook() {
         final String json = write("t", d("101"), d("1"), d("100"), d("1"), BookState.CROSSED);
         assertThat(json).contains("\"spread\":\"-1\",\"spread_bps\":-100,\"mid\":\"100.5\"")
-                .endsWith("\"state\":\"crossed\",\"microprice\":\"100.5\",\"imbalance\":0}");
+                .endsWith("\"state\":\"crossed\",\"microprice\":\"100.5\",\"imbalance\":0,\"state_reason\":\"crossed\"}");
     }
 
     @Test
@@ -107,6 +111,8 @@ class SummaryFormatterTest {
         assertThat(s.bidPrice()).isEqualByComparingTo("65000.01");
         assertThat(s.spreadBps()).isEqualByComparingTo(new BigDecimal("0.0015"));
         assertThat(s.bookState()).isEqualTo(BookState.STALE);
+        assertThat(s.reason()).isSameAs(StateReason.gap(GapReason.DISCONNECT));
+        assertThat(json).endsWith(",\"state_reason\":\"gap:disconnect\"}");
     }
 
     @Test

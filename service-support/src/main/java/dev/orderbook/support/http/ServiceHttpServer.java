@@ -17,14 +17,22 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The small HTTP server both services expose for operators: {@code GET /metrics} (Prometheus text format from a
+ * The small HTTP server every service exposes for operators: {@code GET /metrics} (Prometheus text format from a
  * Micrometer registry) plus the routes a service adds ({@code /health}, {@code /ready}, book queries). Built on the
- * JDK's {@code com.sun.net.httpserver}, so it brings no web framework; a few daemon threads serve requests.
+ * JDK's {@code com.sun.net.httpserver}, so it brings no web framework.
+ *
+ * <p>Threads. Probes and scrapes ({@link #probeRoute}, {@code /metrics}) have threads of their own, so that slow
+ * requests (a book query forwarded to an instance that just died waits for its timeout) can never starve them and get
+ * a healthy process restarted. Other routes share a small pool with a bounded queue: when it is full, a request is
+ * answered 503 at once rather than queued without end.
  *
  * <p>Routes are matched by longest path prefix. A handler returns a {@link Response}; one that throws gets a 500
  * with the exception's message, and the server carries on.
@@ -36,7 +44,13 @@ public final class ServiceHttpServer implements AutoCloseable {
      * cannot starve the health probes served by the same server.
      */
     private static final int THREADS = 8;
+    /** Requests that may wait for a thread; beyond, 503. */
+    private static final int QUEUE = 64;
+    private static final int PROBE_THREADS = 2;
+    private static final int PROBE_QUEUE = 16;
     private static final String JSON = "application/json";
+    private static final byte[] BUSY = "{\"error\":\"busy: too many requests in flight; retry\"}"
+            .getBytes(StandardCharsets.UTF_8);
 
     /** What a route answers. */
     public record Response(int status, String contentType, byte[] body) {
@@ -60,11 +74,13 @@ public final class ServiceHttpServer implements AutoCloseable {
     }
 
     private final HttpServer server;
-    private final ExecutorService executor;
+    private final ExecutorService workers;
+    private final ExecutorService probes;
 
-    private ServiceHttpServer(final HttpServer server, final ExecutorService executor) {
+    private ServiceHttpServer(final HttpServer server, final ExecutorService workers, final ExecutorService probes) {
         this.server = server;
-        this.executor = executor;
+        this.workers = workers;
+        this.probes = probes;
     }
 
     /**
@@ -82,16 +98,12 @@ public final class ServiceHttpServer implements AutoCloseable {
         } catch (final IOException e) {
             throw new UncheckedIOException("cannot bind HTTP server to " + host + ":" + port, e);
         }
-        final AtomicInteger n = new AtomicInteger();
-        final ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
-            final Thread t = new Thread(r, "http-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        final ServiceHttpServer http = new ServiceHttpServer(server, executor);
+        // Handlers run on the server's dispatcher thread only long enough to hand the exchange to a pool.
+        server.setExecutor(null);
+        final ServiceHttpServer http = new ServiceHttpServer(server, pool("http", THREADS, QUEUE),
+                pool("http-probe", PROBE_THREADS, PROBE_QUEUE));
         if (registry != null) {
-            http.route("/metrics", request -> new Response(200, "text/plain; version=0.0.4; charset=utf-8",
+            http.probeRoute("/metrics", request -> new Response(200, "text/plain; version=0.0.4; charset=utf-8",
                     registry.scrape().getBytes(StandardCharsets.UTF_8)));
         }
         server.start();
@@ -103,15 +115,43 @@ public final class ServiceHttpServer implements AutoCloseable {
      * {@code /books/} serves everything below it.
      */
     public ServiceHttpServer route(final String pathPrefix, final Handler handler) {
+        return route(pathPrefix, handler, workers);
+    }
+
+    /** Adds a route for probes and scrapes: served by threads of its own, never behind other requests. */
+    public ServiceHttpServer probeRoute(final String pathPrefix, final Handler handler) {
+        return route(pathPrefix, handler, probes);
+    }
+
+    private ServiceHttpServer route(final String pathPrefix, final Handler handler, final ExecutorService pool) {
         server.createContext(pathPrefix, exchange -> {
             final String path = exchange.getRequestURI().getPath();
-            if (pathPrefix.endsWith("/") || path.equals(pathPrefix) || path.startsWith(pathPrefix + "/")) {
-                serve(exchange, handler);
-            } else {
-                serve(exchange, request -> Response.json(404, "{\"error\":\"not found\"}"));
+            final Handler serving = pathPrefix.endsWith("/") || path.equals(pathPrefix)
+                    || path.startsWith(pathPrefix + "/") ? handler
+                    : request -> Response.json(404, "{\"error\":\"not found\"}");
+            try {
+                pool.execute(() -> {
+                    try {
+                        serve(exchange, serving);
+                    } catch (final IOException e) {
+                        log.debug("HTTP response not sent. path=[{}] error=[{}]", path, e.toString());
+                    }
+                });
+            } catch (final RejectedExecutionException e) {
+                send(exchange, new Response(503, JSON, BUSY));
             }
         });
         return this;
+    }
+
+    private static ExecutorService pool(final String name, final int threads, final int queue) {
+        final AtomicInteger n = new AtomicInteger();
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queue),
+                r -> {
+                    final Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                }, new ThreadPoolExecutor.AbortPolicy());
     }
 
     /** The bound port. */
@@ -123,7 +163,8 @@ public final class ServiceHttpServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
-        executor.shutdownNow();
+        workers.shutdownNow();
+        probes.shutdownNow();
     }
 
     private static void serve(final HttpExchange exchange, final Handler handler) throws IOException {
@@ -136,6 +177,10 @@ public final class ServiceHttpServer implements AutoCloseable {
             log.warn("HTTP handler failed. path=[{}]", exchange.getRequestURI(), e);
             response = Response.json(500, "{\"error\":" + JsonStrings.quote(String.valueOf(e.getMessage())) + "}");
         }
+        send(exchange, response);
+    }
+
+    private static void send(final HttpExchange exchange, final Response response) throws IOException {
         try (exchange) {
             exchange.getResponseHeaders().set("Content-Type", response.contentType());
             final byte[] body = response.body();
