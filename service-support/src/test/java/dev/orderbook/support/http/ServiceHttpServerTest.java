@@ -8,6 +8,12 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -63,6 +69,44 @@ class ServiceHttpServerTest {
             assertThat(new ObjectMapper().readTree(response.body()).get("error").asText())
                     .isEqualTo("store \"books\" not ready");
             assertThat(get(server, "/boom").statusCode()).isEqualTo(500);
+        }
+    }
+
+    @Test
+    void shouldAnswerProbesWhileEveryRequestThreadIsBusyAndRefuseRequestsBeyondTheQueueWith503() throws Exception {
+        final CountDownLatch release = new CountDownLatch(1);
+        try (ServiceHttpServer server = ServiceHttpServer.start("127.0.0.1", 0, null)) {
+            server.route("/slow", request -> {
+                release.await(30, TimeUnit.SECONDS);
+                return ServiceHttpServer.Response.json(200, "{}");
+            });
+            server.probeRoute("/health", request -> ServiceHttpServer.Response.json(200, "{\"status\":\"UP\"}"));
+            // Given far more slow requests in flight than the pool's threads and queue hold
+            final List<CompletableFuture<HttpResponse<String>>> slow = new ArrayList<>();
+            for (int i = 0; i < 120; i++) {
+                slow.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                        + "/slow")).build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            // Then the probe is still answered at once, on its own threads
+            final long start = System.nanoTime();
+            assertThat(get(server, "/health").statusCode()).isEqualTo(200);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+            // And the requests beyond the queue were refused with 503 instead of waiting without end
+            final long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (slow.stream().filter(CompletableFuture::isDone).count() < 120 - 8 - 64
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            release.countDown();
+            int refused = 0;
+            int served = 0;
+            for (final CompletableFuture<HttpResponse<String>> f : slow) {
+                final int status = f.get(30, TimeUnit.SECONDS).statusCode();
+                refused += status == 503 ? 1 : 0;
+                served += status == 200 ? 1 : 0;
+            }
+            assertThat(refused + served).isEqualTo(120);
+            assertThat(refused).isGreaterThanOrEqualTo(120 - 8 - 64);
         }
     }
 }
