@@ -62,7 +62,7 @@ class OrderbookCliTest {
         final Path file = Files.writeString(dir.resolve("feed.ndjson"), "{}\n");
         assertThat(run("publish", "--input", file.toString(), "--bootstrap", "127.0.0.1:1",
                 "--kafka-timeout-seconds", "2")).isEqualTo(1);
-        assertThat(err()).contains("did not answer");
+        assertThat(err()).contains("cannot reach Kafka at 127.0.0.1:1").contains("--bootstrap");
     }
 
     @Test
