@@ -1,6 +1,7 @@
 package dev.orderbook.book.replay;
 
 import dev.orderbook.contract.GapReason;
+import dev.orderbook.contract.summary.StateReason;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -181,7 +182,7 @@ final class ReferenceReplay {
         if (message.gapProductId() != null) {
             gapMarkers++;
             final Book book = book(message.gapProductId());
-            stale(book, "gap:" + GapReason.ofWireName(message.gapReason()).wireName());
+            stale(book, StateReason.gap(GapReason.ofWireName(message.gapReason())).wireName());
             writeIfChanged(book, message.time());
         }
     }

@@ -16,7 +16,9 @@ import java.util.Map;
  *   <tr><th>wire name</th><th>state</th><th>meaning</th><th>until</th></tr>
  *   <tr><td>{@code no-snapshot}</td><td>stale</td><td>updates but no snapshot yet</td><td>a snapshot</td></tr>
  *   <tr><td>{@code gap:<reason>}</td><td>stale</td><td>the ingestor wrote a gap marker ({@link GapReason}, e.g.
- *       {@code gap:disconnect}, {@code gap:startup})</td><td>a snapshot</td></tr>
+ *       {@code gap:disconnect}, {@code gap:startup}; its {@code invalid} and {@code sequence} markers read as
+ *       {@code bad-input} and {@code sequence-gap}, named by their cause as the replay of a file names them)</td>
+ *       <td>a snapshot</td></tr>
  *   <tr><td>{@code feed-silent}</td><td>stale</td><td>no record of the product (data or liveness) for the
  *       processor's {@code --stale-after}: the ingestor is dead, cut off or stuck</td><td>the next record, if it
  *       continues the sequence (nothing was lost), else a snapshot</td></tr>
@@ -26,7 +28,7 @@ import java.util.Map;
  *       snapshot built the book (another ingestor, or a restart)</td><td>a snapshot</td></tr>
  *   <tr><td>{@code raw-offset-gap}</td><td>stale</td><td>raw offsets jumped: records were deleted (retention)
  *       before the processor read them</td><td>a snapshot</td></tr>
- *   <tr><td>{@code sequence-gap}</td><td>stale</td><td>replay: Advanced Trade {@code sequence_num} jumped</td>
+ *   <tr><td>{@code sequence-gap}</td><td>stale</td><td>Advanced Trade {@code sequence_num} jumped</td>
  *       <td>a snapshot</td></tr>
  *   <tr><td>{@code bad-input}</td><td>stale</td><td>a record about the product could not be read (dead-lettered)
  *       </td><td>a snapshot</td></tr>
@@ -52,12 +54,16 @@ public final class StateReason {
         for (final GapReason gap : GapReason.values()) {
             GAPS.put(gap, new StateReason("gap:" + gap.wireName(), false));
         }
+        // Named by their cause, whoever noticed it: the replay of a file sees the bad line or the sequence jump
+        // itself, the processor sees the ingestor's marker, and both say the same.
+        GAPS.put(GapReason.INVALID, BAD_INPUT);
+        GAPS.put(GapReason.SEQUENCE, SEQUENCE_GAP);
         for (final StateReason r : new StateReason[] {NO_SNAPSHOT, FEED_SILENT, PRODUCT_SEQUENCE_JUMP,
             SESSION_CHANGED, RAW_OFFSET_GAP, SEQUENCE_GAP, BAD_INPUT, CROSSED}) {
             BY_WIRE_NAME.put(r.wireName, r);
         }
         for (final StateReason r : GAPS.values()) {
-            BY_WIRE_NAME.put(r.wireName, r);
+            BY_WIRE_NAME.putIfAbsent(r.wireName, r);
         }
     }
 
