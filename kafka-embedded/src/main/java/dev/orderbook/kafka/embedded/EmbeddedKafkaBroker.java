@@ -53,9 +53,16 @@ import scala.Tuple2;
  * given to {@link Builder#port(int)}), the controller listener always gets a free port, and the data lives in
  * a fresh temporary directory (or the one given to {@link Builder#logDir(Path)}). The directory is formatted
  * with Kafka's storage {@link Formatter} (what {@code kafka-storage.sh format} does) unless it already holds a
- * formatted broker, so a given directory keeps its topics across restarts. Both ports are bound by this class
+ * formatted broker, so a given directory keeps its topics across restarts. Every port is bound by this class
  * before Kafka starts and handed to Kafka's socket server, so there is no window in which another process
  * could take them.
+ *
+ * <p>A second client listener for tests that put a proxy between clients and the broker
+ * ({@link Builder#proxiedListener(int, int)}): Kafka clients connect to the address the broker advertises, not
+ * to the one they bootstrapped from, so a proxy in front of the normal listener is bypassed after the first
+ * metadata request. The proxied listener binds a port of its own but advertises another one on 127.0.0.1 (the
+ * proxy's); a client that bootstraps through the proxy learns the proxy's address from it and stays behind the
+ * proxy, while clients of the normal listener are not affected by anything the proxy does.
  *
  * <p>Single-node defaults ({@link #SINGLE_NODE_DEFAULTS}, overridable with
  * {@link Builder#brokerProperty(String, String)}): replication factor 1 and {@code min.isr} 1 for the
@@ -72,7 +79,7 @@ import scala.Tuple2;
  * broker fault never halts the host JVM (a test runner or the demo launcher).
  *
  * <p>Lifecycle and threading: the broker is running when {@code start()} returns and stays up until
- * {@link #close()}, which shuts down the broker and controller, waits for all of their threads, releases both
+ * {@link #close()}, which shuts down the broker and controller, waits for all of their threads, releases its
  * ports and deletes the temporary directory (a given directory is kept). {@code close()} is idempotent and
  * thread-safe; all other methods are thread-safe reads of immutable state. Until closed, Kafka's non-daemon
  * threads keep the JVM alive: always close it (try-with-resources, or a shutdown hook as
@@ -118,11 +125,18 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
     static final int NODE_ID = 1;
     static final String CLIENT_LISTENER = "PLAINTEXT";
     static final String CONTROLLER_LISTENER = "CONTROLLER";
+    /** The listener of {@link Builder#proxiedListener(int, int)}; plaintext, like the normal one. */
+    static final String PROXIED_LISTENER = "PROXIED";
+
+    /** What {@link #proxiedPort()} and {@link #proxiedAdvertisedPort()} return without a proxied listener. */
+    public static final int NO_PORT = -1;
 
     private final Path logDir;
     private final boolean temporaryLogDir;
     private final int port;
     private final String bootstrapServers;
+    private final int proxiedPort;
+    private final int proxiedAdvertisedPort;
     private final String clusterId;
     private final Map<String, String> brokerProperties;
     private final PreboundSocketFactory sockets;
@@ -136,6 +150,8 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
         final Path logDir,
         final boolean temporaryLogDir,
         final int port,
+        final int proxiedPort,
+        final int proxiedAdvertisedPort,
         final String clusterId,
         final Map<String, String> brokerProperties,
         final PreboundSocketFactory sockets,
@@ -146,6 +162,8 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
         this.temporaryLogDir = temporaryLogDir;
         this.port = port;
         this.bootstrapServers = LOOPBACK_HOST + ":" + port;
+        this.proxiedPort = proxiedPort;
+        this.proxiedAdvertisedPort = proxiedAdvertisedPort;
         this.clusterId = clusterId;
         this.brokerProperties = brokerProperties;
         this.sockets = sockets;
@@ -192,6 +210,39 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
     }
 
     /**
+     * Returns the port the proxied listener ({@link Builder#proxiedListener(int, int)}) is bound to: where a proxy
+     * in front of it forwards to.
+     *
+     * @return the bound port, 1 to 65535, or {@link #NO_PORT} if the broker has no proxied listener
+     */
+    public int proxiedPort() {
+        return proxiedPort;
+    }
+
+    /**
+     * Returns the port the proxied listener advertises on 127.0.0.1: the proxy's.
+     *
+     * @return the advertised port, 1 to 65535, or {@link #NO_PORT} if the broker has no proxied listener
+     */
+    public int proxiedAdvertisedPort() {
+        return proxiedAdvertisedPort;
+    }
+
+    /**
+     * Returns the {@code bootstrap.servers} address of clients that are to reach the broker through the proxy:
+     * the proxied listener's advertised address.
+     *
+     * @return {@code 127.0.0.1:ADVERTISED_PORT}, never null
+     * @throws IllegalStateException if the broker has no proxied listener
+     */
+    public String proxiedBootstrapServers() {
+        if (proxiedPort == NO_PORT) {
+            throw new IllegalStateException("This broker has no proxied listener; see Builder.proxiedListener");
+        }
+        return LOOPBACK_HOST + ":" + proxiedAdvertisedPort;
+    }
+
+    /**
      * Returns the broker's data directory (log segments and the KRaft metadata log).
      *
      * @return the directory; deleted by {@link #close()} if {@link #isTemporaryLogDir()}
@@ -229,7 +280,7 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
     }
 
     /**
-     * Stops the broker and controller, waits for their threads, releases both ports and deletes the temporary
+     * Stops the broker and controller, waits for their threads, releases its ports and deletes the temporary
      * log directory. Idempotent; later calls return at once. Failures are logged at WARN, never thrown. Safe to
      * call from an interrupted thread: the shutdown completes and the interrupt flag is kept.
      */
@@ -264,8 +315,8 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
     }
 
     /**
-     * Computes the complete broker configuration: {@link #SINGLE_NODE_DEFAULTS}, then the overrides, then the
-     * node's identity, loopback listeners, static single-voter quorum and storage, which cannot be overridden.
+     * Computes the complete broker configuration of a broker without a proxied listener; see
+     * {@link #brokerProperties(Map, Path, int, int, int, int)}.
      */
     static Map<String, String> brokerProperties(
         final Map<String, String> overrides,
@@ -273,19 +324,40 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
         final int clientPort,
         final int controllerPort
     ) {
+        return brokerProperties(overrides, logDir, clientPort, controllerPort, NO_PORT, NO_PORT);
+    }
+
+    /**
+     * Computes the complete broker configuration: {@link #SINGLE_NODE_DEFAULTS}, then the overrides, then the
+     * node's identity, loopback listeners, static single-voter quorum and storage, which cannot be overridden.
+     * With a proxied port (not {@link #NO_PORT}) a {@code PROXIED} listener binds that port and advertises
+     * {@code proxiedAdvertisedPort}; brokers and the controller keep talking over the normal listener.
+     */
+    static Map<String, String> brokerProperties(
+        final Map<String, String> overrides,
+        final Path logDir,
+        final int clientPort,
+        final int controllerPort,
+        final int proxiedPort,
+        final int proxiedAdvertisedPort
+    ) {
         for (final String key : overrides.keySet()) {
             requireNotReserved(key);
         }
         final String clientEndpoint = CLIENT_LISTENER + "://" + LOOPBACK_HOST + ":" + clientPort;
         final String controllerEndpoint = CONTROLLER_LISTENER + "://" + LOOPBACK_HOST + ":" + controllerPort;
+        final boolean proxied = proxiedPort != NO_PORT;
+        final String proxiedEndpoint = PROXIED_LISTENER + "://" + LOOPBACK_HOST + ":";
         final Map<String, String> props = new TreeMap<>(SINGLE_NODE_DEFAULTS);
         props.putAll(overrides);
         props.put("process.roles", "broker,controller");
         props.put("node.id", Integer.toString(NODE_ID));
-        props.put("listeners", clientEndpoint + "," + controllerEndpoint);
-        props.put("advertised.listeners", clientEndpoint);
-        props.put("listener.security.protocol.map",
-            CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+        props.put("listeners", clientEndpoint + "," + controllerEndpoint
+            + (proxied ? "," + proxiedEndpoint + proxiedPort : ""));
+        props.put("advertised.listeners", clientEndpoint
+            + (proxied ? "," + proxiedEndpoint + proxiedAdvertisedPort : ""));
+        props.put("listener.security.protocol.map", CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT"
+            + (proxied ? "," + PROXIED_LISTENER + ":PLAINTEXT" : ""));
         props.put("inter.broker.listener.name", CLIENT_LISTENER);
         props.put("controller.listener.names", CONTROLLER_LISTENER);
         // A static voter set (kraft.version 0) keeps no controller address on disk, so a kept log directory can
@@ -328,8 +400,11 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
         try {
             final int clientPort = sockets.bind(CLIENT_LISTENER, builder.port);
             final int controllerPort = sockets.bind(CONTROLLER_LISTENER, 0);
-            final Map<String, String> props =
-                brokerProperties(builder.brokerProperties, dir, clientPort, controllerPort);
+            final int proxiedPort = builder.proxiedAdvertisedPort == NO_PORT
+                ? NO_PORT
+                : sockets.bind(PROXIED_LISTENER, builder.proxiedPort);
+            final Map<String, String> props = brokerProperties(builder.brokerProperties, dir, clientPort,
+                controllerPort, proxiedPort, builder.proxiedAdvertisedPort);
             final KafkaConfig config = new KafkaConfig(props, false);
             formatIfNeeded(dir);
             final Tuple2<MetaPropertiesEnsemble, BootstrapMetadata> storage =
@@ -354,10 +429,14 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
             // Returns once the broker has caught up with the metadata log and the controller has unfenced it.
             servers.broker.startup();
             final String clusterId = storage._1().clusterId().orElseThrow();
-            final EmbeddedKafkaBroker started = new EmbeddedKafkaBroker(
-                dir, temporary, clientPort, clusterId, props, sockets, servers.broker, servers.controller);
+            final EmbeddedKafkaBroker started = new EmbeddedKafkaBroker(dir, temporary, clientPort, proxiedPort,
+                builder.proxiedAdvertisedPort, clusterId, props, sockets, servers.broker, servers.controller);
             log.info("Embedded Kafka broker started. bootstrap=[{}] logDir=[{}] clusterId=[{}] elapsedMs=[{}]",
                 started.bootstrapServers, dir, clusterId, elapsedMs(startNs));
+            if (proxiedPort != NO_PORT) {
+                log.info("Proxied listener. port=[{}] advertised=[{}]", proxiedPort,
+                    started.proxiedBootstrapServers());
+            }
             return started;
         } catch (final Exception | LinkageError e) {
             shutdownQuietly(servers.broker, servers.controller);
@@ -447,6 +526,8 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
      */
     public static final class Builder {
         private int port;
+        private int proxiedPort = NO_PORT;
+        private int proxiedAdvertisedPort = NO_PORT;
         private Path logDir;
         private final Map<String, String> brokerProperties = new LinkedHashMap<>();
 
@@ -465,6 +546,32 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
                 throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
             }
             this.port = port;
+            return this;
+        }
+
+        /**
+         * Adds a second client listener, for clients that reach the broker through a proxy (fault-injection
+         * tests): it binds {@code port} on 127.0.0.1 and advertises {@code 127.0.0.1:advertisedPort}, where the
+         * proxy listens and forwards to {@code port}. Clients that bootstrap from the advertised address keep
+         * connecting through the proxy; clients of the normal listener never do. Both listeners serve the same
+         * broker; replication and the controller stay on the normal one. Without this call the broker has one
+         * client listener.
+         *
+         * @param port the port to bind, 1 to 65535, or 0 for a free port chosen by the OS (see
+         *     {@link EmbeddedKafkaBroker#proxiedPort()}); give the same port again to restart behind the same proxy
+         * @param advertisedPort the proxy's port, 1 to 65535; nothing needs to listen on it while the broker starts
+         * @return this builder
+         * @throws IllegalArgumentException if a port is out of range
+         */
+        public Builder proxiedListener(final int port, final int advertisedPort) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("proxied port must be 0 to 65535, was " + port);
+            }
+            if (advertisedPort < 1 || advertisedPort > 65535) {
+                throw new IllegalArgumentException("advertised port must be 1 to 65535, was " + advertisedPort);
+            }
+            this.proxiedPort = port;
+            this.proxiedAdvertisedPort = advertisedPort;
             return this;
         }
 

@@ -147,6 +147,33 @@ class EmbeddedKafkaBrokerIT {
     }
 
     @Test
+    void shouldAdvertiseProxyPortOnProxiedListenerAndOwnPortOnNormalOne() throws Exception {
+        // Given a broker whose proxied listener advertises a port nothing listens on (where a proxy would be)
+        final int proxyPort = freePort();
+        try (EmbeddedKafkaBroker proxied = EmbeddedKafkaBroker.builder().proxiedListener(0, proxyPort).start()) {
+            final String topic = createTopic(proxied, "proxied");
+
+            // When clients bootstrap from each listener directly
+            final int leaderPortViaProxied = leaderPort("127.0.0.1:" + proxied.proxiedPort(), topic);
+            final int leaderPortViaNormal = leaderPort(proxied.bootstrapServers(), topic);
+
+            // Then each listener advertises its own address: the proxy's for the proxied one
+            assertThat(proxied.proxiedPort()).isPositive().isNotEqualTo(proxied.port()).isNotEqualTo(proxyPort);
+            assertThat(proxied.proxiedAdvertisedPort()).isEqualTo(proxyPort);
+            assertThat(proxied.proxiedBootstrapServers()).isEqualTo("127.0.0.1:" + proxyPort);
+            assertThat(leaderPortViaProxied).isEqualTo(proxyPort);
+            assertThat(leaderPortViaNormal).isEqualTo(proxied.port());
+        }
+    }
+
+    @Test
+    void shouldHaveNoProxiedListenerUnlessAsked() {
+        assertThat(broker.proxiedPort()).isEqualTo(EmbeddedKafkaBroker.NO_PORT);
+        assertThat(broker.proxiedAdvertisedPort()).isEqualTo(EmbeddedKafkaBroker.NO_PORT);
+        assertThatThrownBy(broker::proxiedBootstrapServers).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void shouldFailFastWhenGivenPortIsTaken() throws Exception {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress(EmbeddedKafkaBroker.LOOPBACK_HOST, 0));
@@ -164,6 +191,18 @@ class EmbeddedKafkaBrokerIT {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
         return topic;
+    }
+
+    /**
+     * The port of the topic's leader as the listener at {@code bootstrap} advertises it. The client learns it from
+     * its first metadata answer, sent to the bootstrap address, so it need not reach the advertised port.
+     */
+    private static int leaderPort(final String bootstrap, final String topic) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                 Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            return consumer.partitionsFor(topic, POLL_TIMEOUT).get(0).leader().port();
+        }
     }
 
     private static Admin admin(final KafkaCluster target) {

@@ -27,6 +27,38 @@ class EmbeddedKafkaBrokerPropertiesTest {
     }
 
     @Test
+    void shouldAddProxiedListenerThatBindsOnePortAndAdvertisesAnother() {
+        final Map<String, String> props =
+            EmbeddedKafkaBroker.brokerProperties(Map.of(), LOG_DIR, 9092, 9093, 9094, 19094);
+
+        assertThat(props)
+            .containsEntry("listeners",
+                "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093,PROXIED://127.0.0.1:9094")
+            .containsEntry("advertised.listeners", "PLAINTEXT://127.0.0.1:9092,PROXIED://127.0.0.1:19094")
+            .containsEntry("listener.security.protocol.map",
+                "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PROXIED:PLAINTEXT")
+            .containsEntry("inter.broker.listener.name", "PLAINTEXT");
+    }
+
+    @Test
+    void shouldConfigureNoProxiedListenerUnlessAsked() {
+        final Map<String, String> props = EmbeddedKafkaBroker.brokerProperties(Map.of(), LOG_DIR, 9092, 9093);
+
+        assertThat(props.get("listener.security.protocol.map")).doesNotContain("PROXIED");
+    }
+
+    @Test
+    void shouldRejectProxiedListenerPortsOutOfRange() {
+        assertThatThrownBy(() -> EmbeddedKafkaBroker.builder().proxiedListener(-1, 19094))
+            .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> EmbeddedKafkaBroker.builder().proxiedListener(9094, 0))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("advertised");
+        assertThatThrownBy(() -> EmbeddedKafkaBroker.builder().proxiedListener(9094, 65536))
+            .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void shouldApplySingleNodeDefaults() {
         final Map<String, String> props = EmbeddedKafkaBroker.brokerProperties(Map.of(), LOG_DIR, 9092, 9093);
 
