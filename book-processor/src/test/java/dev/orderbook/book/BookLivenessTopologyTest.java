@@ -161,6 +161,9 @@ class BookLivenessTopologyTest {
         // Then the book is live again by itself, and the update is applied
         final List<JsonNode> out = summaries();
         assertThat(states(out)).containsExactly("live", "stale/feed-silent", "live", "live");
+        // The resumption shows the book as it stood (no message's time); the update's own summary follows.
+        assertThat(out.get(2).get("time").isNull()).isTrue();
+        assertThat(out.get(2).get("bid_size").asText()).isEqualTo("1");
         assertThat(out.get(3).get("bid_size").asText()).isEqualTo("5");
     }
 

@@ -232,7 +232,8 @@ public final class BookEngine {
      * A record of the product arrived that continues its sequence: a book stale only for silence is live again
      * (nothing was lost meanwhile). Call before applying the record.
      *
-     * @param time the exchange time of the record, or null
+     * @param time the exchange time to report for the book as it stands, or null (it is the state after an earlier
+     *             message, not after the record that proved the continuity)
      */
     public void resume(final Product product, final CharSequence time, final SummarySink sink) {
         final ProductBook pb = book(product);

@@ -373,7 +373,8 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         }
         switch (chains.follow(index, session, sequence)) {
             case CONTINUES:
-                engine.resume(product, msg.time(), sink);
+                // The book as it stands, before this record: no message produced that state, so no exchange time.
+                engine.resume(product, null, sink);
                 break;
             case SEQUENCE_JUMP:
                 settings.metrics().continuityLoss(StateReason.PRODUCT_SEQUENCE_JUMP);
