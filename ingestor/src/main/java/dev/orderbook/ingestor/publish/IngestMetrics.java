@@ -1,16 +1,19 @@
 package dev.orderbook.ingestor.publish;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The ingestor's own meters (Prometheus names in docs/ingestor.md): frames and bytes received, records published,
- * gap markers and dead letters by reason, reconnects, subscription problems, publish failures and latency. Gauges
- * for buffer use and per-product liveness are registered by {@link RawPublisher}. Thread-safe.
+ * gap markers and dead letters by reason, reconnects, subscription problems, publish failures and latency, and, once
+ * {@link #watch} is called, gauges for buffer use and per-product liveness of whatever publisher is current (an
+ * ingestor has a new one per leadership term). Thread-safe.
  */
 public final class IngestMetrics {
     private final MeterRegistry registry;
@@ -61,6 +64,22 @@ public final class IngestMetrics {
 
     public MeterRegistry registry() {
         return registry;
+    }
+
+    /**
+     * Registers the buffer and per-product liveness gauges, reading the publisher {@code current} gives at each
+     * scrape (none: 0).
+     */
+    public void watch(final Supplier<RawPublisher> current, final PublisherConfig config) {
+        Gauge.builder("orderbook.ingest.buffer.bytes", current, c -> c.get() == null ? 0 : c.get().bufferedBytes())
+                .baseUnit("bytes").description("Bytes sent to Kafka and not yet acknowledged").register(registry);
+        Gauge.builder("orderbook.ingest.buffer.budget.bytes", config::bufferBudgetBytes).baseUnit("bytes")
+                .description("The buffer budget").register(registry);
+        for (final String product : config.products()) {
+            Gauge.builder("orderbook.ingest.product.live", current,
+                    c -> c.get() != null && c.get().isLive(product) ? 1 : 0).tag("product", product)
+                    .description("1 while the product has a snapshot published and no gap since").register(registry);
+        }
     }
 
     void frame(final int bytes) {

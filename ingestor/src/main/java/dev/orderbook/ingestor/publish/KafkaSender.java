@@ -225,7 +225,12 @@ final class KafkaSender implements AutoCloseable {
     /** Stops the probe and closes the producer, giving records in flight up to {@link #CLOSE_TIMEOUT}. */
     @Override
     public void close() {
+        close(CLOSE_TIMEOUT);
+    }
+
+    /** Stops the probe and closes the producer, giving records in flight up to {@code timeout} (zero: drops them). */
+    void close(final Duration timeout) {
         probe.shutdownNow();
-        producer.close(CLOSE_TIMEOUT);
+        producer.close(timeout);
     }
 }

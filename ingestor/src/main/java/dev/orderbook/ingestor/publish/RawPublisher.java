@@ -14,8 +14,6 @@ import dev.orderbook.contract.GapReason;
 import dev.orderbook.ingestor.frame.DecodedFrame;
 import dev.orderbook.ingestor.frame.EpochClock;
 
-import io.micrometer.core.instrument.Gauge;
-
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -127,17 +125,6 @@ public final class RawPublisher implements AutoCloseable {
                 ? Backpressure.live(sender, config.bufferBudgetBytes())
                 : Backpressure.file(sender, config.bufferBudgetBytes(), config.deliveryTimeout(),
                         config.bootstrapServers(), this::catchUp);
-        Gauge.builder("orderbook.ingest.buffer.bytes", sender, KafkaSender::buffered).baseUnit("bytes")
-                .description("Bytes sent to Kafka and not yet acknowledged").register(metrics.registry());
-        Gauge.builder("orderbook.ingest.buffer.budget.bytes", config::bufferBudgetBytes).baseUnit("bytes")
-                .description("The buffer budget").register(metrics.registry());
-        for (int i = 0; i < n; i++) {
-            final int index = i;
-            Gauge.builder("orderbook.ingest.product.live", continuity, c -> c.isLive(index) ? 1 : 0)
-                    .tag("product", config.products().get(i))
-                    .description("1 while the product has a snapshot published and no gap since")
-                    .register(metrics.registry());
-        }
     }
 
     /** What the feed should do about losses so far; the owner drains it after each call, on this thread. */
@@ -304,8 +291,17 @@ public final class RawPublisher implements AutoCloseable {
         try {
             catchUp();
         } finally {
-            sender.close();
+            sender.close(KafkaSender.CLOSE_TIMEOUT);
         }
+    }
+
+    /**
+     * Closes the producer at once, dropping every record not yet written: for an ingestor that lost its right to
+     * publish, whose records waiting in the producer (a network partition) must never land after another's. Any
+     * thread, once nothing else calls the publisher.
+     */
+    public void abort() {
+        sender.close(Duration.ZERO);
     }
 
     // ---- book data -------------------------------------------------------------------------------------------

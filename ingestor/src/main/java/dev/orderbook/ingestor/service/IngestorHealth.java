@@ -22,7 +22,7 @@ import java.util.function.Supplier;
  */
 final class IngestorHealth {
     private final List<String> products;
-    private final RawPublisher publisher;
+    private final Supplier<RawPublisher> publisher;
     private final Leadership leadership;
     private final Supplier<CoinbaseFeedClient> client;
     private final Supplier<Throwable> failure;
@@ -31,7 +31,7 @@ final class IngestorHealth {
     /**
      * @param tickInterval the feed's liveness interval: a worker that took nothing for five of them is stalled
      */
-    IngestorHealth(final List<String> products, final RawPublisher publisher, final Leadership leadership,
+    IngestorHealth(final List<String> products, final Supplier<RawPublisher> publisher, final Leadership leadership,
                    final Supplier<CoinbaseFeedClient> client, final Supplier<Throwable> failure,
                    final Duration tickInterval) {
         this.products = List.copyOf(products);
@@ -62,7 +62,8 @@ final class IngestorHealth {
 
     Response ready() {
         final CoinbaseFeedClient c = client.get();
-        final boolean active = c != null && leadership.holdsLease();
+        final RawPublisher publisher = this.publisher.get();
+        final boolean active = c != null && publisher != null && leadership.holdsLease();
         final StringBuilder json = new StringBuilder(256);
         boolean ok;
         if (failure.get() != null) {

@@ -35,11 +35,13 @@ import java.util.concurrent.CountDownLatch;
  * products and the operator endpoints, wired together.
  *
  * <p>Lifecycle. {@link #start} sets up the topics (failing with a clear message if Kafka cannot be reached) and joins
- * the ingestors' group ({@link Leadership}); it is a standby until elected. Elected, it writes a {@code startup}
- * marker for every product (no book may carry on from what an earlier ingestor wrote) and connects; deposed (another
- * ingestor took over, or its lease lapsed), it drops its feed at once and writes nothing more. {@link #close} stops
- * the feed, marks every product {@code shutdown} if it still holds the lease, closes the producer and leaves the
- * group, so that a standby takes over at once.
+ * the ingestors' group ({@link Leadership}); it is a standby until elected. Each leadership term has a producer, a
+ * publisher and a feed of its own ({@link Term}). Elected, the ingestor writes a {@code startup} marker for every
+ * product (no book may carry on from what an earlier ingestor wrote) and connects; deposed (another ingestor took
+ * over, or its lease lapsed), it drops its feed and closes its producer at once, dropping whatever had not been
+ * written (a record of a partitioned ingestor must never land after the next one's), and writes nothing more.
+ * {@link #close} stops the feed, marks every product {@code shutdown} if it still holds the lease, closes the
+ * producer and leaves the group, so that a standby takes over at once.
  *
  * <p>Failure. An unexpected error in the feed's worker stops the service, loudly (an ERROR line saying what to do,
  * and {@link #failed()} for the command to exit non-zero): an ingestor that carried on could skip what failed.
@@ -95,29 +97,77 @@ public final class IngestorService implements AutoCloseable {
     private final Config config;
     private final PrometheusMeterRegistry registry;
     private final IngestMetrics metrics;
-    private final RawPublisher publisher;
-    private final KafkaClientMetrics producerMetrics;
     private final Leadership leadership;
-    private final FeedPublishing feedPublishing;
     private final ServiceHttpServer http;
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile CoinbaseFeedClient client;
+    /** The current leadership term; null while standing by. */
+    private volatile Term term;
     private volatile Throwable failure;
     private boolean closed;
+
+    /**
+     * One leadership term: a producer, the publisher on it, and the feed. Created when elected, ended when deposed
+     * or closing; never reused, so that nothing of one term can be written in another.
+     */
+    private final class Term {
+        final RawPublisher publisher;
+        final KafkaClientMetrics producerMetrics;
+        final CoinbaseFeedClient client;
+
+        Term() {
+            final Producer<byte[], byte[]> producer = new KafkaProducer<>(
+                    config.publisher().producerProperties("orderbook-ingestor"));
+            this.producerMetrics = new KafkaClientMetrics(producer);
+            producerMetrics.bindTo(registry);
+            this.publisher = new RawPublisher(config.publisher(), producer, metrics, RawPublisher.Source.LIVE);
+            try {
+                publisher.warmUp(config.setupTimeout());
+            } catch (final IllegalStateException e) {
+                // The outage handling takes over from here: nothing is lost silently.
+                log.warn("Topic metadata not available yet; publishing anyway. error=[{}]", e.getMessage());
+            }
+            // Whatever an earlier ingestor wrote last, no book may carry on from it as if nothing had happened.
+            publisher.markAll(GapReason.STARTUP, "startup-" + UUID.randomUUID());
+            publisher.requests().drainTo(request -> { });
+            // The publisher's requests go to this term's feed only (null until it is assigned, a moment from now).
+            this.client = CoinbaseFeedClient.start(config.feed(), new FeedPublishing(publisher, metrics,
+                    leadership::holdsLease, () -> Term.this.client, IngestorService.this::fail), config.credentials(),
+                    config.publisher().newDecoder());
+        }
+
+        /** Stops the feed; then either marks every product and closes the producer, or drops what it holds. */
+        void end(final boolean markShutdown) {
+            client.close();
+            try {
+                if (markShutdown) {
+                    // The worker has stopped: this thread may drive the publisher now. Marking is the safe
+                    // direction even after a failure: the books go stale now, not when the processor notices.
+                    final String session = client.sessionId() == null ? "" : client.sessionId();
+                    try {
+                        publisher.markAll(GapReason.SHUTDOWN, session);
+                    } catch (final RuntimeException e) {
+                        log.warn("Could not mark the products on the way out; the processor's watchdog will. "
+                                + "error=[{}]", e.toString());
+                    }
+                    publisher.close();
+                } else {
+                    publisher.abort();
+                }
+            } finally {
+                producerMetrics.close();
+            }
+        }
+    }
 
     private IngestorService(final Config config) {
         this.config = config;
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         this.metrics = new IngestMetrics(registry);
-        final Producer<byte[], byte[]> producer = new KafkaProducer<>(
-                config.publisher().producerProperties("orderbook-ingestor"));
-        this.producerMetrics = new KafkaClientMetrics(producer);
-        producerMetrics.bindTo(registry);
-        this.publisher = new RawPublisher(config.publisher(), producer, metrics, RawPublisher.Source.LIVE);
+        metrics.watch(() -> term == null ? null : term.publisher, config.publisher());
         final ControlRequests requests = new ControlRequests(new HashSet<>(config.feed().productIds()),
                 new ResnapshotLimiter(config.control().resnapshotInterval(), config.control().resnapshotsPerSecond()),
-                () -> client, registry);
+                this::currentClient, registry);
         this.leadership = new Leadership(config.publisher().adminProperties(), config.control().topic(),
                 config.control().groupId(), config.control().sessionTimeout(), new Leadership.Listener() {
                     @Override
@@ -135,16 +185,12 @@ public final class IngestorService implements AutoCloseable {
                         requests.handle(r);
                     }
                 });
-        this.feedPublishing = new FeedPublishing(publisher, metrics, leadership::holdsLease, () -> client,
-                this::fail);
-        final IngestorHealth health = new IngestorHealth(config.feed().productIds(), publisher, leadership,
-                () -> client, () -> failure, config.feed().livenessInterval());
+        final IngestorHealth health = new IngestorHealth(config.feed().productIds(), this::publisher, leadership,
+                this::currentClient, () -> failure, config.feed().livenessInterval());
         if (config.httpPort() >= 0) {
             try {
                 this.http = ServiceHttpServer.start(config.httpHost(), config.httpPort(), registry);
             } catch (final RuntimeException e) {
-                publisher.close();
-                producerMetrics.close();
                 throw new IllegalStateException("cannot serve HTTP on " + config.httpHost() + ":" + config.httpPort()
                         + ": " + e.getMessage(), e);
             }
@@ -170,12 +216,6 @@ public final class IngestorService implements AutoCloseable {
                 config.publisher().rawTopic(), topics.partitionsOf(config.publisher().rawTopic()),
                 config.publisher().dlqTopic(), config.control().topic(), topics.created());
         final IngestorService service = new IngestorService(config);
-        try {
-            service.publisher.warmUp(config.setupTimeout());
-        } catch (final IllegalStateException e) {
-            service.close();
-            throw e;
-        }
         service.leadership.start();
         log.info("Ingestor started; active once elected. url=[{}] protocol=[{}] products=[{}] group=[{}] "
                 + "httpPort=[{}] credentials=[{}]", config.feed().url(), config.feed().protocol(),
@@ -184,27 +224,28 @@ public final class IngestorService implements AutoCloseable {
         return service;
     }
 
-    /** Leadership thread: elected. Startup markers first, then the feed. */
+    /** Leadership thread: elected. A new term: startup markers first, then the feed. */
     private synchronized void activate() {
-        if (closed || client != null) {
+        if (closed || term != null) {
             return;
         }
-        // Whatever an earlier ingestor wrote last, no book may carry on from it as if nothing had happened.
-        publisher.markAll(GapReason.STARTUP, "startup-" + UUID.randomUUID());
-        publisher.requests().drainTo(request -> { });
-        client = CoinbaseFeedClient.start(config.feed(), feedPublishing, config.credentials(),
-                config.publisher().newDecoder());
+        term = new Term();
         log.info("Publishing. url=[{}] products=[{}]", config.feed().url(), config.feed().productIds());
     }
 
-    /** Leadership thread (or closing): deposed. The feed stops; nothing more is written. */
+    /** Leadership thread: deposed. The term ends; whatever it had not written is dropped. */
     private synchronized void deactivate(final String why) {
-        final CoinbaseFeedClient c = client;
-        if (c != null) {
-            c.close();
-            client = null;
-            log.info("Feed stopped; standing by. why=[{}]", why);
+        final Term t = term;
+        if (t != null) {
+            term = null;
+            t.end(false);
+            log.info("Feed stopped, unwritten records dropped; standing by. why=[{}]", why);
         }
+    }
+
+    private CoinbaseFeedClient currentClient() {
+        final Term t = term;
+        return t == null ? null : t.client;
     }
 
     /** The worker failed: stop loudly, from another thread (closing waits for the worker). */
@@ -227,25 +268,26 @@ public final class IngestorService implements AutoCloseable {
         return registry;
     }
 
-    /** The publisher (its liveness per product, its buffer). */
+    /** The current term's publisher (its liveness per product, its buffer), or null while standing by. */
     public RawPublisher publisher() {
-        return publisher;
+        final Term t = term;
+        return t == null ? null : t.publisher;
     }
 
     /** True while this ingestor is the one that publishes (elected, lease held). */
     public boolean isActive() {
-        return leadership.holdsLease() && client != null;
+        return leadership.holdsLease() && term != null;
     }
 
     /** True while active, connected, every product live and the buffer not overloaded. */
     public boolean isHealthy() {
-        final CoinbaseFeedClient c = client;
-        if (!isActive() || c == null || !c.isConnected() || publisher.isOverloaded()
-                || !publisher.isKafkaAvailable()) {
+        final Term t = term;
+        if (t == null || !leadership.holdsLease() || !t.client.isConnected() || t.publisher.isOverloaded()
+                || !t.publisher.isKafkaAvailable()) {
             return false;
         }
         for (final String product : config.feed().productIds()) {
-            if (!publisher.isLive(product)) {
+            if (!t.publisher.isLive(product)) {
                 return false;
             }
         }
@@ -276,23 +318,16 @@ public final class IngestorService implements AutoCloseable {
             closed = true;
         }
         try {
-            final boolean wasActive = leadership.holdsLease() && client != null;
-            final CoinbaseFeedClient c = client;
-            deactivate("stopping");
-            if (wasActive) {
-                // The worker has stopped: this thread may drive the publisher now. Marking is the safe direction
-                // even after a failure: the books go stale now rather than when the processor notices the silence.
-                try {
-                    publisher.markAll(GapReason.SHUTDOWN, c.sessionId() == null ? "" : c.sessionId());
-                } catch (final RuntimeException e) {
-                    log.warn("Could not mark the products on the way out; the processor's watchdog will. error=[{}]",
-                            e.toString());
+            synchronized (this) {
+                final Term t = term;
+                if (t != null) {
+                    term = null;
+                    // Only an ingestor that may still publish marks the products; a deposed one writes nothing.
+                    t.end(leadership.holdsLease());
                 }
             }
-            publisher.close();
             // After the producer: a standby must not start before the last records of this one are written.
             leadership.close();
-            producerMetrics.close();
             if (http != null) {
                 http.close();
             }

@@ -1,5 +1,6 @@
 package dev.orderbook.simulator.server;
 
+import dev.orderbook.codec.CoinbaseDecoder;
 import dev.orderbook.simulator.market.MarketOptions;
 import dev.orderbook.simulator.market.Protocol;
 
@@ -35,7 +36,7 @@ public record SimulatorOptions(Protocol protocol, int port, MarketOptions market
     /** Highest rate accepted; the sender is measured to reach 50,000 messages/s on loopback. */
     public static final int MAX_MESSAGES_PER_SECOND = 1_000_000;
     /** Default incoming buffer: generous, as COINBASE.md asks of WebSocket buffers (16 MiB). */
-    public static final int MAX_MESSAGE_BYTES_DEFAULT = 16 << 20;
+    public static final int MAX_MESSAGE_BYTES_DEFAULT = CoinbaseDecoder.DEFAULT_MAX_MESSAGE_BYTES;
     /** Coinbase closes a connection that has not subscribed within 5 s of connecting. */
     public static final Duration SUBSCRIBE_TIMEOUT_DEFAULT = Duration.ofSeconds(5);
     /** {@link #adminPort()} meaning "no admin server" (the default). */
