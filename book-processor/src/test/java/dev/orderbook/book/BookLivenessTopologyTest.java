@@ -217,14 +217,21 @@ class BookLivenessTopologyTest {
     }
 
     @Test
-    void shouldDeadLetterBookDataWithoutContinuityHeadersAndNotTrustTheBook() throws IOException {
-        next(SNAPSHOT);
+    void shouldApplyRecordsWithoutContinuityHeadersButNeverResumeOnThemAfterASilence() throws IOException {
+        // Given a producer other than the ingestor: no session or sequence headers
+        raw.pipeInput("BTC-USD".getBytes(StandardCharsets.UTF_8), SNAPSHOT.getBytes(StandardCharsets.UTF_8));
         raw.pipeInput("BTC-USD".getBytes(StandardCharsets.UTF_8),
                 update("buy", "100", "5").getBytes(StandardCharsets.UTF_8));
-        assertThat(states(summaries())).containsExactly("live", "stale/bad-input");
-        final TestRecord<byte[], byte[]> dead = dlq.readRecord();
-        assertThat(new String(dead.headers().lastHeader(Header.DLQ_REASON.key()).value(), StandardCharsets.UTF_8))
-                .isEqualTo("MISSING_CONTINUITY");
+        // Then its records are applied
+        assertThat(states(summaries())).containsExactly("live", "live");
+        assertThat(dlq.isEmpty()).isTrue();
+        // But after a silence nothing proves that nothing was lost: the book waits for a snapshot
+        driver.advanceWallClockTime(Duration.ofMillis(STALE_AFTER_MS + 1_500));
+        raw.pipeInput("BTC-USD".getBytes(StandardCharsets.UTF_8),
+                update("buy", "100", "6").getBytes(StandardCharsets.UTF_8));
+        assertThat(states(summaries())).containsExactly("stale/feed-silent");
+        raw.pipeInput("BTC-USD".getBytes(StandardCharsets.UTF_8), SNAPSHOT.getBytes(StandardCharsets.UTF_8));
+        assertThat(states(summaries())).containsExactly("live");
     }
 
     @Test

@@ -38,11 +38,6 @@ public enum DeadLetterReason {
     UNKNOWN_BOOK_TYPE,
     /** A message the engine refused (an unexpected failure while applying it); the detail says what. */
     APPLY_FAILED,
-    /**
-     * A raw record without the continuity headers ({@link Header#SESSION_ID}, {@link Header#PRODUCT_SEQ}): nothing
-     * proves that it follows the records before it.
-     */
-    MISSING_CONTINUITY,
 
     // Control topic (the ingestor, reading requests).
     /** A control request that cannot be read or names a product this ingestor does not carry. */

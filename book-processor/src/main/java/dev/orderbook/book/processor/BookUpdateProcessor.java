@@ -141,6 +141,7 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
     private final EngineStats seen = new EngineStats();
     /** Per raw partition, the offset of the last record read; {@link #NO_OFFSET} before any. */
     private long[] lastOffsets = new long[0];
+    private boolean warnedUnsequenced;
     /** Books whose meta changed during the current record or punctuation (by product index), and their list. */
     private boolean[] dirty = new boolean[16];
     private final List<Product> dirtyList = new ArrayList<>();
@@ -337,8 +338,13 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
      * other record must continue it, or the book becomes stale (a jump, another session); one that continues it
      * makes a book stale only for silence live again. Records the product as seen.
      *
-     * @param required whether the record is book data or a marker, which must carry the continuity headers
-     * @return false if the record cannot be applied (no continuity headers: dead-lettered)
+     * <p>A record without the continuity headers comes from a producer other than the ingestor (a loader, a test
+     * harness): it is applied, counted ({@code orderbook.records.unsequenced}), and its chain is unknown from there;
+     * its offsets and its silence are still checked, and a book stale for silence never resumes on such a record
+     * (nothing proves that nothing was lost), it waits for a snapshot.
+     *
+     * @param required whether the record is book data or a marker (for the other kinds a missing header is nothing)
+     * @return whether the record may be applied
      */
     private boolean followChain(final Record<byte[], byte[]> record, final Product product, final boolean required) {
         final org.apache.kafka.common.header.Header sessionHeader = record.headers()
@@ -346,16 +352,10 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         final org.apache.kafka.common.header.Header seqHeader = record.headers().lastHeader(Header.PRODUCT_SEQ.key());
         if (sessionHeader == null || sessionHeader.value() == null || seqHeader == null || seqHeader.value() == null
                 || seqHeader.value().length != 8) {
-            if (!required) {
-                return true;
+            if (required) {
+                unsequenced(product);
             }
-            deadLetter(record, DeadLetterReason.MISSING_CONTINUITY, "a raw record needs " + Header.SESSION_ID.key()
-                    + " and an 8-byte " + Header.PRODUCT_SEQ.key() + " header");
-            if (msg.kind() != MessageKind.LIVENESS) {
-                engine.markStale(product, StateReason.BAD_INPUT, null, sink);
-                markDirty(product);
-            }
-            return false;
+            return true;
         }
         final int index = product.index();
         final byte[] session = sessionHeader.value();
@@ -389,6 +389,22 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
                 break;
         }
         return true;
+    }
+
+    private void unsequenced(final Product product) {
+        if (!warnedUnsequenced) {
+            warnedUnsequenced = true;
+            log.info("Raw records without continuity headers ({}, {}): applied, but their sequence cannot be "
+                    + "checked (a producer other than the ingestor?); counted in orderbook.records.unsequenced. "
+                    + "task=[{}] product=[{}]", Header.SESSION_ID.key(), Header.PRODUCT_SEQ.key(), context.taskId(),
+                    product.id());
+        }
+        settings.metrics().unsequenced();
+        watch.seen(product.index(), nowMs);
+        markDirty(product);
+        if (msg.kind() == MessageKind.GAP || carriesSnapshot()) {
+            chains.restart(product.index(), null, 0);
+        }
     }
 
     private boolean carriesSnapshot() {

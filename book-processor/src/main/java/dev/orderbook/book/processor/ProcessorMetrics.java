@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code orderbook.books.resumes}: books stale for silence that became live again, nothing lost;
  *       {@code orderbook.liveness.records}: liveness records read</li>
  *   <li>{@code orderbook.snapshot.requests{reason}}: snapshots asked of the ingestor on the control topic</li>
+ *   <li>{@code orderbook.records.unsequenced}: raw book records without continuity headers, applied unchecked</li>
  * </ul>
  */
 public final class ProcessorMetrics {
@@ -47,6 +48,7 @@ public final class ProcessorMetrics {
     private final Counter offsetGaps;
     private final Counter resumes;
     private final Counter liveness;
+    private final Counter unsequenced;
     private final Map<String, Counter> continuityLosses = new ConcurrentHashMap<>();
     private final Map<String, Counter> snapshotRequests = new ConcurrentHashMap<>();
     private final Timer latency;
@@ -79,6 +81,9 @@ public final class ProcessorMetrics {
         this.resumes = Counter.builder("orderbook.books.resumes")
                 .description("Books stale for silence that became live again, nothing lost").register(registry);
         this.liveness = Counter.builder("orderbook.liveness.records").description("Liveness records read")
+                .register(registry);
+        this.unsequenced = Counter.builder("orderbook.records.unsequenced")
+                .description("Raw book records without continuity headers (not from the ingestor): applied unchecked")
                 .register(registry);
         this.latency = Timer.builder("orderbook.e2e.latency")
                 .description("Ingestor receive time to summary forwarded")
@@ -124,6 +129,10 @@ public final class ProcessorMetrics {
 
     void offsetGap() {
         offsetGaps.increment();
+    }
+
+    void unsequenced() {
+        unsequenced.increment();
     }
 
     void resumes(final long n) {
