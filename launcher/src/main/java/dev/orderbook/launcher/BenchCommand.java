@@ -147,6 +147,7 @@ final class BenchCommand implements Runnable {
                     b.summariesTopic = "bench-summaries" + suffix;
                     b.alertsTopic = "bench-alerts" + suffix;
                     b.dlqTopic = "bench-dlq" + suffix;
+                    b.controlTopic = "bench-control" + suffix;
                     b.products = bench.products();
                     b.commitIntervalMs = commitIntervalMs;
                     b.streamsOverrides.putAll(streamsProperties);

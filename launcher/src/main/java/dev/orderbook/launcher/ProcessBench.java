@@ -203,6 +203,9 @@ final class ProcessBench {
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Limits.FETCH_BYTES);
         long seq = 0;
+        // One ingest session, each product's records numbered as the ingestor numbers them.
+        final byte[] session = ("bench-" + rawTopic).getBytes(StandardCharsets.UTF_8);
+        final Map<String, Long> productSeq = new HashMap<>();
         final java.util.concurrent.atomic.AtomicReference<Exception> failure =
                 new java.util.concurrent.atomic.AtomicReference<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
@@ -210,7 +213,12 @@ final class ProcessBench {
             for (final Raw r : records) {
                 final RecordHeaders headers = new RecordHeaders();
                 headers.add(Header.RECEIVE_TIME_NS.key(), Header.longHeader(System.currentTimeMillis() * 1_000_000L));
+                headers.add(Header.SESSION_ID.key(), session);
                 headers.add(Header.SESSION_SEQ.key(), Header.longHeader(++seq));
+                if (r.key() != null) {
+                    headers.add(Header.PRODUCT_SEQ.key(), Header.longHeader(productSeq.merge(
+                            new String(r.key(), StandardCharsets.UTF_8), 1L, Long::sum)));
+                }
                 producer.send(new ProducerRecord<>(rawTopic, r.key() == null ? Integer.valueOf(0) : null, null,
                         r.key(), r.value(), headers), (metadata, e) -> {
                             if (e != null) {
