@@ -142,13 +142,7 @@ class IngestorKafkaOutageIT {
         return search == null ? 0 : search.count();
     }
 
-    private static void await(final BooleanSupplier condition, final String what) throws InterruptedException {
-        final long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
+    private static void await(final BooleanSupplier condition, final String what) {
+        Await.until(condition, WAIT, what);
     }
 }

@@ -247,13 +247,7 @@ class IngestorLeadershipIT {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private static void await(final BooleanSupplier condition, final String what) throws InterruptedException {
-        final long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
+    private static void await(final BooleanSupplier condition, final String what) {
+        Await.until(condition, WAIT, what);
     }
 }
