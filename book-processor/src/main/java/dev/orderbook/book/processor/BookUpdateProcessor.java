@@ -2,10 +2,8 @@ package dev.orderbook.book.processor;
 
 import dev.orderbook.book.engine.AlertThresholds;
 import dev.orderbook.book.engine.BookEngine;
-import dev.orderbook.book.engine.BookMeta;
 import dev.orderbook.book.engine.CrossedPolicy;
 import dev.orderbook.book.engine.EngineStats;
-import dev.orderbook.book.engine.LevelListener;
 import dev.orderbook.book.engine.ProductBook;
 import dev.orderbook.book.engine.SummarySink;
 import dev.orderbook.book.orderbook.BookSide;
@@ -29,15 +27,11 @@ import dev.orderbook.contract.summary.StateReason;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,11 +39,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -67,11 +57,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * the control topic (at once when the ingestor cannot know of the trouble, otherwise after {@code resnapshotRetryMs},
  * and again at that interval while it is not live).
  *
- * <p>State: the in-memory books are the hot path; the level store holds the same levels ({@link LevelKeys}), written
- * as they change; the meta store ({@link BookMetaCodec}, cached, so its changelog gets one record per book per commit)
- * holds each book's state, last emitted top and chain, and each partition's last offset, written on every record.
- * {@link #init} rebuilds the books from both, so after a restart or a rebalance a book has exactly the levels, state
- * and chain it had at the last commit.
+ * <p>State: the in-memory books are the hot path; {@link TaskStores} keeps the level store (the same levels, written
+ * as they change) and the meta store (cached, so its changelog gets one record per book per commit: each book's
+ * state, last emitted top and chain, and each partition's last offset, written on every record). {@link #init}
+ * rebuilds the books from both, so after a restart or a rebalance a book has exactly the levels, state and chain it
+ * had at the last commit. Its parts: {@link ProductChains} and {@link RawOffsets} (continuity), {@link BookWatch}
+ * (silence and snapshot requests), {@link DeadLetters}.
  *
  * <p>One instance per task; called on its stream thread. Queries ({@link LocalBooks}) read a copy of a book under the
  * task's lock, held by the stream thread while it processes a record or punctuates.
@@ -82,8 +73,6 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         "\"changes\"".getBytes(StandardCharsets.US_ASCII), "\"bids\"".getBytes(StandardCharsets.US_ASCII),
         "\"asks\"".getBytes(StandardCharsets.US_ASCII), "\"updates\"".getBytes(StandardCharsets.US_ASCII),
     };
-    private static final byte[] DLQ_SOURCE = "processor".getBytes(StandardCharsets.UTF_8);
-    private static final long NO_OFFSET = -1;
 
     /** Child names the topology connects to. */
     public static final String SUMMARIES_CHILD = "summaries-sink";
@@ -123,28 +112,20 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
     private final Settings settings;
     private final ReentrantLock lock = new ReentrantLock();
     private ProcessorContext<byte[], byte[]> context;
-    private KeyValueStore<Bytes, byte[]> store;
-    private KeyValueStore<Bytes, byte[]> metaStore;
+    private TaskStores stores;
+    private DeadLetters deadLetters;
     private ProductRegistry products;
     private CoinbaseDecoder decoder;
     private BookEngine engine;
     private final FeedMessage msg = new FeedMessage();
     private final ProductChains chains = new ProductChains();
     private final BookWatch watch;
-    /** Creation order of each book, persisted in its meta so "every book" keeps its order after a restore. */
-    private final Map<Product, Integer> creationOrder = new HashMap<>();
-    private final Map<Product, byte[]> prefixes = new HashMap<>();
-    private final Map<Product, Bytes> metaKeys = new HashMap<>();
     private final SummarySink sink = this::onSummary;
     private Record<byte[], byte[]> current;
     private long nowMs;
     private final EngineStats seen = new EngineStats();
-    /** Per raw partition, the offset of the last record read; {@link #NO_OFFSET} before any. */
-    private long[] lastOffsets = new long[0];
+    private final RawOffsets offsets = new RawOffsets();
     private boolean warnedUnsequenced;
-    /** Books whose meta changed during the current record or punctuation (by product index), and their list. */
-    private boolean[] dirty = new boolean[16];
-    private final List<Product> dirtyList = new ArrayList<>();
 
     public BookUpdateProcessor(final Settings settings) {
         this.settings = settings;
@@ -154,18 +135,16 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
     @Override
     public void init(final ProcessorContext<byte[], byte[]> context) {
         this.context = context;
-        this.store = context.getStateStore(settings.storeName());
-        this.metaStore = context.getStateStore(settings.metaStoreName());
+        this.stores = new TaskStores(context.getStateStore(settings.storeName()),
+                context.getStateStore(settings.metaStoreName()));
+        this.deadLetters = new DeadLetters(context, DLQ_CHILD, settings.metrics());
         // Everything is rebuilt here: Kafka Streams re-initialises a revived task on the same instance.
         this.products = ProductRegistry.open();
         this.decoder = new CoinbaseDecoder(products, settings.maxMessageBytes());
-        this.engine = new BookEngine(settings.thresholds(), false, settings.crossedPolicy(), new StoreWriter());
-        creationOrder.clear();
-        prefixes.clear();
-        metaKeys.clear();
+        this.engine = new BookEngine(settings.thresholds(), false, settings.crossedPolicy(), stores);
         chains.clear();
         watch.clear();
-        lastOffsets = new long[0];
+        offsets.clear();
         copyStats(new EngineStats(), seen);
         restore();
         context.schedule(settings.watchdogInterval(), PunctuationType.WALL_CLOCK_TIME, this::watchdog);
@@ -176,42 +155,18 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
     private void restore() {
         final long startNs = System.nanoTime();
         final long now = context.currentSystemTimeMs();
-        final List<BookMetaCodec.Stored> books = new ArrayList<>();
-        final List<String> ids = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = metaStore.all()) {
-            while (it.hasNext()) {
-                final KeyValue<Bytes, byte[]> kv = it.next();
-                final byte[] key = kv.key.get();
-                if (BookMetaCodec.isPartitionKey(key)) {
-                    offsetRead(BookMetaCodec.partitionOf(key), BookMetaCodec.offsetOf(kv.value));
-                } else {
-                    books.add(BookMetaCodec.decode(kv.value));
-                    ids.add(BookMetaCodec.productOf(key));
-                }
-            }
-        }
-        final Integer[] order = new Integer[books.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, Comparator.comparingInt(i -> books.get(i).creationOrder()));
+        final List<TaskStores.StoredBook> books = stores.readMeta(products, offsets::read);
         long levels = 0;
-        for (final int i : order) {
-            final BookMetaCodec.Stored stored = books.get(i);
-            final Product product = products.get(ids.get(i));
-            final ProductBook pb = engine.restore(product, stored.meta());
-            creationOrder.put(product, creationOrder.size());
-            if (stored.session() != null) {
-                chains.restart(product.index(), stored.session(), stored.sequence());
+        for (final TaskStores.StoredBook stored : books) {
+            final Product product = stored.product();
+            final ProductBook pb = engine.restore(product, stored.stored().meta());
+            if (stored.stored().session() != null) {
+                chains.restart(product.index(), stored.stored().session(), stored.stored().sequence());
             }
             // A grace period: the feed may well be alive, its next record will tell.
             watch.seen(product.index(), now);
             final OrderBook book = pb.book();
-            final byte[] prefix = prefix(product);
-            book.beginLoad();
-            levels += loadSide(book, prefix, Side.BID_CODE);
-            levels += loadSide(book, prefix, Side.ASK_CODE);
-            book.endLoad();
+            levels += stores.loadLevels(product, book);
             settings.metrics().book(product.id(), book.bidLevels(), book.askLevels(), pb.state());
             if (pb.state() != BookState.LIVE && !pb.reason().isResumable()) {
                 watch.notLive(product.index(), now, false);
@@ -219,19 +174,6 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         }
         log.info("Restored books from the store. task=[{}] books=[{}] levels=[{}] elapsedMs=[{}]",
                 context.taskId(), books.size(), levels, (System.nanoTime() - startNs) / 1_000_000);
-    }
-
-    private long loadSide(final OrderBook book, final byte[] prefix, final byte side) {
-        long n = 0;
-        try (KeyValueIterator<Bytes, byte[]> it = store.range(LevelKeys.sideFrom(prefix, side),
-                LevelKeys.sideTo(prefix, side))) {
-            while (it.hasNext()) {
-                final KeyValue<Bytes, byte[]> kv = it.next();
-                book.load(side, LevelKeys.priceOf(kv.key.get()), LevelKeys.sizeOf(kv.value));
-                n++;
-            }
-        }
-        return n;
     }
 
     @Override
@@ -246,10 +188,9 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
             }
             apply(record);
             if (metadata != null) {
-                metaStore.put(BookMetaCodec.partitionKey(metadata.partition()),
-                        BookMetaCodec.offsetValue(metadata.offset()));
+                stores.offsetRead(metadata.partition(), metadata.offset());
             }
-            persistDirty();
+            stores.persistChanged(engine, chains);
         } finally {
             current = null;
             lock.unlock();
@@ -257,31 +198,18 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         }
     }
 
-    /**
-     * The raw topic is written without transactions, so its offsets have no holes: a jump means records were deleted
-     * (retention) before this task read them, and every book of the task may have missed some.
-     */
+    /** A jump in the raw offsets means records were deleted before they were read: every book may have missed some. */
     private void checkOffset(final int partition, final long offset) {
-        final long last = partition < lastOffsets.length ? lastOffsets[partition] : NO_OFFSET;
-        if (last != NO_OFFSET && offset > last + 1) {
+        final long skipped = offsets.read(partition, offset);
+        if (skipped > 0) {
             log.warn("Raw offsets jumped: records were deleted before they were read (retention); the task's books "
-                    + "are stale until their next snapshots. task=[{}] partition=[{}] lastOffset=[{}] offset=[{}]",
-                    context.taskId(), partition, last, offset);
+                    + "are stale until their next snapshots. task=[{}] partition=[{}] offset=[{}] skipped=[{}]",
+                    context.taskId(), partition, offset, skipped);
             settings.metrics().offsetGap();
             for (final ProductBook pb : engine.books()) {
                 engine.markStale(pb.product(), StateReason.RAW_OFFSET_GAP, null, sink);
             }
         }
-        offsetRead(partition, offset);
-    }
-
-    private void offsetRead(final int partition, final long offset) {
-        if (partition >= lastOffsets.length) {
-            final int old = lastOffsets.length;
-            lastOffsets = Arrays.copyOf(lastOffsets, partition + 1);
-            Arrays.fill(lastOffsets, old, lastOffsets.length, NO_OFFSET);
-        }
-        lastOffsets[partition] = offset;
     }
 
     private void apply(final Record<byte[], byte[]> record) {
@@ -361,7 +289,7 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         final byte[] session = sessionHeader.value();
         final long sequence = Header.longHeader(seqHeader.value());
         watch.seen(index, nowMs);
-        markDirty(product);
+        stores.changed(product);
         if (engine.book(product) == null && (!required || msg.kind() == MessageKind.LIVENESS)) {
             // A record of a product this task has no book of yet, and that makes none: only the chain moves.
             chains.follow(index, session, sequence);
@@ -401,7 +329,7 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         }
         settings.metrics().unsequenced();
         watch.seen(product.index(), nowMs);
-        markDirty(product);
+        stores.changed(product);
         if (msg.kind() == MessageKind.GAP || carriesSnapshot()) {
             chains.restart(product.index(), null, 0);
         }
@@ -507,17 +435,7 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
     }
 
     private void deadLetter(final Record<byte[], byte[]> record, final DeadLetterReason reason, final String detail) {
-        final Headers headers = new RecordHeaders(record.headers().toArray());
-        headers.remove(Header.DLQ_REASON.key()).remove(Header.DLQ_DETAIL.key()).remove(Header.DLQ_SOURCE.key());
-        headers.add(Header.DLQ_REASON.key(), reason.name().getBytes(StandardCharsets.UTF_8));
-        headers.add(Header.DLQ_DETAIL.key(), String.valueOf(detail).getBytes(StandardCharsets.UTF_8));
-        headers.add(Header.DLQ_SOURCE.key(), DLQ_SOURCE);
-        context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers), DLQ_CHILD);
-        settings.metrics().dlq(reason.name());
-        if (log.isDebugEnabled()) {
-            log.debug("Dead letter. reason=[{}] detail=[{}] offset=[{}]", reason, detail,
-                    context.recordMetadata().map(RecordMetadata::offset).orElse(-1L));
-        }
+        deadLetters.send(record, reason, detail);
     }
 
     // ---- watchdog --------------------------------------------------------------------------------------------
@@ -539,7 +457,7 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
                     requestSnapshot(pb);
                 }
             }
-            persistDirty();
+            stores.persistChanged(engine, chains);
         } finally {
             lock.unlock();
             publishStats();
@@ -578,7 +496,7 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         if (alert) {
             context.forward(out, ALERTS_CHILD);
         }
-        markDirty(product);
+        stores.changed(product);
         final ProcessorMetrics metrics = settings.metrics();
         metrics.summary(alert);
         final OrderBook book = pb.book();
@@ -594,38 +512,6 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
             // The ingestor knows of a gap it marked and is already fetching a snapshot; of anything else it does not.
             requestSnapshot(pb);
         }
-    }
-
-    private void markDirty(final Product product) {
-        final int index = product.index();
-        if (index >= dirty.length) {
-            dirty = Arrays.copyOf(dirty, Math.max(dirty.length * 2, index + 1));
-        }
-        if (!dirty[index]) {
-            dirty[index] = true;
-            dirtyList.add(product);
-        }
-    }
-
-    /** Writes the meta of every book changed since the last call (state, last top, chain). */
-    private void persistDirty() {
-        for (int i = 0; i < dirtyList.size(); i++) {
-            final Product product = dirtyList.get(i);
-            dirty[product.index()] = false;
-            final ProductBook pb = engine.book(product);
-            if (pb == null) {
-                continue;
-            }
-            Integer order = creationOrder.get(product);
-            if (order == null) {
-                order = creationOrder.size();
-                creationOrder.put(product, order);
-            }
-            final BookMeta meta = pb.meta();
-            metaStore.put(metaKey(product), BookMetaCodec.encode(order, meta, chains.session(product.index()),
-                    chains.sequence(product.index())));
-        }
-        dirtyList.clear();
     }
 
     private void publishStats() {
@@ -668,46 +554,6 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         to.silences = from.silences;
         to.resumes = from.resumes;
         to.liveness = from.liveness;
-    }
-
-    private byte[] prefix(final Product product) {
-        return prefixes.computeIfAbsent(product, p -> LevelKeys.prefix(p.id()));
-    }
-
-    private Bytes metaKey(final Product product) {
-        return metaKeys.computeIfAbsent(product, p -> BookMetaCodec.bookKey(p.id()));
-    }
-
-    /** Writes each level the engine changes, and rewrites a book's levels after a snapshot. */
-    private final class StoreWriter implements LevelListener {
-        @Override
-        public void onLevel(final Product product, final byte sideCode, final long priceTicks, final long sizeLots) {
-            final Bytes key = LevelKeys.levelKey(prefix(product), sideCode, priceTicks);
-            if (sizeLots == 0) {
-                store.delete(key);
-            } else {
-                store.put(key, LevelKeys.sizeValue(sizeLots));
-            }
-        }
-
-        @Override
-        public void onBookReplaced(final ProductBook pb) {
-            final byte[] prefix = prefix(pb.product());
-            for (final byte side : new byte[] {Side.BID_CODE, Side.ASK_CODE}) {
-                final List<Bytes> old = new ArrayList<>();
-                try (KeyValueIterator<Bytes, byte[]> it = store.range(LevelKeys.sideFrom(prefix, side),
-                        LevelKeys.sideTo(prefix, side))) {
-                    while (it.hasNext()) {
-                        old.add(it.next().key);
-                    }
-                }
-                for (final Bytes key : old) {
-                    store.delete(key);
-                }
-                pb.book().side(Side.ofCode(side)).forEachLevel(Integer.MAX_VALUE,
-                        (price, size) -> store.put(LevelKeys.levelKey(prefix, side, price), LevelKeys.sizeValue(size)));
-            }
-        }
     }
 
     // ---- queries ---------------------------------------------------------------------------------------------

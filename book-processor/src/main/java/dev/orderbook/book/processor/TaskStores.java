@@ -1,0 +1,173 @@
+package dev.orderbook.book.processor;
+
+import dev.orderbook.book.engine.BookEngine;
+import dev.orderbook.book.engine.LevelListener;
+import dev.orderbook.book.engine.ProductBook;
+import dev.orderbook.book.orderbook.OrderBook;
+import dev.orderbook.codec.model.Product;
+import dev.orderbook.codec.model.ProductRegistry;
+import dev.orderbook.codec.model.Side;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A task's two state stores, as the processor keeps them: the level store ({@link LevelKeys}), written level by level
+ * as the engine changes them (this is the engine's {@link LevelListener}); and the meta store ({@link BookMetaCodec}):
+ * the meta and chain of each book changed by a record or a punctuation, and each raw partition's last offset.
+ * Reads both back when a task starts. One instance per task, used on its stream thread.
+ */
+final class TaskStores implements LevelListener {
+    /** Receives each raw partition's last offset read from the meta store. */
+    interface OffsetConsumer {
+        void offset(int partition, long offset);
+    }
+
+    /** A book as the meta store holds it. */
+    record StoredBook(Product product, BookMetaCodec.Stored stored) {
+    }
+
+    private final KeyValueStore<Bytes, byte[]> levels;
+    private final KeyValueStore<Bytes, byte[]> meta;
+    /** Creation order of each book, persisted in its meta so "every book" keeps its order after a restore. */
+    private final Map<Product, Integer> creationOrder = new HashMap<>();
+    private final Map<Product, byte[]> prefixes = new HashMap<>();
+    private final Map<Product, Bytes> metaKeys = new HashMap<>();
+    /** Books whose meta changed since the last {@link #persistChanged} (by product index), and their list. */
+    private boolean[] changed = new boolean[16];
+    private final List<Product> changedList = new ArrayList<>();
+
+    TaskStores(final KeyValueStore<Bytes, byte[]> levels, final KeyValueStore<Bytes, byte[]> meta) {
+        this.levels = levels;
+        this.meta = meta;
+    }
+
+    /**
+     * Reads the meta store: the partitions' offsets go to {@code offsets}, the books come back in their creation
+     * order (restore them in that order).
+     */
+    List<StoredBook> readMeta(final ProductRegistry products, final OffsetConsumer offsets) {
+        final List<StoredBook> books = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = meta.all()) {
+            while (it.hasNext()) {
+                final KeyValue<Bytes, byte[]> kv = it.next();
+                final byte[] key = kv.key.get();
+                if (BookMetaCodec.isPartitionKey(key)) {
+                    offsets.offset(BookMetaCodec.partitionOf(key), BookMetaCodec.offsetOf(kv.value));
+                } else {
+                    books.add(new StoredBook(products.get(BookMetaCodec.productOf(key)),
+                            BookMetaCodec.decode(kv.value)));
+                }
+            }
+        }
+        books.sort(Comparator.comparingInt(b -> b.stored().creationOrder()));
+        for (final StoredBook book : books) {
+            creationOrder.put(book.product(), creationOrder.size());
+        }
+        return books;
+    }
+
+    /** Loads a restored, empty book's levels from the level store; returns how many. */
+    long loadLevels(final Product product, final OrderBook book) {
+        final byte[] prefix = prefix(product);
+        book.beginLoad();
+        final long n = loadSide(book, prefix, Side.BID_CODE) + loadSide(book, prefix, Side.ASK_CODE);
+        book.endLoad();
+        return n;
+    }
+
+    private long loadSide(final OrderBook book, final byte[] prefix, final byte side) {
+        long n = 0;
+        try (KeyValueIterator<Bytes, byte[]> it = levels.range(LevelKeys.sideFrom(prefix, side),
+                LevelKeys.sideTo(prefix, side))) {
+            while (it.hasNext()) {
+                final KeyValue<Bytes, byte[]> kv = it.next();
+                book.load(side, LevelKeys.priceOf(kv.key.get()), LevelKeys.sizeOf(kv.value));
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The last raw offset read on a partition, written with every record. */
+    void offsetRead(final int partition, final long offset) {
+        meta.put(BookMetaCodec.partitionKey(partition), BookMetaCodec.offsetValue(offset));
+    }
+
+    /** A book's meta or chain changed: it is written at the next {@link #persistChanged}. */
+    void changed(final Product product) {
+        final int index = product.index();
+        if (index >= changed.length) {
+            changed = Arrays.copyOf(changed, Math.max(changed.length * 2, index + 1));
+        }
+        if (!changed[index]) {
+            changed[index] = true;
+            changedList.add(product);
+        }
+    }
+
+    /** Writes the meta of every book changed since the last call (state, last top, chain). */
+    void persistChanged(final BookEngine engine, final ProductChains chains) {
+        for (int i = 0; i < changedList.size(); i++) {
+            final Product product = changedList.get(i);
+            changed[product.index()] = false;
+            final ProductBook pb = engine.book(product);
+            if (pb == null) {
+                continue;
+            }
+            Integer order = creationOrder.get(product);
+            if (order == null) {
+                order = creationOrder.size();
+                creationOrder.put(product, order);
+            }
+            meta.put(metaKey(product), BookMetaCodec.encode(order, pb.meta(), chains.session(product.index()),
+                    chains.sequence(product.index())));
+        }
+        changedList.clear();
+    }
+
+    @Override
+    public void onLevel(final Product product, final byte sideCode, final long priceTicks, final long sizeLots) {
+        final Bytes key = LevelKeys.levelKey(prefix(product), sideCode, priceTicks);
+        if (sizeLots == 0) {
+            levels.delete(key);
+        } else {
+            levels.put(key, LevelKeys.sizeValue(sizeLots));
+        }
+    }
+
+    @Override
+    public void onBookReplaced(final ProductBook pb) {
+        final byte[] prefix = prefix(pb.product());
+        for (final byte side : new byte[] {Side.BID_CODE, Side.ASK_CODE}) {
+            final List<Bytes> old = new ArrayList<>();
+            try (KeyValueIterator<Bytes, byte[]> it = levels.range(LevelKeys.sideFrom(prefix, side),
+                    LevelKeys.sideTo(prefix, side))) {
+                while (it.hasNext()) {
+                    old.add(it.next().key);
+                }
+            }
+            for (final Bytes key : old) {
+                levels.delete(key);
+            }
+            pb.book().side(Side.ofCode(side)).forEachLevel(Integer.MAX_VALUE,
+                    (price, size) -> levels.put(LevelKeys.levelKey(prefix, side, price), LevelKeys.sizeValue(size)));
+        }
+    }
+
+    private byte[] prefix(final Product product) {
+        return prefixes.computeIfAbsent(product, p -> LevelKeys.prefix(p.id()));
+    }
+
+    private Bytes metaKey(final Product product) {
+        return metaKeys.computeIfAbsent(product, p -> BookMetaCodec.bookKey(p.id()));
+    }
+}
