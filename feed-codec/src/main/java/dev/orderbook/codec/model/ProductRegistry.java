@@ -107,6 +107,12 @@ public final class ProductRegistry {
 
     /** Looks up or (open registry) registers a product. Returns null when unknown to a closed registry. */
     public Product get(final String id) {
+        final Product known = find(id);
+        return known != null ? known : open && isValidProductId(id) ? register(id) : null;
+    }
+
+    /** Looks up a product without ever registering one (for queries: a name asked for is no product seen). */
+    public Product find(final String id) {
         final int n = id.length();
         int hash = 0;
         for (int i = 0; i < n; i++) {
@@ -123,7 +129,7 @@ public final class ProductRegistry {
                 return p;
             }
         }
-        return open && isValidProductId(id) ? register(id) : null;
+        return null;
     }
 
     /**

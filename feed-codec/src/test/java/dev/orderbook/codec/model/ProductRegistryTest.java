@@ -30,6 +30,15 @@ class ProductRegistryTest {
         assertThat(btc.priceScale()).isEqualTo(ProductRegistry.DEFAULT_SCALE);
     }
 
+    @Test
+    void shouldFindOnlyProductsAlreadyRegistered() {
+        final ProductRegistry registry = ProductRegistry.open();
+        final Product btc = registry.get("BTC-USD");
+        assertThat(registry.find("BTC-USD")).isSameAs(btc);
+        assertThat(registry.find("ETH-USD")).isNull();
+        assertThat(registry.size()).as("a lookup registers nothing").isEqualTo(1);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "btc-usd", "-BTC", "BTC-", "BTC USD", "BTC_USD", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456"})
     void shouldRejectMalformedIds(final String id) {
