@@ -71,13 +71,19 @@ public final class IngestMetrics {
      * scrape (none: 0).
      */
     public void watch(final Supplier<RawPublisher> current, final PublisherConfig config) {
-        Gauge.builder("orderbook.ingest.buffer.bytes", current, c -> c.get() == null ? 0 : c.get().bufferedBytes())
-                .baseUnit("bytes").description("Bytes sent to Kafka and not yet acknowledged").register(registry);
+        // Supplier gauges: Micrometer holds them strongly (an object gauge would hold the supplier weakly, and read
+        // NaN once it is collected). Each reads the publisher once: a term may end between two reads.
+        Gauge.builder("orderbook.ingest.buffer.bytes", () -> {
+            final RawPublisher p = current.get();
+            return p == null ? 0 : p.bufferedBytes();
+        }).baseUnit("bytes").description("Bytes sent to Kafka and not yet acknowledged").register(registry);
         Gauge.builder("orderbook.ingest.buffer.budget.bytes", config::bufferBudgetBytes).baseUnit("bytes")
                 .description("The buffer budget").register(registry);
         for (final String product : config.products()) {
-            Gauge.builder("orderbook.ingest.product.live", current,
-                    c -> c.get() != null && c.get().isLive(product) ? 1 : 0).tag("product", product)
+            Gauge.builder("orderbook.ingest.product.live", () -> {
+                final RawPublisher p = current.get();
+                return p != null && p.isLive(product) ? 1 : 0;
+            }).tag("product", product)
                     .description("1 while the product has a snapshot published and no gap since").register(registry);
         }
     }
