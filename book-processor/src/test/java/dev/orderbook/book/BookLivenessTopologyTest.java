@@ -80,9 +80,15 @@ class BookLivenessTopologyTest {
     }
 
     private void pipe(final String session, final long productSeq, final String json) {
+        pipe(1, session, productSeq, json);
+    }
+
+    /** A record as an ingestor elected at {@code epoch} writes it. */
+    private void pipe(final long epoch, final String session, final long productSeq, final String json) {
         final Headers headers = new RecordHeaders();
         headers.add(Header.SESSION_ID.key(), session.getBytes(StandardCharsets.UTF_8));
         headers.add(Header.PRODUCT_SEQ.key(), Header.longHeader(productSeq));
+        headers.add(Header.LEADER_EPOCH.key(), Header.longHeader(epoch));
         raw.pipeInput(new TestRecord<>("BTC-USD".getBytes(StandardCharsets.UTF_8),
                 json.getBytes(StandardCharsets.UTF_8), headers));
     }
@@ -214,6 +220,53 @@ class BookLivenessTopologyTest {
         next(update("buy", "101.5", "1"));
         assertThat(states(summaries())).containsExactly("live", "crossed/crossed");
         assertThat(requests()).extracting(ControlRequest::reason).containsExactly("crossed");
+    }
+
+    @Test
+    void shouldNotResumeASilentBookOnARecordItCannotRead() throws IOException {
+        next(SNAPSHOT);
+        driver.advanceWallClockTime(Duration.ofMillis(STALE_AFTER_MS + 1_500));
+        // When the next record continues the chain but cannot be read
+        next("{\"type\":\"l2update\",\"product_id\":\"BTC-USD\",\"changes\":[[\"buy\",\"abc\",\"1\"]]}");
+        // Then the book goes from silent to bad input, never live in between
+        assertThat(states(summaries())).containsExactly("live", "stale/feed-silent", "stale/bad-input");
+        assertThat(dlq.readValuesToList()).hasSize(1);
+    }
+
+    @Test
+    void shouldRefuseADeposedIngestorsRecordsWhileItsSuccessorsChainIsAlive() throws IOException {
+        // Given ingestor A (epoch 1) and then its successor B (epoch 2): startup marker and snapshot
+        pipe(1, "a", 1, SNAPSHOT);
+        pipe(2, "b", 1, new String(RawMarkers.gap("BTC-USD", "startup", null), StandardCharsets.UTF_8));
+        pipe(2, "b", 2, SNAPSHOT.replace("\"1\"]", "\"7\"]"));
+        assertThat(states(summaries())).containsExactly("live", "stale/gap:startup", "live");
+        // When A's records, held up in a network partition, land after B's
+        pipe(1, "a", 2, update("buy", "100", "5"));
+        pipe(1, "a", 3, SNAPSHOT);
+        pipe(1, "a", 4, liveness());
+        // Then none is applied: no summary, B's book stands, each is a dead letter saying why
+        assertThat(summaries.isEmpty()).isTrue();
+        final LocalBooks.BookView view = books.view("BTC-USD", 1);
+        assertThat(view.bidSizes()[0]).isEqualTo(7 * (long) Math.pow(10, view.sizeScale()));
+        final List<TestRecord<byte[], byte[]>> refused = dlq.readRecordsToList();
+        assertThat(refused).hasSize(3).allSatisfy(r -> assertThat(new String(r.headers()
+                .lastHeader(Header.DLQ_REASON.key()).value(), StandardCharsets.UTF_8)).isEqualTo("FENCED"));
+        // and B's chain goes on
+        pipe(2, "b", 3, update("buy", "100", "6"));
+        assertThat(states(summaries())).containsExactly("live");
+    }
+
+    @Test
+    void shouldAcceptAnOlderEpochOnceTheChainHasFallenSilent() throws IOException {
+        // Given a book of an ingestor elected at epoch 5, silent since (every ingestor gone; the group recreated)
+        pipe(5, "old", 1, SNAPSHOT);
+        driver.advanceWallClockTime(Duration.ofMillis(STALE_AFTER_MS + 1_500));
+        // When a new ingestor, elected at epoch 1 of the new group, starts
+        pipe(1, "new", 1, new String(RawMarkers.gap("BTC-USD", "startup", null), StandardCharsets.UTF_8));
+        pipe(1, "new", 2, SNAPSHOT);
+        // Then its records make the book live again
+        assertThat(states(summaries())).containsExactly("live", "stale/feed-silent", "stale/gap:startup", "live");
+        assertThat(dlq.isEmpty()).isTrue();
     }
 
     @Test

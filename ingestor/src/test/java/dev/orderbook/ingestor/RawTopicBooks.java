@@ -74,6 +74,11 @@ public final class RawTopicBooks {
             return id == null ? null : new String(id, StandardCharsets.UTF_8);
         }
 
+        /** The leadership epoch of the ingestor that wrote it. */
+        public long leaderEpoch() {
+            return Header.longHeader(headers.get(Header.LEADER_EPOCH.key()));
+        }
+
         public long sessionSeq() {
             return Header.longHeader(headers.get(Header.SESSION_SEQ.key()));
         }

@@ -38,6 +38,11 @@ public enum DeadLetterReason {
     UNKNOWN_BOOK_TYPE,
     /** A message the engine refused (an unexpected failure while applying it); the detail says what. */
     APPLY_FAILED,
+    /**
+     * A raw record of an ingestor deposed since: its {@link Header#LEADER_EPOCH} is older than that of its product's
+     * chain, which a newer ingestor keeps alive. Not applied; the book is the newer ingestor's.
+     */
+    FENCED,
 
     // Control topic (the ingestor, reading requests).
     /** A control request that cannot be read or names a product this ingestor does not carry. */

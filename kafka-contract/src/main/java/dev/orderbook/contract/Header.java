@@ -17,6 +17,13 @@ public enum Header {
      * (long). The processor checks it: a jump means records of the product were lost.
      */
     PRODUCT_SEQ("ob-product-seq"),
+    /**
+     * Raw topic: the leadership epoch of the ingestor that wrote the record (long): the generation of the ingestors'
+     * group in which it was elected (0 for a published file). The processor refuses a record of an older epoch than
+     * its product's chain while that chain is alive: a deposed ingestor's late records never land on its
+     * successor's book.
+     */
+    LEADER_EPOCH("ob-leader-epoch"),
     /** Dead letters: the {@link DeadLetterReason} name (UTF-8). */
     DLQ_REASON("ob-dlq-reason"),
     /** Dead letters: a human-readable detail (UTF-8). */

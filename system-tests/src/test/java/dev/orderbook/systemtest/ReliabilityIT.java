@@ -58,7 +58,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * </ul>
  * The times measured go to {@code target/system-tests/ReliabilityIT/report.md} (the source of
  * docs/reliability.md). The ingestor that starts first reaches Kafka through a {@link TcpProxy}, so that it alone can
- * be cut off; the standby of the failover fault reaches it directly.
+ * be cut off; the second ingestor of the failover faults reaches it directly.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -83,6 +83,9 @@ class ReliabilityIT {
     private Path truthLog;
     private ChildJvm ingestor;
     private int ingestorHttp;
+    /** A second ingestor standing by, between the failover faults. */
+    private ChildJvm standby;
+    private int standbyHttp;
     private ChildJvm processor;
     private int processorHttp;
     private SummaryLog summaries;
@@ -121,7 +124,7 @@ class ReliabilityIT {
         if (summaries != null) {
             summaries.close();
         }
-        for (final AutoCloseable c : new AutoCloseable[] {processor, ingestor, simulator, broker, proxy}) {
+        for (final AutoCloseable c : new AutoCloseable[] {processor, ingestor, standby, simulator, broker, proxy}) {
             if (c != null) {
                 c.close();
             }
@@ -225,20 +228,58 @@ class ReliabilityIT {
 
     @Test
     @Order(5)
-    void aSecondIngestorStandsByAndTakesOverWithinTenSecondsOfTheActiveOnesDeath() throws Exception {
+    void anIngestorCutOffFromKafkaIsReplacedByTheStandbyAndNeverWritesAfterIt() throws Exception {
         // Given a second ingestor for the same products (reaching Kafka directly)
-        final int standbyHttp = LoopbackPorts.free();
-        final ChildJvm standby = ChildJvm.builder(TEST, "ingestor-standby").args(ingestArgs(
-                broker.bootstrapServers(), standbyHttp)).start();
+        final int secondHttp = LoopbackPorts.free();
+        final ChildJvm second = ChildJvm.builder(TEST, "ingestor-second").args(ingestArgs(
+                broker.bootstrapServers(), secondHttp)).start();
+        final ChildJvm partitioned = ingestor;
+        final int partitionedHttp = ingestorHttp;
         try {
-            awaitHealth(standbyHttp, "\"role\":\"standby\"");
+            awaitHealth(secondHttp, "\"role\":\"standby\"");
             Thread.sleep(2_000);
             // Then it publishes nothing: the books stay live, built on the active one's session alone
             final long joinedAt = System.currentTimeMillis() - 2_000;
             assertThat(reasonsSince(joinedAt)).isEmpty();
-            // When the active one dies
-            final long killedAt = System.currentTimeMillis();
-            ingestor.kill9();
+            // When the active one is cut off from Kafka, its feed still running
+            final long cutAt = System.currentTimeMillis();
+            proxy.cut();
+            // Then its lease lapses before the standby is elected, and the books go live on the standby's feed
+            awaitHealth(secondHttp, "\"role\":\"active\"");
+            final long electedAt = System.currentTimeMillis();
+            final long liveAt = awaitAllLiveAfter(electedAt, "live on the standby's feed");
+            // When the cut-off one reaches Kafka again, it stands by: nothing it held lands after its successor's
+            proxy.restore();
+            awaitHealth(partitionedHttp, "\"role\":\"standby\"");
+            Thread.sleep(2_000);
+            assertNoSessionsInterleavedSince(cutAt);
+            assertThat(summaries.all()).filteredOn(s -> s.readAtMs() > liveAt + 1_000).isNotEmpty()
+                    .allMatch(SummaryLog.Seen::isLive);
+            record("active ingestor cut off from Kafka with a standby running", -1, liveAt - cutAt,
+                    reasonsSince(cutAt));
+            report.put("standby elected after the active one was cut off", (electedAt - cutAt) + " ms; records of "
+                    + "the cut-off one refused by the processor (`FENCED`): " + processorMetric(
+                    "orderbook_dlq_total{reason=\"FENCED\""));
+        } finally {
+            // The standby publishes now; the cut-off one stands by.
+            ingestor = second;
+            ingestorHttp = secondHttp;
+            standby = partitioned;
+            standbyHttp = partitionedHttp;
+        }
+    }
+
+    @Test
+    @Order(6)
+    void theStandbyTakesOverWithinTenSecondsOfTheActiveOnesDeath() throws Exception {
+        // Given the active ingestor and a standby (the previous fault left one of each)
+        assertThat(standby).as("a standby from the previous fault").isNotNull();
+        awaitHealth(standbyHttp, "\"role\":\"standby\"");
+        final long joinedAt = System.currentTimeMillis();
+        // When the active one dies
+        final long killedAt = System.currentTimeMillis();
+        ingestor.kill9();
+        try {
             // Then the standby is elected within ten seconds, and every book is live again on its feed
             awaitHealth(standbyHttp, "\"role\":\"active\"");
             final long electedAt = System.currentTimeMillis();
@@ -251,11 +292,12 @@ class ReliabilityIT {
         } finally {
             ingestor = standby;
             ingestorHttp = standbyHttp;
+            standby = null;
         }
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aBrokerRestartLeavesEveryBookLiveAndTrueOnceKafkaIsBack() throws Exception {
         // When the broker dies and comes back on the same ports and log directory
         final long killedAt = System.currentTimeMillis();
@@ -269,7 +311,7 @@ class ReliabilityIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aProcessorDownPastTheRawTopicsRetentionSaysStaleThenHealsBySnapshotRequests() throws Exception {
         // Given the processor stopped, and raw records it has not read deleted by retention meanwhile
         processor.kill9();
@@ -360,6 +402,18 @@ class ReliabilityIT {
             Thread.sleep(100);
         }
         throw new AssertionError("/health on " + port + " never said " + contains + "; last: " + last);
+    }
+
+    /** The value of one of the processor's Prometheus samples (the name and the start of its labels), or 0. */
+    private double processorMetric(final String sampleStart) throws Exception {
+        final String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + processorHttp
+                + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        for (final String line : text.split("\n")) {
+            if (line.startsWith(sampleStart)) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return 0;
     }
 
     /**

@@ -17,18 +17,21 @@ import java.nio.charset.StandardCharsets;
  * <pre>
  *   book:      product id (UTF-8)              -> version 2 | creation order (4) | state (1) | reason | emitted (1) |
  *                                                 last state (1) | last reason | last bid price, size, ask price,
- *                                                 size (4 x 8) | session length (2) | session | sequence (8)
+ *                                                 size (4 x 8) | session length (2) | session | sequence (8) |
+ *                                                 leader epoch (8)
  *   partition: '#' raw partition (4, big-endian) -> offset (8)
  * </pre>
  *
- * A reason is its wire name, length-prefixed (1 byte; 0 for none). Product ids never start with '#'. Stateless.
+ * A reason is its wire name, length-prefixed (1 byte; 0 for none). Product ids never start with '#'. Version 2 (no
+ * epoch) is read as epoch 0. Stateless.
  */
 final class BookMetaCodec {
-    private static final byte VERSION = 2;
+    private static final byte VERSION = 3;
+    private static final byte VERSION_WITHOUT_EPOCH = 2;
     private static final byte PARTITION_MARK = '#';
 
     /** A book's stored state. {@code session} is null before the book's first sequenced record. */
-    record Stored(int creationOrder, BookMeta meta, byte[] session, long sequence) {
+    record Stored(int creationOrder, BookMeta meta, byte[] session, long sequence, long epoch) {
     }
 
     private BookMetaCodec() {
@@ -62,12 +65,13 @@ final class BookMetaCodec {
         return ByteBuffer.wrap(value).getLong();
     }
 
-    static byte[] encode(final int creationOrder, final BookMeta meta, final byte[] session, final long sequence) {
+    static byte[] encode(final int creationOrder, final BookMeta meta, final byte[] session, final long sequence,
+                         final long epoch) {
         final byte[] reason = reason(meta.reason());
         final byte[] lastReason = reason(meta.lastReason());
         final int sessionLength = session == null ? 0 : session.length;
         final ByteBuffer b = ByteBuffer.allocate(1 + 4 + 1 + 1 + reason.length + 1 + 1 + 1 + lastReason.length + 4 * 8
-                + 2 + sessionLength + 8);
+                + 2 + sessionLength + 8 + 8);
         b.put(VERSION).putInt(creationOrder).put((byte) meta.state().ordinal())
                 .put((byte) reason.length).put(reason)
                 .put((byte) (meta.emitted() ? 1 : 0)).put((byte) meta.lastState().ordinal())
@@ -78,7 +82,7 @@ final class BookMetaCodec {
         if (session != null) {
             b.put(session);
         }
-        b.putLong(sequence);
+        b.putLong(sequence).putLong(epoch);
         return b.array();
     }
 
@@ -86,7 +90,7 @@ final class BookMetaCodec {
      * @throws IllegalStateException for a layout this version does not know (a store written by another version)
      */
     static Stored decode(final byte[] value) {
-        if (value == null || value.length < 2 || value[0] != VERSION) {
+        if (value == null || value.length < 2 || (value[0] != VERSION && value[0] != VERSION_WITHOUT_EPOCH)) {
             throw new IllegalStateException("unknown book meta layout (version "
                     + (value == null || value.length == 0 ? "none" : value[0]) + "); reset the processor's state "
                     + "(a new --application-id, or kafka-streams-application-reset) after an upgrade that says so");
@@ -107,7 +111,8 @@ final class BookMetaCodec {
             session = new byte[sessionLength];
             b.get(session);
         }
-        return new Stored(creationOrder, meta, session, b.getLong());
+        final long sequence = b.getLong();
+        return new Stored(creationOrder, meta, session, sequence, value[0] == VERSION ? b.getLong() : 0);
     }
 
     private static byte[] reason(final StateReason reason) {

@@ -126,6 +126,7 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
     private final EngineStats seen = new EngineStats();
     private final RawOffsets offsets = new RawOffsets();
     private boolean warnedUnsequenced;
+    private long lastFencedEpoch = -1;
 
     public BookUpdateProcessor(final Settings settings) {
         this.settings = settings;
@@ -161,7 +162,8 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
             final Product product = stored.product();
             final ProductBook pb = engine.restore(product, stored.stored().meta());
             if (stored.stored().session() != null) {
-                chains.restart(product.index(), stored.stored().session(), stored.stored().sequence());
+                chains.restart(product.index(), stored.stored().session(), stored.stored().sequence(),
+                        stored.stored().epoch());
             }
             // A grace period: the feed may well be alive, its next record will tell.
             watch.seen(product.index(), now);
@@ -226,8 +228,8 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
             // jump shows here too, and the next record must not look like one.
             final byte[] key = record.key();
             final Product keyed = key == null ? null : products.get(key, 0, key.length);
-            if (keyed != null) {
-                followChain(record, keyed, false);
+            if (keyed != null && !followChain(record, keyed, false, kind != MessageKind.INVALID)) {
+                return;
             }
         }
         if (kind == MessageKind.INVALID) {
@@ -240,7 +242,7 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         }
         if (bookKind) {
             final Product product = checkKey(record, value);
-            if (product == null || !followChain(record, product, true)) {
+            if (product == null || !followChain(record, product, true, true)) {
                 return;
             }
         } else if (kind == MessageKind.IGNORED && looksLikeBookData(value)) {
@@ -266,15 +268,22 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
      * other record must continue it, or the book becomes stale (a jump, another session); one that continues it
      * makes a book stale only for silence live again. Records the product as seen.
      *
+     * <p>Fencing: a record of an older leadership epoch than the chain's comes from an ingestor deposed since; while
+     * the chain is alive (its product not silent for {@code staleAfterMs}) it is dead-lettered ({@code FENCED}) and
+     * changes nothing. Once the chain has fallen silent, an older epoch starts a chain like any other (the ingestors'
+     * group may have been recreated, its generations counting from 1 again).
+     *
      * <p>A record without the continuity headers comes from a producer other than the ingestor (a loader, a test
      * harness): it is applied, counted ({@code orderbook.records.unsequenced}), and its chain is unknown from there;
      * its offsets and its silence are still checked, and a book stale for silence never resumes on such a record
      * (nothing proves that nothing was lost), it waits for a snapshot.
      *
      * @param required whether the record is book data or a marker (for the other kinds a missing header is nothing)
-     * @return whether the record may be applied
+     * @param applied  whether the record will be applied (only such a record may make a silent book live again)
+     * @return whether the record may be applied (false: fenced, dead-lettered)
      */
-    private boolean followChain(final Record<byte[], byte[]> record, final Product product, final boolean required) {
+    private boolean followChain(final Record<byte[], byte[]> record, final Product product, final boolean required,
+                                final boolean applied) {
         final org.apache.kafka.common.header.Header sessionHeader = record.headers()
                 .lastHeader(Header.SESSION_ID.key());
         final org.apache.kafka.common.header.Header seqHeader = record.headers().lastHeader(Header.PRODUCT_SEQ.key());
@@ -288,21 +297,32 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         final int index = product.index();
         final byte[] session = sessionHeader.value();
         final long sequence = Header.longHeader(seqHeader.value());
+        final org.apache.kafka.common.header.Header epochHeader = record.headers()
+                .lastHeader(Header.LEADER_EPOCH.key());
+        final long epoch = epochHeader == null || epochHeader.value() == null || epochHeader.value().length != 8 ? 0
+                : Header.longHeader(epochHeader.value());
+        if (epoch < chains.epoch(index) && !watch.silent(index, nowMs)) {
+            fenced(record, product, epoch);
+            return false;
+        }
         watch.seen(index, nowMs);
         stores.changed(product);
         if (engine.book(product) == null && (!required || msg.kind() == MessageKind.LIVENESS)) {
             // A record of a product this task has no book of yet, and that makes none: only the chain moves.
-            chains.follow(index, session, sequence);
+            chains.follow(index, session, sequence, epoch);
             return true;
         }
         if (msg.kind() == MessageKind.GAP || carriesSnapshot()) {
-            chains.restart(index, session, sequence);
+            chains.restart(index, session, sequence, epoch);
             return true;
         }
-        switch (chains.follow(index, session, sequence)) {
+        switch (chains.follow(index, session, sequence, epoch)) {
             case CONTINUES:
-                // The book as it stands, before this record: no message produced that state, so no exchange time.
-                engine.resume(product, null, sink);
+                if (applied) {
+                    // The book as it stands, before this record: no message produced that state, so no exchange
+                    // time.
+                    engine.resume(product, null, sink);
+                }
                 break;
             case SEQUENCE_JUMP:
                 settings.metrics().continuityLoss(StateReason.PRODUCT_SEQUENCE_JUMP);
@@ -330,9 +350,21 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         settings.metrics().unsequenced();
         watch.seen(product.index(), nowMs);
         stores.changed(product);
-        if (msg.kind() == MessageKind.GAP || carriesSnapshot()) {
-            chains.restart(product.index(), null, 0);
+        // Whatever chain there was, this record is not in it: no later record may resume a book across it.
+        chains.restart(product.index(), null, 0, 0);
+    }
+
+    /** A record of an ingestor deposed since, while its successor's chain is alive: refused, counted, no change. */
+    private void fenced(final Record<byte[], byte[]> record, final Product product, final long epoch) {
+        final long chainEpoch = chains.epoch(product.index());
+        if (epoch != lastFencedEpoch) {
+            lastFencedEpoch = epoch;
+            log.info("Refusing records of a deposed ingestor (an older leadership epoch than the product's chain); "
+                    + "they are dead-lettered (FENCED). task=[{}] product=[{}] epoch=[{}] chainEpoch=[{}]",
+                    context.taskId(), product.id(), epoch, chainEpoch);
         }
+        deadLetter(record, DeadLetterReason.FENCED, "leadership epoch " + epoch + " is older than the chain's "
+                + chainEpoch + ": written by an ingestor deposed since");
     }
 
     private boolean carriesSnapshot() {
@@ -378,6 +410,10 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
     }
 
     private Product mismatch(final Record<byte[], byte[]> record, final Product keyProduct, final Product other) {
+        // The record is in the key's chain all the same (the ingestor numbers records by key).
+        if (!followChain(record, keyProduct, false, false)) {
+            return null;
+        }
         deadLetter(record, DeadLetterReason.KEY_MISMATCH,
                 "key " + keyProduct.id() + " but the message is about " + other.id());
         if (msg.kind() == MessageKind.LIVENESS) {
@@ -562,7 +598,8 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
     public LocalBooks.BookView view(final String productId, final int depth) {
         lock.lock();
         try {
-            final Product product = products == null ? null : products.get(productId);
+            // find, not get: a query must not register a product (a name asked for is no product seen).
+            final Product product = products == null ? null : products.find(productId);
             final ProductBook pb = product == null ? null : engine.book(product);
             if (pb == null) {
                 return null;
@@ -599,7 +636,7 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
 
     /** For tests: the state of a book in this task, or null. */
     BookState stateOf(final String productId) {
-        final Product p = products.get(productId);
+        final Product p = products.find(productId);
         final ProductBook pb = p == null ? null : engine.book(p);
         return pb == null ? null : pb.state();
     }

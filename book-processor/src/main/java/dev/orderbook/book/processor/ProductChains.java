@@ -6,7 +6,9 @@ import java.util.Arrays;
  * Where each product's chain of raw records stands: the ingest session ({@code ob-session-id}) and product sequence
  * ({@code ob-product-seq}) of its last record. A chain starts at a snapshot or a gap marker; every later record of the
  * product must carry the same session and the next number, or records were lost (a jump), or came from another
- * ingestor or an earlier run (another session) since the snapshot the book was built on.
+ * ingestor or an earlier run (another session) since the snapshot the book was built on. The chain also keeps the
+ * leadership epoch ({@code ob-leader-epoch}) of its session, so that a deposed ingestor's late records can be told
+ * from its successor's.
  *
  * <p>By product index (the task's registry); the session bytes are compared as they are, without decoding. One per
  * task; single thread (the stream thread).
@@ -26,6 +28,7 @@ final class ProductChains {
 
     private byte[][] sessions = new byte[16][];
     private long[] sequences = new long[16];
+    private long[] epochs = new long[16];
 
     /** Where the chain of a product stands: its last record's session (null for none) and number. */
     byte[] session(final int product) {
@@ -36,8 +39,13 @@ final class ProductChains {
         return product < sequences.length ? sequences[product] : 0;
     }
 
+    /** The leadership epoch of the chain's session (0 for none). */
+    long epoch(final int product) {
+        return product < epochs.length ? epochs[product] : 0;
+    }
+
     /** Compares a record with its product's chain, and moves the chain to it whatever the verdict. */
-    Verdict follow(final int product, final byte[] session, final long sequence) {
+    Verdict follow(final int product, final byte[] session, final long sequence, final long epoch) {
         ensure(product);
         final byte[] current = sessions[product];
         final Verdict verdict;
@@ -52,21 +60,24 @@ final class ProductChains {
         }
         if (verdict != Verdict.CONTINUES) {
             sessions[product] = session;
+            epochs[product] = epoch;
         }
         sequences[product] = sequence;
         return verdict;
     }
 
     /** Starts the product's chain at this record (a snapshot or a gap marker), or restores it. */
-    void restart(final int product, final byte[] session, final long sequence) {
+    void restart(final int product, final byte[] session, final long sequence, final long epoch) {
         ensure(product);
         sessions[product] = session;
         sequences[product] = sequence;
+        epochs[product] = epoch;
     }
 
     void clear() {
         Arrays.fill(sessions, null);
         Arrays.fill(sequences, 0);
+        Arrays.fill(epochs, 0);
     }
 
     private void ensure(final int product) {
@@ -74,6 +85,7 @@ final class ProductChains {
             final int capacity = Math.max(sessions.length * 2, product + 1);
             sessions = Arrays.copyOf(sessions, capacity);
             sequences = Arrays.copyOf(sequences, capacity);
+            epochs = Arrays.copyOf(epochs, capacity);
         }
     }
 }

@@ -41,6 +41,7 @@ final class TaskStores implements LevelListener {
     private final Map<Product, Integer> creationOrder = new HashMap<>();
     private final Map<Product, byte[]> prefixes = new HashMap<>();
     private final Map<Product, Bytes> metaKeys = new HashMap<>();
+    private Bytes[] partitionKeys = new Bytes[0];
     /** Books whose meta changed since the last {@link #persistChanged} (by product index), and their list. */
     private boolean[] changed = new boolean[16];
     private final List<Product> changedList = new ArrayList<>();
@@ -99,7 +100,16 @@ final class TaskStores implements LevelListener {
 
     /** The last raw offset read on a partition, written with every record. */
     void offsetRead(final int partition, final long offset) {
-        meta.put(BookMetaCodec.partitionKey(partition), BookMetaCodec.offsetValue(offset));
+        if (partition >= partitionKeys.length) {
+            partitionKeys = Arrays.copyOf(partitionKeys, partition + 1);
+        }
+        Bytes key = partitionKeys[partition];
+        if (key == null) {
+            key = BookMetaCodec.partitionKey(partition);
+            partitionKeys[partition] = key;
+        }
+        // A new value each time: the caching store keeps the array it is given.
+        meta.put(key, BookMetaCodec.offsetValue(offset));
     }
 
     /** A book's meta or chain changed: it is written at the next {@link #persistChanged}. */
@@ -128,8 +138,9 @@ final class TaskStores implements LevelListener {
                 order = creationOrder.size();
                 creationOrder.put(product, order);
             }
-            meta.put(metaKey(product), BookMetaCodec.encode(order, pb.meta(), chains.session(product.index()),
-                    chains.sequence(product.index())));
+            final int index = product.index();
+            meta.put(metaKey(product), BookMetaCodec.encode(order, pb.meta(), chains.session(index),
+                    chains.sequence(index), chains.epoch(index)));
         }
         changedList.clear();
     }

@@ -69,7 +69,7 @@ public final class FilePublisher {
         final long startNs = System.nanoTime();
         try (RawPublisher publisher = new RawPublisher(config,
                 new KafkaProducer<>(config.producerProperties("orderbook-publish")), metrics,
-                RawPublisher.Source.FILE);
+                RawPublisher.Source.FILE, 0);
              NdjsonReader reader = NdjsonReader.open(input, Limits.MAX_RECORD_BYTES)) {
             publisher.warmUp(setupTimeout);
             while (reader.next()) {

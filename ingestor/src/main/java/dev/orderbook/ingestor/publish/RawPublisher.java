@@ -91,6 +91,7 @@ public final class RawPublisher implements AutoCloseable {
     }
 
     private final PublisherConfig config;
+    private final byte[] epoch;
     private final IngestMetrics metrics;
     private final ProductRegistry registry;
     private final byte[][] keys;
@@ -106,10 +107,12 @@ public final class RawPublisher implements AutoCloseable {
      * @param producer idempotent producer built from {@link PublisherConfig#producerProperties}; closed by
      *                 {@link #close()}
      * @param source   live feed or recorded file
+     * @param leaderEpoch the leadership epoch stamped on every record ({@code ob-leader-epoch}; 0 for a file)
      */
     public RawPublisher(final PublisherConfig config, final Producer<byte[], byte[]> producer,
-                        final IngestMetrics metrics, final Source source) {
+                        final IngestMetrics metrics, final Source source, final long leaderEpoch) {
         this.config = config;
+        this.epoch = RawRecords.epoch(leaderEpoch);
         this.metrics = metrics;
         this.registry = config.registry();
         final int n = config.products().size();
@@ -235,7 +238,8 @@ public final class RawPublisher implements AutoCloseable {
         for (int i = 0; i < keys.length; i++) {
             if (healthy[i] && continuity.isLive(i)) {
                 sender.send(config.rawTopic(), i, keys[i], RawMarkers.liveness(registry.byIndex(i).id(), time),
-                        RawRecords.headers(sessionId, 0, continuity.nextSeq(i, sessionId), nowEpochNs), false);
+                        RawRecords.headers(epoch, sessionId, 0, continuity.nextSeq(i, sessionId), nowEpochNs),
+                        false);
                 metrics.liveness();
             }
         }
@@ -319,8 +323,9 @@ public final class RawPublisher implements AutoCloseable {
         }
         for (int p = 0; p < n; p++) {
             final int product = parts.product(p).index();
-            sender.send(config.rawTopic(), product, keys[product], parts.value(p), RawRecords.headers(sessionId,
-                    frame.sessionSeq(), continuity.nextSeq(product, sessionId), frame.receiveEpochNs()), false);
+            sender.send(config.rawTopic(), product, keys[product], parts.value(p), RawRecords.headers(epoch,
+                    sessionId, frame.sessionSeq(), continuity.nextSeq(product, sessionId), frame.receiveEpochNs()),
+                    false);
         }
         for (int e = 0; e < m.eventCount(); e++) {
             if (m.eventType(e) == EventType.SNAPSHOT) {
@@ -373,7 +378,7 @@ public final class RawPublisher implements AutoCloseable {
         metrics.deadLetter(reason.name());
         log.warn("Frame not publishable; dead-lettered. sessionId=[{}] sessionSeq=[{}] bytes=[{}] reason=[{}] "
                 + "detail=[{}] staleScope=[{}]", sessionId, sessionSeq, value.length, reason, detail, scope);
-        final RecordHeaders headers = RawRecords.deadLetter(RawRecords.headers(sessionId, sessionSeq, 0,
+        final RecordHeaders headers = RawRecords.deadLetter(RawRecords.headers(epoch, sessionId, sessionSeq, 0,
                 receiveEpochNs), reason, detail);
         final int products = scope.isAll() ? keys.length : scope.products().size();
         final byte[] key = products == 1 ? keys[scope.isAll() ? 0 : scope.products().get(0).index()] : null;
@@ -420,7 +425,7 @@ public final class RawPublisher implements AutoCloseable {
     private ProducerRecord<byte[], byte[]> markerRecord(final int product, final GapReason reason,
                                                        final String sessionId) {
         final long nowEpochNs = EpochClock.nowEpochNs();
-        final RecordHeaders headers = RawRecords.headers(sessionId, 0, continuity.nextSeq(product, sessionId),
+        final RecordHeaders headers = RawRecords.headers(epoch, sessionId, 0, continuity.nextSeq(product, sessionId),
                 nowEpochNs);
         return new ProducerRecord<>(config.rawTopic(), null, null, keys[product],
                 RawRecords.gapMarker(registry.byIndex(product).id(), reason, nowEpochNs), headers);

@@ -114,29 +114,45 @@ public final class IngestorService implements AutoCloseable {
         final KafkaClientMetrics producerMetrics;
         final CoinbaseFeedClient client;
 
-        Term() {
+        /** @param epoch the leadership epoch, stamped on every record of the term */
+        Term(final long epoch) {
             final Producer<byte[], byte[]> producer = new KafkaProducer<>(
                     config.publisher().producerProperties("orderbook-ingestor"));
             this.producerMetrics = new KafkaClientMetrics(producer);
             producerMetrics.bindTo(registry);
-            this.publisher = new RawPublisher(config.publisher(), producer, metrics, RawPublisher.Source.LIVE);
+            this.publisher = new RawPublisher(config.publisher(), producer, metrics, RawPublisher.Source.LIVE, epoch);
             try {
-                publisher.warmUp(config.setupTimeout());
-            } catch (final IllegalStateException e) {
-                // The outage handling takes over from here: nothing is lost silently.
-                log.warn("Topic metadata not available yet; publishing anyway. error=[{}]", e.getMessage());
+                try {
+                    // Briefly: this runs on the leadership thread, which must go on renewing the lease.
+                    publisher.warmUp(warmUpLimit());
+                } catch (final IllegalStateException e) {
+                    // The outage handling takes over from here: nothing is lost silently.
+                    log.info("Topic metadata not available yet; publishing anyway. error=[{}]", e.getMessage());
+                }
+                // Whatever an earlier ingestor wrote last, no book may carry on from it as if nothing had happened.
+                publisher.markAll(GapReason.STARTUP, "startup-" + UUID.randomUUID());
+                publisher.requests().drainTo(request -> { });
+                // The publisher's requests go to this term's feed only (null until it is assigned, a moment from
+                // now).
+                this.client = CoinbaseFeedClient.start(config.feed(), new FeedPublishing(publisher, metrics,
+                        leadership::holdsLease, () -> Term.this.client, IngestorService.this::fail),
+                        config.credentials(), config.publisher().newDecoder());
+            } catch (final RuntimeException e) {
+                publisher.abort();
+                producerMetrics.close();
+                throw e;
             }
-            // Whatever an earlier ingestor wrote last, no book may carry on from it as if nothing had happened.
-            publisher.markAll(GapReason.STARTUP, "startup-" + UUID.randomUUID());
-            publisher.requests().drainTo(request -> { });
-            // The publisher's requests go to this term's feed only (null until it is assigned, a moment from now).
-            this.client = CoinbaseFeedClient.start(config.feed(), new FeedPublishing(publisher, metrics,
-                    leadership::holdsLease, () -> Term.this.client, IngestorService.this::fail), config.credentials(),
-                    config.publisher().newDecoder());
         }
 
-        /** Stops the feed; then either marks every product and closes the producer, or drops what it holds. */
+        /**
+         * Either stops the feed, marks every product and closes the producer; or (deposed) drops what the producer
+         * holds at once, before anything else, then stops the feed.
+         */
         void end(final boolean markShutdown) {
+            if (!markShutdown) {
+                // First: every moment the producer lives, it may retry a batch a successor must not see behind its own.
+                publisher.abort();
+            }
             client.close();
             try {
                 if (markShutdown) {
@@ -150,8 +166,6 @@ public final class IngestorService implements AutoCloseable {
                                 + "error=[{}]", e.toString());
                     }
                     publisher.close();
-                } else {
-                    publisher.abort();
                 }
             } finally {
                 producerMetrics.close();
@@ -171,8 +185,8 @@ public final class IngestorService implements AutoCloseable {
         this.leadership = new Leadership(config.publisher().adminProperties(), config.control().topic(),
                 config.control().groupId(), config.control().sessionTimeout(), new Leadership.Listener() {
                     @Override
-                    public void elected() {
-                        activate();
+                    public void elected(final long epoch) {
+                        activate(epoch);
                     }
 
                     @Override
@@ -183,6 +197,11 @@ public final class IngestorService implements AutoCloseable {
                     @Override
                     public void request(final ConsumerRecord<byte[], byte[]> r) {
                         requests.handle(r);
+                    }
+
+                    @Override
+                    public void failed(final Throwable error) {
+                        fail(error);
                     }
                 });
         final IngestorHealth health = new IngestorHealth(config.feed().productIds(), this::publisher, leadership,
@@ -225,12 +244,19 @@ public final class IngestorService implements AutoCloseable {
     }
 
     /** Leadership thread: elected. A new term: startup markers first, then the feed. */
-    private synchronized void activate() {
+    private synchronized void activate(final long epoch) {
         if (closed || term != null) {
             return;
         }
-        term = new Term();
-        log.info("Publishing. url=[{}] products=[{}]", config.feed().url(), config.feed().productIds());
+        term = new Term(epoch);
+        log.info("Publishing. url=[{}] products=[{}] epoch=[{}]", config.feed().url(), config.feed().productIds(),
+                epoch);
+    }
+
+    /** How long a new term waits for the raw topic's metadata: at most one lease renewal interval. */
+    private Duration warmUpLimit() {
+        final Duration renewal = config.control().sessionTimeout().dividedBy(6);
+        return renewal.compareTo(config.setupTimeout()) < 0 ? renewal : config.setupTimeout();
     }
 
     /** Leadership thread: deposed. The term ends; whatever it had not written is dropped. */
@@ -248,10 +274,10 @@ public final class IngestorService implements AutoCloseable {
         return t == null ? null : t.client;
     }
 
-    /** The worker failed: stop loudly, from another thread (closing waits for the worker). */
+    /** The worker or the leadership thread failed: stop loudly, from another thread (closing waits for both). */
     private void fail(final Throwable error) {
         failure = error;
-        log.error("The ingestor stops because its worker failed ({}); its books downstream go stale. Restart it "
+        log.error("The ingestor stops because a thread of it failed ({}); its books downstream go stale. Restart it "
                 + "(an orchestrator does); a standby, if any, takes over meanwhile.", error.toString());
         final Thread closer = new Thread(this::close, "ingestor-fail-stop");
         closer.setDaemon(true);

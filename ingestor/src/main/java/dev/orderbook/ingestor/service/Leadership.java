@@ -34,6 +34,11 @@ import java.util.Map;
  * ingestor is deposed (it stops its feed), and is elected anew (startup markers, a new session) only after a commit
  * accepted later, so nothing it dropped meanwhile can pass unmarked.
  *
+ * <p>Epoch. Each election carries the group's generation, which every rebalance raises: the ingestor stamps it on
+ * every record ({@code ob-leader-epoch}), and the processor refuses records of an older epoch than its product's
+ * chain while that chain is alive. That fences what the lease cannot: records a deposed ingestor had already put on
+ * the wire when it closed its producer.
+ *
  * <p>The same partition carries the processor's requests (fresh snapshots); the active ingestor reads them.
  *
  * <p>Threading: one thread ({@code ingestor-leadership}) polls, renews and calls the {@link Listener}, in order.
@@ -47,18 +52,26 @@ final class Leadership implements AutoCloseable {
 
     /** Told about elections and requests, on the leadership thread. */
     interface Listener {
-        /** This ingestor now owns the partition: it must start publishing (startup markers first). */
-        void elected();
+        /**
+         * This ingestor now owns the partition: it must start publishing (startup markers first).
+         *
+         * @param epoch the group's generation now: higher than that of any ingestor elected before
+         */
+        void elected(long epoch);
 
         /** This ingestor no longer publishes (partition revoked or lost, or the lease lapsed): stop at once. */
         void deposed(String why);
 
         /** A control record, while active. */
         void request(ConsumerRecord<byte[], byte[]> record);
+
+        /** The leadership thread failed (a bug, or a listener's error): the ingestor cannot go on. */
+        void failed(Throwable error);
     }
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final TopicPartition partition;
+    private final String groupId;
     private final Listener listener;
     private final long leaseNs;
     private final long renewNs;
@@ -100,6 +113,7 @@ final class Leadership implements AutoCloseable {
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "orderbook-ingestor-leadership");
         this.consumer = new KafkaConsumer<>(p);
         this.partition = new TopicPartition(controlTopic, 0);
+        this.groupId = groupId;
         this.listener = listener;
         // Lapses a third of the session timeout before the coordinator could give the partition away.
         this.leaseNs = sessionTimeout.toNanos() * 2 / 3;
@@ -162,22 +176,36 @@ final class Leadership implements AutoCloseable {
             }
         } catch (final WakeupException e) {
             if (!closed) {
-                throw e;
+                failed(e);
             }
+        } catch (final RuntimeException | Error e) {
+            failed(e);
         } finally {
-            if (active) {
-                depose("stopping");
+            try {
+                if (active) {
+                    depose("stopping");
+                }
+            } finally {
+                consumer.close(Duration.ofSeconds(5));
             }
-            consumer.close(Duration.ofSeconds(5));
         }
     }
 
-    /** Commits the position synchronously: accepted only from the partition's owner, it renews the lease. */
+    private void failed(final Throwable e) {
+        log.error("The leadership thread failed; the ingestor stops. group=[{}]", groupId, e);
+        listener.failed(e);
+    }
+
+    /**
+     * Commits the position synchronously: accepted only from the partition's owner, it renews the lease. Waits at
+     * most until the lease would lapse, so that a lapse is acted on when it happens.
+     */
     private void renew(final long startNs) {
         lastRenewNs = startNs;
+        final Duration wait = Duration.ofNanos(Math.max(Duration.ofMillis(100).toNanos(),
+                leaseFromNs + leaseNs - startNs));
         try {
-            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(consumer.position(partition))),
-                    Duration.ofNanos(leaseNs));
+            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(consumer.position(partition, wait))), wait);
             leaseFromNs = startNs;
         } catch (final WakeupException e) {
             throw e;
@@ -189,9 +217,10 @@ final class Leadership implements AutoCloseable {
     private void elect(final String why) {
         lapsed = false;
         active = true;
-        log.info("Elected the active ingestor. group=[{}] partition=[{}] why=[{}]", consumer.groupMetadata().groupId(),
-                partition, why);
-        listener.elected();
+        final int epoch = consumer.groupMetadata().generationId();
+        log.info("Elected the active ingestor. group=[{}] partition=[{}] epoch=[{}] why=[{}]",
+                consumer.groupMetadata().groupId(), partition, epoch, why);
+        listener.elected(epoch);
     }
 
     private void depose(final String why) {

@@ -35,6 +35,7 @@ class RawPublisherTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final List<String> PRODUCTS = List.of("BTC-USD", "ETH-USD");
     private static final String SESSION = "session-1";
+    private static final long EPOCH = 7;
     private static final long RECEIVED = 1_764_000_000_123_456_789L;
     private static final String EXCHANGE_SNAPSHOT =
             "{\"type\":\"snapshot\",\"product_id\":\"BTC-USD\",\"bids\":[[\"100.00\",\"1\"]],\"asks\":[[\"101.00\",\"2\"]]}";
@@ -85,7 +86,7 @@ class RawPublisherTest {
         final PublisherConfig config = PublisherConfig.of("unused:9092", PRODUCTS).withTopics("raw", "dlq")
                 .withBufferBudgetBytes(budget);
         decoder = config.newDecoder();
-        publisher = new RawPublisher(config, producer, new IngestMetrics(registry), source);
+        publisher = new RawPublisher(config, producer, new IngestMetrics(registry), source, EPOCH);
         return publisher;
     }
 
@@ -105,8 +106,12 @@ class RawPublisherTest {
         return new String(r.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
     }
 
+    private static long epochOf(final ProducerRecord<byte[], byte[]> r) {
+        return Header.longHeader(r.headers().lastHeader(Header.LEADER_EPOCH.key()).value());
+    }
+
     @Test
-    void shouldPublishExchangeFramesVerbatimKeyedByProductWithSessionHeaders() {
+    void shouldPublishExchangeFramesVerbatimKeyedByProductWithSessionAndEpochHeaders() {
         // Given
         final RawPublisher p = publisher(PublisherConfig.BUFFER_BUDGET_DEFAULT, RawPublisher.Source.LIVE);
         // When
@@ -123,6 +128,7 @@ class RawPublisherTest {
                 .isEqualTo(2);
         assertThat(Header.longHeader(sent.get(1).headers().lastHeader(Header.RECEIVE_TIME_NS.key()).value()))
                 .isEqualTo(RECEIVED + 5);
+        assertThat(sent).extracting(RawPublisherTest::epochOf).containsOnly(EPOCH);
         assertThat(p.isLive("BTC-USD")).isTrue();
         assertThat(p.isLive("ETH-USD")).isFalse();
     }
@@ -344,6 +350,7 @@ class RawPublisherTest {
         final List<ProducerRecord<byte[], byte[]>> sent = producer.history();
         assertThat(sent.subList(1, 3)).extracting(RawPublisherTest::key).containsExactlyInAnyOrderElementsOf(PRODUCTS);
         assertThat(json(sent.get(1)).get("reason").asText()).isEqualTo(GapReason.SHUTDOWN.wireName());
+        assertThat(sent.subList(1, 3)).extracting(RawPublisherTest::epochOf).containsOnly(EPOCH);
         assertThat(p.isLive("BTC-USD")).isFalse();
     }
 
@@ -363,7 +370,7 @@ class RawPublisherTest {
         producer.clear();
         final RawPublisher live = new RawPublisher(PublisherConfig.of("unused:9092", PRODUCTS)
                 .withTopics("raw", "dlq"), producer, new IngestMetrics(new SimpleMeterRegistry()),
-                RawPublisher.Source.LIVE);
+                RawPublisher.Source.LIVE, EPOCH);
         assertThat(publishFrame(live, SESSION, 1, RECEIVED, recordedGap))
                 .isEqualTo(RawPublisher.Outcome.DEAD_LETTERED);
         assertThat(header(producer.history().get(0), Header.DLQ_REASON.key())).isEqualTo("RESERVED_TYPE");

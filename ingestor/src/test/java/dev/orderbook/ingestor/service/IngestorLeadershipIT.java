@@ -130,6 +130,12 @@ class IngestorLeadershipIT {
             assertThat(after).extracting(Raw::sessionId).as("%s: nothing of the first ingestor after", product)
                     .doesNotContainAnyElementsOf(before);
             assertThat(after.get(0).isSnapshot()).as("%s: the new session starts with a snapshot", product).isTrue();
+            // The standby's epoch is above every epoch of the first one: a late record of it would be fenced.
+            final long firstEpoch = records.get(0).leaderEpoch();
+            assertThat(records.subList(0, shutdown + 1)).extracting(Raw::leaderEpoch).containsOnly(firstEpoch);
+            assertThat(records.subList(shutdown + 1, records.size())).extracting(Raw::leaderEpoch)
+                    .as("%s: the second ingestor's epoch", product).allSatisfy(e -> assertThat(e)
+                            .isGreaterThan(firstEpoch));
             RawTopicBooks.assertLiveAndEqual(product, RawTopicBooks.byProduct(records).get(product),
                     simulator.bookSnapshot(product));
         }
