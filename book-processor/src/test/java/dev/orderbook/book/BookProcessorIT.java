@@ -202,6 +202,28 @@ class BookProcessorIT {
     }
 
     @Test
+    void shouldReadARawTopicWhateverItsWritersMessageSizeLimit(final KafkaCluster cluster) {
+        // A raw topic another producer set up with a smaller limit than the ingestor's: its business, not ours
+        final String raw = KafkaClusterExtension.createTopic(cluster, "raw", 2,
+                Map.of("max.message.bytes", Integer.toString(16 * 1024 * 1024)));
+        final BookProcessorConfig config = config(cluster, tmp.resolve("state"), raw).build();
+
+        assertThat(ProcessorTopics.ensure(config)).isEqualTo(2);
+    }
+
+    @Test
+    void shouldRefuseATopicItWritesWhenItsMessageSizeLimitIsTooSmallSayingHowToRaiseIt(final KafkaCluster cluster) {
+        final String raw = KafkaClusterExtension.createTopic(cluster, "raw", 1);
+        final BookProcessorConfig.Builder b = config(cluster, tmp.resolve("state"), raw);
+        b.dlqTopic = KafkaClusterExtension.createTopic(cluster, "dlq", 1, Map.of("max.message.bytes", "1048576"));
+        final BookProcessorConfig config = b.build();
+
+        assertThatThrownBy(() -> ProcessorTopics.ensure(config)).isInstanceOf(TopicSetup.SetupException.class)
+                .hasMessageContaining("max.message.bytes=1048576")
+                .hasMessageContaining("kafka-configs.sh --alter --entity-type topics --entity-name " + b.dlqTopic);
+    }
+
+    @Test
     void shouldFailWithAClearMessageWhenTheBrokerIsUnreachable(final KafkaCluster cluster) {
         final BookProcessorConfig.Builder b = config(cluster, tmp.resolve("state"), "raw");
         b.bootstrapServers = "127.0.0.1:1";

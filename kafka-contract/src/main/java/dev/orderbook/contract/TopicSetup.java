@@ -32,9 +32,10 @@ import java.util.concurrent.TimeoutException;
  * batches refused and retried). Existing topics are never altered: a topic that does not fit is refused, with the
  * command that fixes it.
  *
- * <p>Checks on an existing topic: it must allow records of its spec's {@code max.message.bytes} (a raw topic too
- * small for a 5 MB snapshot would refuse it forever), and the raw topic must not be compacted (compaction would keep
- * one message per product and destroy the record).
+ * <p>Checks on an existing topic: one the service writes must allow records of its spec's {@code max.message.bytes}
+ * (a raw topic too small for a 5 MB snapshot would refuse it forever); one it only reads, that another service owns,
+ * is not held to its writer's limit (the writer checks it, and a consumer reads any record the topic took). The raw
+ * topic must not be compacted (compaction would keep one message per product and destroy the record).
  */
 public final class TopicSetup {
     private static final Logger log = LoggerFactory.getLogger(TopicSetup.class);
@@ -232,6 +233,9 @@ public final class TopicSetup {
                     + ": compaction would keep one message per product and destroy the record; fix it with "
                     + "kafka-configs.sh --alter --entity-type topics --entity-name " + topic.name()
                     + " --add-config cleanup.policy=delete", null);
+        }
+        if (!topic.create()) {
+            return;
         }
         final ConfigEntry maxBytes = config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
         final int needed = topic.spec().maxMessageBytes();
