@@ -51,6 +51,14 @@ public final class ProductBook {
         return reason;
     }
 
+    /**
+     * Whether only a snapshot can make the book live again: it is not live, and not merely silent (a silence that
+     * lost nothing resumes by itself).
+     */
+    public boolean needsSnapshot() {
+        return state != BookState.LIVE && !reason.isResumable();
+    }
+
     long alertBpsE4() {
         return alertBpsE4;
     }

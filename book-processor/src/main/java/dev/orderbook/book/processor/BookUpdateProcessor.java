@@ -170,7 +170,7 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
             final OrderBook book = pb.book();
             levels += stores.loadLevels(product, book);
             settings.metrics().book(product.id(), book.bidLevels(), book.askLevels(), pb.state());
-            if (pb.state() != BookState.LIVE && !pb.reason().isResumable()) {
+            if (pb.needsSnapshot()) {
                 watch.notLive(product.index(), now, false);
             }
         }
@@ -488,8 +488,7 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
                 final int index = pb.product().index();
                 if (pb.state() == BookState.LIVE && watch.silent(index, timestampMs)) {
                     engine.markSilent(pb.product(), sink);
-                } else if (pb.state() != BookState.LIVE && !pb.reason().isResumable()
-                        && watch.requestDue(index, timestampMs)) {
+                } else if (pb.needsSnapshot() && watch.requestDue(index, timestampMs)) {
                     requestSnapshot(pb);
                 }
             }
@@ -542,7 +541,7 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
             metrics.latencyNs(now.getEpochSecond() * 1_000_000_000L + now.getNano() - receiveNs);
         }
         final int index = product.index();
-        if (pb.state() == BookState.LIVE || pb.reason().isResumable()) {
+        if (!pb.needsSnapshot()) {
             watch.live(index);
         } else if (watch.notLive(index, nowMs, !pb.reason().isGap())) {
             // The ingestor knows of a gap it marked and is already fetching a snapshot; of anything else it does not.
