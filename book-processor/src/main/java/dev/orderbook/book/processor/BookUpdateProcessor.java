@@ -391,8 +391,8 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
             engine.onUndecodable(local(StaleScope.of(value, 0, value.length, products), record.key()), sink);
             return null;
         }
-        final String keyId = new String(key, StandardCharsets.UTF_8);
-        final Product keyProduct = ProductRegistry.isValidProductId(keyId) ? products.get(keyId) : null;
+        // From the bytes, as for the other kinds above: no String per record; a malformed id is null.
+        final Product keyProduct = products.get(key, 0, key.length);
         if (keyProduct == null) {
             deadLetter(record, DeadLetterReason.BAD_KEY, "key is not a product id");
             engine.onUndecodable(local(StaleScope.of(value, 0, value.length, products), record.key()), sink);
