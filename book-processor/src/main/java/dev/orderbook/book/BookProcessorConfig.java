@@ -3,7 +3,9 @@ package dev.orderbook.book;
 import dev.orderbook.book.engine.AlertThresholds;
 import dev.orderbook.book.engine.CrossedPolicy;
 import dev.orderbook.codec.model.ProductRegistry;
+import dev.orderbook.contract.KafkaClientConfig;
 import dev.orderbook.contract.Limits;
+import dev.orderbook.contract.TopicDurability;
 import dev.orderbook.contract.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -20,10 +22,12 @@ import java.util.Properties;
 
 /**
  * The book processor's configuration, validated as a whole when built, so that a bad value fails at startup. Built
- * by {@link #fromEnv} (containers) or {@link #builder} (the command line and tests); {@link #toStreamsProperties}
- * turns it into Kafka Streams properties, where {@link #streamsOverrides} (operator values) win.
+ * with {@link #builder} in one place, {@code ./orderbook process} (flags and {@code ORDERBOOK_*} environment
+ * variables, see docs/configuration.md), and by tests; {@link #toStreamsProperties} turns it into Kafka Streams
+ * properties, where the operator's Kafka client properties ({@code --kafka-config}) win over our tuning.
  *
- * @param bootstrapServers Kafka bootstrap servers, {@code host:port[,...]}
+ * @param kafka the cluster and the operator's Kafka client properties (security, tuning; the properties the
+ *     guarantees depend on are refused by {@link KafkaClientConfig})
  * @param applicationId Kafka Streams application id: the consumer group, the prefix of internal topics
  * @param stateDir where Kafka Streams keeps local state
  * @param httpHost address the HTTP server binds
@@ -41,7 +45,8 @@ import java.util.Properties;
  * @param controlTopic requests to the ingestor (a fresh snapshot of a product whose book is stale or crossed)
  * @param products product ids in placement order; must be the ingestor's {@code --products}
  * @param partitions partitions of output topics created here; 0 for as many as the raw topic has
- * @param replicationFactor of created topics (and internal ones); -1 for the broker default
+ * @param durability replication factor and {@code min.insync.replicas} of the topics created here and of the
+ *     internal (changelog, repartition) topics
  * @param storeLayout how the book levels are stored
  * @param commitIntervalMs Kafka Streams commit interval; -1 for its default (100 ms exactly-once, 30 s otherwise).
  *     Longer: more throughput, and summaries become visible to read_committed consumers later
@@ -54,16 +59,16 @@ import java.util.Properties;
  *     shows sooner, and a slow broker or a long GC pause marks books stale (they resume by themselves)
  * @param resnapshotRetryMs a book still stale or crossed this long after it asked the ingestor for a snapshot asks
  *     again (the request or its answer may have been lost, or no ingestor was running)
- * @param streamsOverrides any Kafka Streams property, applied last
  */
-public record BookProcessorConfig(String bootstrapServers, String applicationId, Path stateDir, String httpHost,
+public record BookProcessorConfig(KafkaClientConfig kafka, String applicationId, Path stateDir, String httpHost,
                                   int httpPort, String advertisedHost, String guarantee, int standbyReplicas,
                                   int threads, AlertThresholds alertThresholds, CrossedPolicy crossedPolicy,
                                   String rawTopic, String summariesTopic, String alertsTopic, String dlqTopic,
-                                  String controlTopic, List<String> products, int partitions, int replicationFactor,
+                                  String controlTopic, List<String> products, int partitions,
+                                  TopicDurability durability,
                                   StoreLayout storeLayout, long commitIntervalMs, long cacheMaxBytes,
-                                  int maxMessageBytes, int adminTimeoutMs, long staleAfterMs, long resnapshotRetryMs,
-                                  Map<String, String> streamsOverrides) {
+                                  int maxMessageBytes, int adminTimeoutMs, long staleAfterMs,
+                                  long resnapshotRetryMs) {
 
     public static final String APPLICATION_ID_DEFAULT = "orderbook-processor";
     public static final int HTTP_PORT_DEFAULT = 8082;
@@ -78,37 +83,15 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
     public static final long CACHE_MAX_BYTES_DEFAULT = 32L * 1024 * 1024;
     public static final int ADMIN_TIMEOUT_MS_DEFAULT = 15_000;
 
-    /** Environment variables read by {@link #fromEnv}; each has the default of the builder. */
-    public static final String BOOTSTRAP_SERVERS_ENV = "ORDERBOOK_BOOTSTRAP_SERVERS";
-    public static final String APPLICATION_ID_ENV = "ORDERBOOK_APPLICATION_ID";
-    public static final String STATE_DIR_ENV = "ORDERBOOK_STATE_DIR";
-    public static final String HTTP_HOST_ENV = "ORDERBOOK_HTTP_HOST";
-    public static final String HTTP_PORT_ENV = "ORDERBOOK_HTTP_PORT";
-    public static final String ADVERTISED_HOST_ENV = "ORDERBOOK_ADVERTISED_HOST";
-    public static final String GUARANTEE_ENV = "ORDERBOOK_GUARANTEE";
-    public static final String STANDBY_REPLICAS_ENV = "ORDERBOOK_STANDBY_REPLICAS";
-    public static final String THREADS_ENV = "ORDERBOOK_THREADS";
-    public static final String ALERT_BPS_ENV = "ORDERBOOK_ALERT_BPS";
-    /** {@code PRODUCT=BPS,PRODUCT=BPS}. */
-    public static final String ALERT_BPS_FOR_ENV = "ORDERBOOK_ALERT_BPS_FOR";
-    public static final String CROSSED_POLICY_ENV = "ORDERBOOK_CROSSED_POLICY";
-    public static final String RAW_TOPIC_ENV = "ORDERBOOK_RAW_TOPIC";
-    public static final String SUMMARIES_TOPIC_ENV = "ORDERBOOK_SUMMARIES_TOPIC";
-    public static final String ALERTS_TOPIC_ENV = "ORDERBOOK_ALERTS_TOPIC";
-    public static final String DLQ_TOPIC_ENV = "ORDERBOOK_DLQ_TOPIC";
-    public static final String CONTROL_TOPIC_ENV = "ORDERBOOK_CONTROL_TOPIC";
-    public static final String STALE_AFTER_MS_ENV = "ORDERBOOK_STALE_AFTER_MS";
-    public static final String RESNAPSHOT_RETRY_MS_ENV = "ORDERBOOK_RESNAPSHOT_RETRY_MS";
-    /** Comma-separated product ids, in placement order. */
-    public static final String PRODUCTS_ENV = "ORDERBOOK_PRODUCTS";
-    public static final String PARTITIONS_ENV = "ORDERBOOK_PARTITIONS";
-    public static final String REPLICATION_FACTOR_ENV = "ORDERBOOK_REPLICATION_FACTOR";
-    public static final String STORE_LAYOUT_ENV = "ORDERBOOK_STORE_LAYOUT";
-    public static final String COMMIT_INTERVAL_MS_ENV = "ORDERBOOK_COMMIT_INTERVAL_MS";
-    public static final String CACHE_MAX_BYTES_ENV = "ORDERBOOK_CACHE_MAX_BYTES";
-    /** Any Kafka Streams (or prefixed client) properties, {@code key=value,key=value}; applied last. */
-    public static final String STREAMS_OVERRIDES_ENV = "ORDERBOOK_STREAMS_OVERRIDES";
-    public static final String ADMIN_TIMEOUT_MS_ENV = "ORDERBOOK_ADMIN_TIMEOUT_MS";
+    /** Kafka Streams properties that are options of the processor: the file may not set them. */
+    static final Map<String, String> OPTION_PROPERTIES = Map.of(
+            StreamsConfig.NUM_STREAM_THREADS_CONFIG, "--threads",
+            StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "--standby-replicas",
+            StreamsConfig.STATE_DIR_CONFIG, "--state-dir",
+            StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "--commit-interval-ms",
+            StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "--store-layout",
+            StreamsConfig.REPLICATION_FACTOR_CONFIG, "--replication-factor",
+            "topic.min.insync.replicas", "--min-insync-replicas");
 
     /** How the levels of the books are kept in the changelogged store (see docs/processor.md for the benchmark). */
     public enum StoreLayout {
@@ -128,7 +111,7 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
     }
 
     public BookProcessorConfig {
-        require(bootstrapServers != null && !bootstrapServers.isBlank(), "bootstrap servers are required");
+        require(kafka != null, "the Kafka client configuration is required");
         require(applicationId != null && applicationId.matches("[A-Za-z0-9._-]+"),
                 "application id must be letters, digits, '.', '_' or '-': " + applicationId);
         require(stateDir != null, "state dir is required");
@@ -153,20 +136,18 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
         }
         require(products.stream().distinct().count() == products.size(), "products listed twice: " + products);
         require(partitions >= 0, "partitions must be >= 0 (0: as many as the raw topic): " + partitions);
-        require(replicationFactor == -1 || replicationFactor >= 1,
-                "replication factor must be >= 1, or -1 for the broker default: " + replicationFactor);
+        require(durability != null, "durability is required");
+        for (final Map.Entry<String, String> option : OPTION_PROPERTIES.entrySet()) {
+            // The option would silently win over the file: say so instead.
+            require(!kafka.properties().containsKey(option.getKey()), "the Kafka config file sets "
+                    + option.getKey() + ", which is the option " + option.getValue() + "; use the option");
+        }
         require(commitIntervalMs == -1 || commitIntervalMs >= 1, "commit interval must be >= 1 ms or -1");
         require(cacheMaxBytes >= 0, "cache size must be >= 0");
         require(maxMessageBytes > 0, "max message bytes must be positive");
         require(adminTimeoutMs > 0, "admin timeout must be positive");
         require(staleAfterMs >= 100, "stale-after must be at least 100 ms: " + staleAfterMs);
         require(resnapshotRetryMs >= 1_000, "resnapshot retry must be at least 1000 ms: " + resnapshotRetryMs);
-        streamsOverrides = Map.copyOf(streamsOverrides == null ? Map.of() : streamsOverrides);
-        for (final String key : List.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.APPLICATION_ID_CONFIG,
-                StreamsConfig.APPLICATION_SERVER_CONFIG, StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)) {
-            // Their own options feed the changelog name, exactly-once handling and query forwarding.
-            require(!streamsOverrides.containsKey(key), key + " has its own option; it may not be a streams property");
-        }
     }
 
     private static void require(final boolean condition, final String message) {
@@ -183,7 +164,7 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
     /** The builder pre-filled with this configuration. */
     public Builder toBuilder() {
         final Builder b = new Builder();
-        b.bootstrapServers = bootstrapServers;
+        b.kafka = kafka;
         b.applicationId = applicationId;
         b.stateDir = stateDir;
         b.httpHost = httpHost;
@@ -201,7 +182,7 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
         b.controlTopic = controlTopic;
         b.products = products;
         b.partitions = partitions;
-        b.replicationFactor = replicationFactor;
+        b.durability = durability;
         b.storeLayout = storeLayout;
         b.commitIntervalMs = commitIntervalMs;
         b.cacheMaxBytes = cacheMaxBytes;
@@ -209,100 +190,12 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
         b.adminTimeoutMs = adminTimeoutMs;
         b.staleAfterMs = staleAfterMs;
         b.resnapshotRetryMs = resnapshotRetryMs;
-        b.streamsOverrides = new LinkedHashMap<>(streamsOverrides);
         return b;
     }
 
-    /**
-     * Reads the {@code ORDERBOOK_*} variables above; absent ones take the defaults.
-     *
-     * @throws IllegalArgumentException for a missing bootstrap or an invalid value
-     */
-    public static BookProcessorConfig fromEnv(final Map<String, String> env) {
-        final Builder b = builder();
-        b.bootstrapServers = env.get(BOOTSTRAP_SERVERS_ENV);
-        b.applicationId = env.getOrDefault(APPLICATION_ID_ENV, b.applicationId);
-        if (env.containsKey(STATE_DIR_ENV)) {
-            b.stateDir = Path.of(env.get(STATE_DIR_ENV));
-        }
-        b.httpHost = env.getOrDefault(HTTP_HOST_ENV, b.httpHost);
-        b.httpPort = intOf(env, HTTP_PORT_ENV, b.httpPort);
-        b.advertisedHost = env.getOrDefault(ADVERTISED_HOST_ENV, b.advertisedHost);
-        b.guarantee = env.getOrDefault(GUARANTEE_ENV, b.guarantee).toLowerCase(Locale.ROOT);
-        b.standbyReplicas = intOf(env, STANDBY_REPLICAS_ENV, b.standbyReplicas);
-        b.threads = intOf(env, THREADS_ENV, b.threads);
-        b.alertThresholds = AlertThresholds.of(env.getOrDefault(ALERT_BPS_ENV, AlertThresholds.DEFAULT_BPS),
-                pairs(env.getOrDefault(ALERT_BPS_FOR_ENV, ""), ALERT_BPS_FOR_ENV));
-        if (env.containsKey(CROSSED_POLICY_ENV)) {
-            b.crossedPolicy = enumOf(CrossedPolicy.class, env.get(CROSSED_POLICY_ENV), CROSSED_POLICY_ENV);
-        }
-        b.rawTopic = env.getOrDefault(RAW_TOPIC_ENV, b.rawTopic);
-        b.summariesTopic = env.getOrDefault(SUMMARIES_TOPIC_ENV, b.summariesTopic);
-        b.alertsTopic = env.getOrDefault(ALERTS_TOPIC_ENV, b.alertsTopic);
-        b.dlqTopic = env.getOrDefault(DLQ_TOPIC_ENV, b.dlqTopic);
-        b.controlTopic = env.getOrDefault(CONTROL_TOPIC_ENV, b.controlTopic);
-        b.products = list(env.getOrDefault(PRODUCTS_ENV, ""));
-        b.partitions = intOf(env, PARTITIONS_ENV, b.partitions);
-        b.replicationFactor = intOf(env, REPLICATION_FACTOR_ENV, b.replicationFactor);
-        if (env.containsKey(STORE_LAYOUT_ENV)) {
-            b.storeLayout = enumOf(StoreLayout.class, env.get(STORE_LAYOUT_ENV), STORE_LAYOUT_ENV);
-        }
-        b.commitIntervalMs = longOf(env, COMMIT_INTERVAL_MS_ENV, b.commitIntervalMs);
-        b.cacheMaxBytes = longOf(env, CACHE_MAX_BYTES_ENV, b.cacheMaxBytes);
-        b.adminTimeoutMs = intOf(env, ADMIN_TIMEOUT_MS_ENV, b.adminTimeoutMs);
-        b.staleAfterMs = longOf(env, STALE_AFTER_MS_ENV, b.staleAfterMs);
-        b.resnapshotRetryMs = longOf(env, RESNAPSHOT_RETRY_MS_ENV, b.resnapshotRetryMs);
-        b.streamsOverrides = pairs(env.getOrDefault(STREAMS_OVERRIDES_ENV, ""), STREAMS_OVERRIDES_ENV);
-        return b.build();
-    }
-
-    /** Comma-separated values, trimmed, empties dropped. */
-    public static List<String> list(final String csv) {
-        final List<String> out = new ArrayList<>();
-        for (final String s : csv.split(",")) {
-            if (!s.isBlank()) {
-                out.add(s.trim());
-            }
-        }
-        return out;
-    }
-
-    /** {@code K=V,K=V}. */
-    static Map<String, String> pairs(final String csv, final String what) {
-        final Map<String, String> out = new LinkedHashMap<>();
-        for (final String pair : list(csv)) {
-            final int eq = pair.indexOf('=');
-            require(eq > 0 && eq < pair.length() - 1, what + ": expected KEY=VALUE, got " + pair);
-            out.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
-        }
-        return out;
-    }
-
-    private static int intOf(final Map<String, String> env, final String name, final int dflt) {
-        final String v = env.get(name);
-        try {
-            return v == null ? dflt : Integer.parseInt(v.trim());
-        } catch (final NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer: " + v, e);
-        }
-    }
-
-    private static long longOf(final Map<String, String> env, final String name, final long dflt) {
-        final String v = env.get(name);
-        try {
-            return v == null ? dflt : Long.parseLong(v.trim());
-        } catch (final NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer: " + v, e);
-        }
-    }
-
-    private static <E extends Enum<E>> E enumOf(final Class<E> type, final String value, final String what) {
-        try {
-            return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
-        } catch (final IllegalArgumentException e) {
-            throw new IllegalArgumentException(what + " must be one of " + List.of(type.getEnumConstants())
-                    .toString().toLowerCase(Locale.ROOT) + ": " + value, e);
-        }
+    /** The Kafka bootstrap servers. */
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
     }
 
     /** The name of the book store (its changelog is {@code <application id>-<name>-changelog}). */
@@ -321,14 +214,28 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
     }
 
     /**
-     * Kafka Streams properties: ours first, then {@link #streamsOverrides}.
+     * Kafka Streams properties: our tuning first, then the operator's Kafka client properties (which may not touch
+     * what the guarantees depend on), then what this configuration fixes.
      *
      * @param applicationServer {@code host:port} of this instance's HTTP server, for interactive queries
      */
     public Properties toStreamsProperties(final String applicationServer) {
         final Properties p = new Properties();
+        // Tuning, which the operator's Kafka client properties may change:
+        // batch summaries and changelog writes a little: throughput for a few ms of latency.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 256 * 1024);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        // A 5 MB snapshot (up to 16 MiB) must fit one fetch, or the consumer would stall on it.
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Limits.FETCH_BYTES);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG),
+                Math.max(Limits.FETCH_BYTES, 52_428_800));
+        // Dead letters carry raw messages up to 16 MiB.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                Limits.DEAD_LETTER_MAX_RECORD_BYTES);
+        p.putAll(kafka.streams());
+        // What the options and the guarantees fix:
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbyReplicas);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, threads);
@@ -338,32 +245,24 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
         if (commitIntervalMs > 0) {
             p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
         }
-        if (replicationFactor > 0) {
-            p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replicationFactor);
+        if (durability.replicationFactor() > 0) {
+            p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, durability.replicationFactor());
         }
+        durability.topicConfigs().forEach((k, v) -> p.put(StreamsConfig.topicPrefix(k), v));
         // Kafka 4.3 asks for this at every start; there are no global stores here, so it changes nothing else.
         p.put("processing.exception.handler.global.enabled", true);
         p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         // Replay the raw topic from its start when the application is new: the books need the snapshots.
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-        // A 5 MB snapshot (up to 16 MiB) must fit one fetch, or the consumer would stall on it.
-        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Limits.FETCH_BYTES);
-        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG),
-                Math.max(Limits.FETCH_BYTES, 52_428_800));
-        // Dead letters carry raw messages up to 16 MiB.
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
-                Limits.DEAD_LETTER_MAX_RECORD_BYTES);
-        // Batch summaries and changelog writes a little: throughput for a few ms of latency.
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 256 * 1024);
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
-        p.putAll(streamsOverrides);
         return p;
     }
 
     /** Builds a {@link BookProcessorConfig}; fields are public for brevity, {@link #build} validates. */
     public static final class Builder {
+        /** The cluster and the operator's client properties; if null, {@link #bootstrapServers} alone. */
+        public KafkaClientConfig kafka;
+        /** Shorthand for a plain cluster: used when {@link #kafka} is null. */
         public String bootstrapServers;
         public String applicationId = APPLICATION_ID_DEFAULT;
         public Path stateDir = Path.of(System.getProperty("java.io.tmpdir"), "orderbook-streams");
@@ -382,7 +281,7 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
         public String controlTopic = Topics.CONTROL_DEFAULT;
         public List<String> products = List.of();
         public int partitions;
-        public int replicationFactor = -1;
+        public TopicDurability durability = TopicDurability.BROKER_DEFAULTS;
         public StoreLayout storeLayout = STORE_LAYOUT_DEFAULT;
         public long commitIntervalMs = -1;
         public long cacheMaxBytes = CACHE_MAX_BYTES_DEFAULT;
@@ -390,14 +289,14 @@ public record BookProcessorConfig(String bootstrapServers, String applicationId,
         public int adminTimeoutMs = ADMIN_TIMEOUT_MS_DEFAULT;
         public long staleAfterMs = STALE_AFTER_MS_DEFAULT;
         public long resnapshotRetryMs = RESNAPSHOT_RETRY_MS_DEFAULT;
-        public Map<String, String> streamsOverrides = new LinkedHashMap<>();
 
         public BookProcessorConfig build() {
-            return new BookProcessorConfig(bootstrapServers, applicationId, stateDir, httpHost, httpPort,
+            return new BookProcessorConfig(kafka != null ? kafka : KafkaClientConfig.of(bootstrapServers),
+                    applicationId, stateDir, httpHost, httpPort,
                     advertisedHost, guarantee, standbyReplicas, threads, alertThresholds, crossedPolicy, rawTopic,
-                    summariesTopic, alertsTopic, dlqTopic, controlTopic, products, partitions, replicationFactor,
+                    summariesTopic, alertsTopic, dlqTopic, controlTopic, products, partitions, durability,
                     storeLayout, commitIntervalMs, cacheMaxBytes, maxMessageBytes, adminTimeoutMs, staleAfterMs,
-                    resnapshotRetryMs, streamsOverrides);
+                    resnapshotRetryMs);
         }
     }
 }

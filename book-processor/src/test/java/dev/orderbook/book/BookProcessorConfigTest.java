@@ -1,14 +1,17 @@
 package dev.orderbook.book;
 
+import dev.orderbook.book.engine.AlertThresholds;
 import dev.orderbook.book.engine.CrossedPolicy;
+import dev.orderbook.contract.KafkaClientConfig;
+import dev.orderbook.contract.TopicDurability;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -16,8 +19,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class BookProcessorConfigTest {
     @Test
     void shouldDefaultToExactlyOnceAndTheDesignTopicNames() {
-        final BookProcessorConfig config = BookProcessorConfig.fromEnv(Map.of(
-                BookProcessorConfig.BOOTSTRAP_SERVERS_ENV, "kafka:9092"));
+        final BookProcessorConfig config = with(b -> { });
 
         assertThat(config.guarantee()).isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
         assertThat(config.rawTopic()).isEqualTo("coinbase.l2.raw");
@@ -26,42 +28,48 @@ class BookProcessorConfigTest {
         assertThat(config.dlqTopic()).isEqualTo("orderbook.dlq");
         assertThat(config.crossedPolicy()).isEqualTo(CrossedPolicy.FLAG);
         assertThat(config.alertThresholds().bpsE4For("BTC-USD")).isEqualTo(100_000L);
+        assertThat(config.durability()).isEqualTo(TopicDurability.BROKER_DEFAULTS);
     }
 
     @Test
-    void shouldReadEveryOptionFromTheEnvironment() {
-        final BookProcessorConfig config = BookProcessorConfig.fromEnv(Map.ofEntries(
-                Map.entry(BookProcessorConfig.BOOTSTRAP_SERVERS_ENV, "a:1,b:2"),
-                Map.entry(BookProcessorConfig.APPLICATION_ID_ENV, "books-eu"),
-                Map.entry(BookProcessorConfig.STATE_DIR_ENV, "/var/lib/books"),
-                Map.entry(BookProcessorConfig.GUARANTEE_ENV, "AT_LEAST_ONCE"),
-                Map.entry(BookProcessorConfig.STANDBY_REPLICAS_ENV, "1"),
-                Map.entry(BookProcessorConfig.THREADS_ENV, "2"),
-                Map.entry(BookProcessorConfig.ALERT_BPS_ENV, "5"),
-                Map.entry(BookProcessorConfig.ALERT_BPS_FOR_ENV, "ETH-USD=2.5, SOL-USD=40"),
-                Map.entry(BookProcessorConfig.CROSSED_POLICY_ENV, "trim"),
-                Map.entry(BookProcessorConfig.PRODUCTS_ENV, "BTC-USD,ETH-USD"),
-                Map.entry(BookProcessorConfig.STORE_LAYOUT_ENV, "rocksdb-cached"),
-                Map.entry(BookProcessorConfig.STREAMS_OVERRIDES_ENV, "num.stream.threads=3")));
+    void shouldLetTheOperatorsKafkaPropertiesTuneButNotWhatTheOptionsFix() {
+        final BookProcessorConfig config = with(b -> {
+            b.kafka = KafkaClientConfig.of("a:1,b:2", Map.of("security.protocol", "SASL_SSL",
+                    "producer.linger.ms", "20", "consumer.session.timeout.ms", "9000"));
+            b.standbyReplicas = 1;
+            b.alertThresholds = AlertThresholds.of("5", Map.of("ETH-USD", "2.5"));
+        });
 
-        assertThat(config.guarantee()).isEqualTo(StreamsConfig.AT_LEAST_ONCE);
-        assertThat(config.stateDir()).isEqualTo(Path.of("/var/lib/books"));
-        assertThat(config.alertThresholds().bpsE4For("ETH-USD")).isEqualTo(25_000L);
-        assertThat(config.alertThresholds().bpsE4For("BTC-USD")).isEqualTo(50_000L);
-        assertThat(config.crossedPolicy()).isEqualTo(CrossedPolicy.TRIM);
-        assertThat(config.products()).containsExactly("BTC-USD", "ETH-USD");
-        assertThat(config.storeLayout()).isEqualTo(BookProcessorConfig.StoreLayout.ROCKSDB_CACHED);
         final Properties props = config.toStreamsProperties("h:1");
+        assertThat(props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)).isEqualTo("a:1,b:2");
+        assertThat(props.get("security.protocol")).isEqualTo("SASL_SSL");
+        // The operator's tuning wins over ours; the options' values over both.
+        assertThat(props.get(StreamsConfig.producerPrefix("linger.ms"))).isEqualTo("20");
+        assertThat(props.get(StreamsConfig.consumerPrefix("session.timeout.ms"))).isEqualTo("9000");
         assertThat(props.get(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG)).isEqualTo(1);
-        // Operator overrides win over our values.
-        assertThat(props.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG)).isEqualTo("3");
         assertThat(props.get(StreamsConfig.APPLICATION_SERVER_CONFIG)).isEqualTo("h:1");
+        assertThat(config.alertThresholds().bpsE4For("ETH-USD")).isEqualTo(25_000L);
+    }
+
+    @Test
+    void shouldCreateInternalTopicsWithTheConfiguredDurability() {
+        final Properties props = with(b -> b.durability = TopicDurability.PRODUCTION).toStreamsProperties("h:1");
+
+        assertThat(props.get(StreamsConfig.REPLICATION_FACTOR_CONFIG)).isEqualTo(3);
+        assertThat(props.get(StreamsConfig.topicPrefix("min.insync.replicas"))).isEqualTo("2");
+    }
+
+    @Test
+    void shouldRefuseKafkaPropertiesThatAreOptionsOfTheProcessor() {
+        assertThatThrownBy(() -> with(b -> b.kafka = KafkaClientConfig.of("k:1",
+                Map.of("num.stream.threads", "3")))).hasMessageContaining("--threads");
+        assertThatThrownBy(() -> with(b -> b.kafka = KafkaClientConfig.of("k:1",
+                Map.of("replication.factor", "3")))).hasMessageContaining("--replication-factor");
     }
 
     @Test
     void shouldFetchA16MiBMessageFromTheRawTopic() {
-        final Properties props = BookProcessorConfig.fromEnv(Map.of(BookProcessorConfig.BOOTSTRAP_SERVERS_ENV,
-                "k:1")).toStreamsProperties("h:1");
+        final Properties props = with(b -> { }).toStreamsProperties("h:1");
 
         assertThat((Integer) props.get(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG)))
                 .isGreaterThanOrEqualTo(16 * 1024 * 1024);
@@ -71,18 +79,18 @@ class BookProcessorConfigTest {
 
     @Test
     void shouldRejectInvalidValuesAtStartup() {
-        assertThatThrownBy(() -> BookProcessorConfig.fromEnv(Map.of())).hasMessageContaining("bootstrap");
-        assertThatThrownBy(() -> BookProcessorConfig.fromEnv(Map.of(BookProcessorConfig.BOOTSTRAP_SERVERS_ENV, "k:1",
-                BookProcessorConfig.GUARANTEE_ENV, "exactly_once"))).hasMessageContaining("guarantee");
-        assertThatThrownBy(() -> BookProcessorConfig.fromEnv(Map.of(BookProcessorConfig.BOOTSTRAP_SERVERS_ENV, "k:1",
-                BookProcessorConfig.THREADS_ENV, "0"))).hasMessageContaining("threads");
-        assertThatThrownBy(() -> BookProcessorConfig.fromEnv(Map.of(BookProcessorConfig.BOOTSTRAP_SERVERS_ENV, "k:1",
-                BookProcessorConfig.PRODUCTS_ENV, "btc usd"))).hasMessageContaining("invalid product id");
-        assertThatThrownBy(() -> BookProcessorConfig.fromEnv(Map.of(BookProcessorConfig.BOOTSTRAP_SERVERS_ENV, "k:1",
-                BookProcessorConfig.SUMMARIES_TOPIC_ENV, "coinbase.l2.raw"))).hasMessageContaining("must differ");
-        assertThatThrownBy(() -> BookProcessorConfig.fromEnv(Map.of(BookProcessorConfig.BOOTSTRAP_SERVERS_ENV, "k:1",
-                BookProcessorConfig.CROSSED_POLICY_ENV, "ignore"))).hasMessageContaining("flag");
+        assertThatThrownBy(() -> with(b -> b.guarantee = "exactly_once")).hasMessageContaining("guarantee");
+        assertThatThrownBy(() -> with(b -> b.threads = 0)).hasMessageContaining("threads");
+        assertThatThrownBy(() -> with(b -> b.products = List.of("btc usd"))).hasMessageContaining("invalid product id");
+        assertThatThrownBy(() -> with(b -> b.summariesTopic = "coinbase.l2.raw")).hasMessageContaining("must differ");
         assertThatThrownBy(() -> BookProcessorConfig.builder().build()).isInstanceOf(IllegalArgumentException.class);
         assertThat(List.of(BookProcessorConfig.StoreLayout.values())).hasSize(5);
+    }
+
+    private static BookProcessorConfig with(final Consumer<BookProcessorConfig.Builder> change) {
+        final BookProcessorConfig.Builder b = BookProcessorConfig.builder();
+        b.bootstrapServers = "kafka:9092";
+        change.accept(b);
+        return b.build();
     }
 }

@@ -7,6 +7,7 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import dev.orderbook.book.service.BookProcessorService;
 import dev.orderbook.book.service.ProcessorTopics;
+import dev.orderbook.contract.KafkaClientConfig;
 import dev.orderbook.contract.Limits;
 import dev.orderbook.contract.TopicSetup;
 import dev.orderbook.contract.Header;
@@ -50,7 +51,6 @@ class BookProcessorIT {
 
     static BookProcessorConfig.Builder config(final KafkaCluster cluster, final Path stateDir, final String raw) {
         final BookProcessorConfig.Builder b = BookProcessorConfig.builder();
-        b.bootstrapServers = cluster.bootstrapServers();
         b.applicationId = KafkaClusterExtension.uniqueTopicName("app");
         b.stateDir = stateDir;
         b.httpHost = "127.0.0.1";
@@ -63,7 +63,7 @@ class BookProcessorIT {
         b.products = PRODUCTS;
         // Recorded input without an ingestor: no liveness records. The watchdog has tests of its own.
         b.staleAfterMs = NO_WATCHDOG_MS;
-        b.streamsOverrides.putAll(fastRestart());
+        b.kafka = KafkaClientConfig.of(cluster.bootstrapServers(), fastRestart());
         return b;
     }
 
@@ -226,7 +226,7 @@ class BookProcessorIT {
     @Test
     void shouldFailWithAClearMessageWhenTheBrokerIsUnreachable(final KafkaCluster cluster) {
         final BookProcessorConfig.Builder b = config(cluster, tmp.resolve("state"), "raw");
-        b.bootstrapServers = "127.0.0.1:1";
+        b.kafka = KafkaClientConfig.of("127.0.0.1:1");
         b.adminTimeoutMs = 2_000;
         final BookProcessorConfig config = b.build();
 

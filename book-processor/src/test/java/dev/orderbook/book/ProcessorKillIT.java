@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -94,25 +93,11 @@ class ProcessorKillIT {
 
     private Process startProcessor(final BookProcessorConfig config, final int port, final int run)
             throws IOException {
-        final ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
+        final List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                BookProcessorMain.class.getName());
-        final Map<String, String> env = pb.environment();
-        env.put(BookProcessorConfig.BOOTSTRAP_SERVERS_ENV, config.bootstrapServers());
-        env.put(BookProcessorConfig.APPLICATION_ID_ENV, config.applicationId());
-        env.put(BookProcessorConfig.STATE_DIR_ENV, config.stateDir().toString());
-        env.put(BookProcessorConfig.HTTP_HOST_ENV, "127.0.0.1");
-        env.put(BookProcessorConfig.HTTP_PORT_ENV, Integer.toString(port));
-        env.put(BookProcessorConfig.RAW_TOPIC_ENV, config.rawTopic());
-        env.put(BookProcessorConfig.SUMMARIES_TOPIC_ENV, config.summariesTopic());
-        env.put(BookProcessorConfig.ALERTS_TOPIC_ENV, config.alertsTopic());
-        env.put(BookProcessorConfig.DLQ_TOPIC_ENV, config.dlqTopic());
-        env.put(BookProcessorConfig.PRODUCTS_ENV, String.join(",", config.products()));
-        env.put(BookProcessorConfig.CONTROL_TOPIC_ENV, config.controlTopic());
-        env.put(BookProcessorConfig.STALE_AFTER_MS_ENV, Long.toString(config.staleAfterMs()));
-        final List<String> overrides = new ArrayList<>();
-        BookProcessorIT.fastRestart().forEach((k, v) -> overrides.add(k + "=" + v));
-        env.put(BookProcessorConfig.STREAMS_OVERRIDES_ENV, String.join(",", overrides));
+                ProcessorChildMain.class.getName()));
+        command.addAll(ProcessorChildMain.args(config, port));
+        final ProcessBuilder pb = new ProcessBuilder(command);
         pb.redirectErrorStream(true).redirectOutput(tmp.resolve("processor-" + run + ".log").toFile());
         return pb.start();
     }

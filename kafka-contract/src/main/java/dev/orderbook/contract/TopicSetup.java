@@ -8,6 +8,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -53,15 +56,17 @@ public final class TopicSetup {
     /**
      * One topic a service needs.
      *
-     * @param spec              what kind of topic it is
-     * @param name              its name (the spec's default unless configured)
-     * @param partitions        partitions if it is created
-     * @param replicationFactor replication if it is created; -1 for the broker's default
-     * @param retention         retention if it is created; null for the spec's
-     * @param create            false for a topic that another service owns: it must exist, it is never created
+     * @param spec          what kind of topic it is
+     * @param name          its name (the spec's default unless configured)
+     * @param partitions    partitions if it is created
+     * @param durability    replication and {@code min.insync.replicas} if it is created
+     * @param retention     retention if it is created; null for the spec's
+     * @param create        false for a topic that another service owns: it must exist, it is never created
+     * @param minPartitions an existing topic with fewer partitions is refused (the raw topic: one per product
+     *                      listed); 0 for no minimum
      */
-    public record Request(TopicSpec spec, String name, int partitions, int replicationFactor, Duration retention,
-                          boolean create) {
+    public record Request(TopicSpec spec, String name, int partitions, TopicDurability durability,
+                          Duration retention, boolean create, int minPartitions) {
         public Request {
             if (spec == null || name == null || name.isBlank()) {
                 throw new IllegalArgumentException("spec and name are required");
@@ -69,20 +74,29 @@ public final class TopicSetup {
             if (create && partitions < 1) {
                 throw new IllegalArgumentException("partitions of " + name + " must be at least 1, was " + partitions);
             }
-            if (replicationFactor != -1 && replicationFactor < 1) {
-                throw new IllegalArgumentException("replication factor must be >= 1 or -1, was " + replicationFactor);
+            if (durability == null) {
+                durability = TopicDurability.BROKER_DEFAULTS;
+            }
+            if (minPartitions < 0 || (create && partitions < minPartitions)) {
+                throw new IllegalArgumentException(name + " needs at least " + minPartitions + " partitions (one per "
+                        + "product), " + partitions + " were asked for");
             }
         }
 
         /** A topic this service creates when missing. */
         public static Request create(final TopicSpec spec, final String name, final int partitions,
-                                     final int replicationFactor, final Duration retention) {
-            return new Request(spec, name, partitions, replicationFactor, retention, true);
+                                     final TopicDurability durability, final Duration retention) {
+            return new Request(spec, name, partitions, durability, retention, true, 0);
         }
 
         /** A topic another service owns: checked, never created. */
         public static Request existing(final TopicSpec spec, final String name) {
-            return new Request(spec, name, 0, -1, null, false);
+            return new Request(spec, name, 0, TopicDurability.BROKER_DEFAULTS, null, false, 0);
+        }
+
+        /** The same topic, refused when it exists with fewer than {@code min} partitions. */
+        public Request withMinPartitions(final int min) {
+            return new Request(spec, name, partitions, durability, retention, create, min);
         }
     }
 
@@ -127,6 +141,7 @@ public final class TopicSetup {
     public static Result ensure(final Map<String, Object> adminProperties, final List<Request> topics,
                                final Duration timeout) {
         final String bootstrap = String.valueOf(adminProperties.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
+        String step = "list topics";
         try (Admin admin = Admin.create(adminProperties)) {
             final Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             final Map<String, Integer> partitions = new LinkedHashMap<>();
@@ -136,16 +151,28 @@ public final class TopicSetup {
                     if (!topic.create()) {
                         throw new SetupException((topic.spec() == TopicSpec.RAW ? "the raw topic '" : "the topic '")
                                 + topic.name() + "' does not exist on " + bootstrap
-                                + ": " + ownerHint(topic.spec()), null);
+                                + " (or this principal may not DESCRIBE it, see docs/security.md): "
+                                + ownerHint(topic.spec()), null);
                     }
+                    step = "create topic " + topic.name();
                     if (create(admin, topic, timeout)) {
                         created.add(topic.name());
                     }
                 }
             }
             for (final Request topic : topics) {
-                partitions.put(topic.name(), awaitLeaders(admin, topic.name(), timeout));
+                step = "describe topic " + topic.name();
+                final int count = awaitLeaders(admin, topic.name(), timeout);
+                partitions.put(topic.name(), count);
                 if (!created.contains(topic.name())) {
+                    if (count < topic.minPartitions()) {
+                        throw new SetupException("Topic " + topic.name() + " has " + count + " partitions, fewer "
+                                + "than the " + topic.minPartitions() + " products listed (each product has a "
+                                + "partition of its own); add partitions with kafka-topics.sh --bootstrap-server "
+                                + bootstrap + " --alter --topic " + topic.name() + " --partitions "
+                                + topic.minPartitions() + ", or list fewer products", null);
+                    }
+                    step = "describe the configuration of topic " + topic.name();
                     check(admin, topic, timeout);
                 }
             }
@@ -155,6 +182,15 @@ public final class TopicSetup {
         } catch (final ExecutionException e) {
             if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
                 throw unreachable(bootstrap, timeout, e.getCause());
+            }
+            if (e.getCause() instanceof AuthenticationException) {
+                throw new SetupException("Kafka at " + bootstrap + " refused to authenticate this service ("
+                        + e.getCause().getMessage() + "): check the credentials and TLS settings of --kafka-config",
+                        e.getCause());
+            }
+            if (e.getCause() instanceof AuthorizationException) {
+                throw new SetupException("Kafka at " + bootstrap + " does not authorize this service to " + step
+                        + " (" + e.getCause().getMessage() + "): grant the ACLs of docs/security.md", e.getCause());
             }
             throw new SetupException("setting up topics on Kafka at " + bootstrap + " failed: " + e.getCause(),
                     e.getCause());
@@ -178,12 +214,14 @@ public final class TopicSetup {
     private static boolean create(final Admin admin, final Request topic, final Duration timeout)
             throws InterruptedException, ExecutionException, TimeoutException {
         final Duration retention = topic.retention() != null ? topic.retention() : topic.spec().retention();
-        final Map<String, String> configs = Map.of(
+        final Map<String, String> configs = new TreeMap<>(Map.of(
                 TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
                 TopicConfig.RETENTION_MS_CONFIG, Long.toString(retention.toMillis()),
-                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(topic.spec().maxMessageBytes()));
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(topic.spec().maxMessageBytes())));
+        configs.putAll(topic.durability().topicConfigs());
+        final int replication = topic.durability().replicationFactor();
         final NewTopic newTopic = new NewTopic(topic.name(), Optional.of(topic.partitions()),
-                topic.replicationFactor() > 0 ? Optional.of((short) topic.replicationFactor()) : Optional.empty())
+                replication > 0 ? Optional.of((short) replication) : Optional.empty())
                 .configs(configs);
         try {
             admin.createTopics(List.of(newTopic)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);

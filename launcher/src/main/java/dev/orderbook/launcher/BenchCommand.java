@@ -77,9 +77,9 @@ final class BenchCommand implements Runnable {
         @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE", description = "Recorded feed.")
         Path input;
 
-        @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
-                description = "An existing Kafka (default: start an embedded broker in this JVM).")
-        String bootstrap;
+        /** Without --bootstrap or --kafka-config, an embedded broker. */
+        @picocli.CommandLine.Mixin
+        KafkaClientOptions cluster;
 
         @Option(names = "--layout", split = ",", paramLabel = "L",
                 defaultValue = "hash,in_memory_cached,rocksdb_cached",
@@ -111,20 +111,18 @@ final class BenchCommand implements Runnable {
                         + "layout); a median line per layout follows (default: ${DEFAULT-VALUE}).")
         int repeat;
 
-        @Option(names = "--streams-property", paramLabel = "KEY=VALUE",
-                description = "Any Kafka Streams property, repeatable (applied last).")
-        java.util.Map<String, String> streamsProperties = new java.util.LinkedHashMap<>();
-
         @Override
         public Integer call() throws Exception {
             final ProcessBench bench = ProcessBench.load(input);
             System.err.println("bench process: " + bench.records() + " records, " + bench.changes()
                     + " update changes, products " + bench.products());
             dev.orderbook.kafka.embedded.EmbeddedKafkaBroker broker = null;
-            String servers = bootstrap;
-            if (servers == null) {
+            final dev.orderbook.contract.KafkaClientConfig servers;
+            if (!cluster.given()) {
                 broker = dev.orderbook.kafka.embedded.EmbeddedKafkaBroker.start();
-                servers = broker.bootstrapServers();
+                servers = dev.orderbook.contract.KafkaClientConfig.of(broker.bootstrapServers());
+            } else {
+                servers = cluster.load();
             }
             final java.util.Map<String, java.util.List<ProcessBench.Result>> results = new java.util.LinkedHashMap<>();
             try {
@@ -139,7 +137,7 @@ final class BenchCommand implements Runnable {
                     System.err.printf(java.util.Locale.ROOT, "bench process: wrote the backlog in %.1f s%n",
                             (System.nanoTime() - t0) / 1e9);
                     final BookProcessorConfig.Builder b = BookProcessorConfig.builder();
-                    b.bootstrapServers = servers;
+                    b.kafka = servers;
                     b.applicationId = "bench" + suffix;
                     b.stateDir = ProcessBench.tempStateDir();
                     b.httpHost = "127.0.0.1";
@@ -156,7 +154,6 @@ final class BenchCommand implements Runnable {
                     b.staleAfterMs = BENCH_STALE_AFTER_MS;
                     b.products = bench.products();
                     b.commitIntervalMs = commitIntervalMs;
-                    b.streamsOverrides.putAll(streamsProperties);
                     b.storeLayout = BookProcessorConfig.StoreLayout.valueOf(layout.trim()
                             .toUpperCase(java.util.Locale.ROOT));
                     final ProcessBench.Result result = bench.run(b.build());

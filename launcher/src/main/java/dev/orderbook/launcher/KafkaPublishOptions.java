@@ -2,18 +2,21 @@ package dev.orderbook.launcher;
 
 import dev.orderbook.contract.Topics;
 import dev.orderbook.ingestor.publish.PublisherConfig;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
-/** The Kafka options shared by {@code ingest} and {@code publish}: topics, batching, budget, topic setup. */
+/**
+ * The Kafka options shared by {@code ingest} and {@code publish}: the cluster, topics, batching, budget, topic setup.
+ */
 final class KafkaPublishOptions {
-    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT",
-            description = "Kafka bootstrap servers, comma-separated.")
-    String bootstrap;
+    @Mixin
+    KafkaClientOptions client;
+
+    @Mixin
+    TopicDurabilityOptions topics;
 
     @Option(names = "--raw-topic", defaultValue = Topics.RAW_DEFAULT, paramLabel = "TOPIC",
             description = "Raw topic (default: ${DEFAULT-VALUE}).")
@@ -42,8 +45,8 @@ final class KafkaPublishOptions {
     long bufferMb;
 
     @Option(names = "--partitions", defaultValue = "0", paramLabel = "N",
-            description = "Partitions of the raw and dead-letter topics if they must be created (default: one per "
-                    + "product).")
+            description = "Partitions of the raw and dead-letter topics if they must be created, at least one per "
+                    + "product (default: one per product).")
     int partitions;
 
     @Option(names = "--retention-hours", defaultValue = "168", paramLabel = "H",
@@ -59,15 +62,10 @@ final class KafkaPublishOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     int scale;
 
-    @Option(names = "--producer-property", paramLabel = "KEY=VALUE",
-            description = "A Kafka client property for the producer and topic setup, repeatable: for example "
-                    + "security.protocol=SASL_SSL (idempotence, acks and the partitioner are fixed).")
-    Map<String, String> producerProperties = new LinkedHashMap<>();
-
     /** The publisher configuration; throws {@link IllegalArgumentException} with a message for bad values. */
     PublisherConfig config(final List<String> products) {
-        return PublisherConfig.of(bootstrap, products)
-                .withProducerOverrides(producerProperties)
+        return PublisherConfig.of(client.load(), products)
+                .withDurability(topics.durability())
                 .withTopics(rawTopic, dlqTopic)
                 .withBatching(Duration.ofMillis(lingerMs), batchBytes)
                 .withCompression(compression)

@@ -4,6 +4,8 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.util.Map;
+
 /**
  * {@code ./orderbook}: one entry point for every command of the product. Wiring only; each command delegates to the
  * module that owns the capability.
@@ -12,6 +14,9 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Real-time Level-2 order books for Coinbase on Kafka Streams.",
+        footer = {"", "Every option can also be given as an environment variable: ORDERBOOK_ and the option's name "
+                + "in upper case, '-' as '_' (--kafka-config: ORDERBOOK_KAFKA_CONFIG). A flag wins over the "
+                + "environment. Every option, its variable and default: docs/configuration.md."},
         subcommands = {
             RunCommand.class,
             ReplayCommand.class,
@@ -41,10 +46,16 @@ public final class OrderbookCli implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    /** The configured command line; tests call it too. */
+    /** The configured command line, with the process's environment as the options' second source. */
     public static CommandLine commandLine() {
+        return commandLine(System.getenv());
+    }
+
+    /** The configured command line, with {@code env} as the options' second source ({@link EnvironmentDefaults}). */
+    static CommandLine commandLine(final Map<String, String> env) {
         return new CommandLine(new OrderbookCli())
                 .setCaseInsensitiveEnumValuesAllowed(true)
-                .setUsageHelpAutoWidth(true);
+                .setUsageHelpAutoWidth(true)
+                .setDefaultValueProvider(new EnvironmentDefaults(env));
     }
 }

@@ -12,9 +12,9 @@ import dev.orderbook.codec.io.NdjsonReader;
 import dev.orderbook.codec.model.ProductRegistry;
 import dev.orderbook.contract.ProductPartitioner;
 import dev.orderbook.contract.Header;
+import dev.orderbook.contract.KafkaClientConfig;
 import dev.orderbook.contract.Limits;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ReplicaInfo;
@@ -177,8 +177,8 @@ final class ProcessBench {
     }
 
     /** Writes every record to a new raw topic; returns its name. */
-    String produce(final String bootstrap, final String rawTopic, final int partitions) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+    String produce(final KafkaClientConfig kafka, final String rawTopic, final int partitions) throws Exception {
+        try (Admin admin = Admin.create(kafka.admin())) {
             admin.createTopics(List.of(new NewTopic(rawTopic, partitions, (short) 1)
                     .configs(Map.of("max.message.bytes", Integer.toString(Limits.FETCH_BYTES)))))
                     .all().get(60, TimeUnit.SECONDS);
@@ -193,7 +193,7 @@ final class ProcessBench {
             }
         }
         final Map<String, Object> props = new HashMap<>();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.putAll(kafka.producer());
         props.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, ProductPartitioner.class.getName());
         props.put(ProductPartitioner.PRODUCTS_CONFIG, String.join(",", products));
         props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
@@ -253,7 +253,7 @@ final class ProcessBench {
             final long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
             long progressNs = System.nanoTime();
             final Map<String, Object> props = new HashMap<>();
-            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+            props.putAll(config.kafka().consumer());
             props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
             long seen = 0;
@@ -273,7 +273,7 @@ final class ProcessBench {
                     final int n = consumer.poll(Duration.ofMillis(50)).count();
                     if (n == 0 && System.nanoTime() - progressNs > TimeUnit.SECONDS.toNanos(60)) {
                         throw new IllegalStateException("no summary for 60 s after " + seen + " of " + summaries
-                                + "; dead letters: " + recordCount(config.bootstrapServers(), config.dlqTopic()));
+                                + "; dead letters: " + recordCount(config.kafka(), config.dlqTopic()));
                     }
                     if (n > 0) {
                         seen += n;
@@ -295,8 +295,8 @@ final class ProcessBench {
     }
 
     /** Offsets in a topic: its records, plus transaction markers when written exactly-once (a rough count). */
-    private static long recordCount(final String bootstrap, final String topic) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+    private static long recordCount(final KafkaClientConfig kafka, final String topic) {
+        try (Admin admin = Admin.create(kafka.admin())) {
             final Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> request = new HashMap<>();
             admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions()
                     .forEach(p -> request.put(new TopicPartition(topic, p.partition()),
@@ -310,8 +310,7 @@ final class ProcessBench {
 
     private static double changelogMb(final BookProcessorConfig config) throws Exception {
         final String changelog = config.applicationId() + "-" + config.storeName() + "-changelog";
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                config.bootstrapServers()))) {
+        try (Admin admin = Admin.create(config.kafka().admin())) {
             final Set<Integer> brokers = new java.util.HashSet<>();
             admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).forEach(n -> brokers.add(n.id()));
             long bytes = 0;

@@ -1,11 +1,14 @@
 package dev.orderbook.launcher;
 
 import dev.orderbook.book.BookProcessorConfig;
-import dev.orderbook.book.BookProcessorMain;
 import dev.orderbook.book.engine.AlertThresholds;
 import dev.orderbook.book.engine.CrossedPolicy;
+import dev.orderbook.book.service.BookProcessorService;
+import dev.orderbook.contract.TopicSetup;
 import dev.orderbook.contract.Topics;
+import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -23,8 +26,11 @@ import java.util.concurrent.Callable;
             "Creates its output topics when missing; fails with a clear message when the broker is unreachable or "
                     + "the raw topic is missing. HTTP: /health, /ready, /metrics, /books/{product}?depth=N."})
 final class ProcessCommand implements Callable<Integer> {
-    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers.")
-    String bootstrap;
+    @Mixin
+    KafkaClientOptions kafka;
+
+    @Mixin
+    TopicDurabilityOptions topics;
 
     @Option(names = "--application-id", paramLabel = "ID", defaultValue = BookProcessorConfig.APPLICATION_ID_DEFAULT,
             description = "Kafka Streams application id (default: ${DEFAULT-VALUE}).")
@@ -62,8 +68,8 @@ final class ProcessCommand implements Callable<Integer> {
             description = "Alert when the spread exceeds BPS basis points of the ask (default: ${DEFAULT-VALUE}).")
     String alertBps;
 
-    @Option(names = "--alert-bps-for", paramLabel = "PRODUCT=BPS",
-            description = "Per-product alert threshold, repeatable.")
+    @Option(names = "--alert-bps-for", paramLabel = "PRODUCT=BPS", split = ",",
+            description = "Per-product alert threshold, repeatable or comma-separated.")
     Map<String, String> alertBpsFor = new LinkedHashMap<>();
 
     @Option(names = "--crossed-policy", paramLabel = "P", defaultValue = "flag",
@@ -111,10 +117,6 @@ final class ProcessCommand implements Callable<Integer> {
             description = "Partitions of output topics created here (default: as many as the raw topic).")
     int partitions;
 
-    @Option(names = "--replication-factor", paramLabel = "N", defaultValue = "-1",
-            description = "Replication factor of created and internal topics (default: the broker's).")
-    int replicationFactor;
-
     @Option(names = "--store-layout", paramLabel = "L", defaultValue = "hash",
             description = "rocksdb_cached, in_memory_cached, in_memory, hash_cached or hash (default: ${DEFAULT-VALUE}).")
     String storeLayout;
@@ -122,10 +124,6 @@ final class ProcessCommand implements Callable<Integer> {
     @Option(names = "--commit-interval-ms", paramLabel = "MS", defaultValue = "-1",
             description = "Commit interval (default: Kafka Streams', 100 ms exactly-once).")
     long commitIntervalMs;
-
-    @Option(names = "--streams-property", paramLabel = "KEY=VALUE",
-            description = "Any Kafka Streams property (prefixed client properties too), repeatable; applied last.")
-    Map<String, String> streamsProperties = new LinkedHashMap<>();
 
     @Override
     public Integer call() throws InterruptedException {
@@ -136,12 +134,28 @@ final class ProcessCommand implements Callable<Integer> {
             System.err.println("orderbook process: " + e.getMessage());
             return 2;
         }
-        return BookProcessorMain.run(config);
+        return run(config);
+    }
+
+    /** Runs until the service stops or the JVM shuts down; returns the exit code. */
+    private static int run(final BookProcessorConfig config) throws InterruptedException {
+        final BookProcessorService service;
+        try {
+            service = BookProcessorService.start(config);
+        } catch (final TopicSetup.SetupException e) {
+            System.err.println("orderbook process: " + e.getMessage());
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(service::close, "book-processor-shutdown"));
+        System.err.println("orderbook process: reading " + config.rawTopic() + " on " + config.bootstrapServers()
+                + "; ready at http://" + config.httpHost() + ":" + service.httpPort() + "/ready");
+        service.awaitStop();
+        return service.streams().state() == KafkaStreams.State.ERROR ? 1 : 0;
     }
 
     BookProcessorConfig config() {
         final BookProcessorConfig.Builder b = BookProcessorConfig.builder();
-        b.bootstrapServers = bootstrap;
+        b.kafka = kafka.load();
         b.applicationId = applicationId;
         if (stateDir != null) {
             b.stateDir = stateDir;
@@ -163,11 +177,10 @@ final class ProcessCommand implements Callable<Integer> {
         b.resnapshotRetryMs = resnapshotRetry.toMillis();
         b.products = products;
         b.partitions = partitions;
-        b.replicationFactor = replicationFactor;
+        b.durability = topics.durability();
         b.storeLayout = BookProcessorConfig.StoreLayout.valueOf(storeLayout.trim().toUpperCase(java.util.Locale.ROOT)
                 .replace('-', '_'));
         b.commitIntervalMs = commitIntervalMs;
-        b.streamsOverrides.putAll(streamsProperties);
         return b.build();
     }
 }

@@ -4,6 +4,7 @@ import dev.orderbook.book.BookProcessorConfig;
 import dev.orderbook.book.service.BookProcessorService;
 import dev.orderbook.codec.Protocol;
 import dev.orderbook.codec.model.ProductRegistry;
+import dev.orderbook.contract.KafkaClientConfig;
 import dev.orderbook.contract.Topics;
 import dev.orderbook.ingestor.coinbase.FeedClientConfig;
 import dev.orderbook.ingestor.publish.PublisherConfig;
@@ -14,6 +15,7 @@ import dev.orderbook.simulator.market.MarketOptions;
 import dev.orderbook.simulator.server.ExchangeSimulator;
 import dev.orderbook.simulator.server.SimulatorOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -69,9 +71,9 @@ final class RunCommand implements Callable<Integer> {
             description = "Simulator update messages per second (default: ${DEFAULT-VALUE}).")
     int rate;
 
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
-            description = "Use this Kafka cluster instead of starting an embedded broker.")
-    String bootstrap;
+    /** Without --bootstrap or --kafka-config, an embedded broker. */
+    @Mixin
+    KafkaClientOptions cluster;
 
     @Option(names = "--ingest-http-port", defaultValue = "8081", paramLabel = "N",
             description = "Ingestor HTTP port, 0 for a free one (default: ${DEFAULT-VALUE}).")
@@ -101,6 +103,9 @@ final class RunCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("invalid product id: " + product);
                 }
             }
+            if (cluster.given()) {
+                cluster.load();
+            }
         } catch (final IllegalArgumentException e) {
             System.err.println("orderbook run: " + e.getMessage());
             return 2;
@@ -109,14 +114,14 @@ final class RunCommand implements Callable<Integer> {
         final Deque<AutoCloseable> resources = new ArrayDeque<>();
         final Path stateDir = Files.createTempDirectory("orderbook-run-state");
         try {
-            final String kafka;
-            if (bootstrap == null) {
+            final KafkaClientConfig kafka;
+            if (!cluster.given()) {
                 status("starting an embedded Kafka broker (KRaft)...");
                 final EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start();
                 resources.push(broker);
-                kafka = broker.bootstrapServers();
+                kafka = KafkaClientConfig.of(broker.bootstrapServers());
             } else {
-                kafka = bootstrap;
+                kafka = cluster.load();
             }
             final String url;
             if (feed.equals("simulator")) {
@@ -136,7 +141,7 @@ final class RunCommand implements Callable<Integer> {
                     Duration.ofDays(1), Duration.ofSeconds(30), "127.0.0.1", ingestHttpPort));
             resources.push(ingestor);
             final BookProcessorConfig.Builder builder = BookProcessorConfig.builder();
-            builder.bootstrapServers = kafka;
+            builder.kafka = kafka;
             builder.applicationId = "orderbook-run-" + UUID.randomUUID().toString().substring(0, 8);
             builder.stateDir = stateDir;
             builder.httpHost = "127.0.0.1";
@@ -170,10 +175,9 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** Prints committed summaries until {@code stop} or the duration ends; a status line every 10 s. */
-    private void printSummaries(final String kafka, final ShutdownSignal stop, final IngestorService ingestor,
-                                final PrintStream out) throws InterruptedException {
-        final Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+    private void printSummaries(final KafkaClientConfig kafka, final ShutdownSignal stop,
+                                final IngestorService ingestor, final PrintStream out) throws InterruptedException {
+        final Map<String, Object> props = new HashMap<>(kafka.consumer());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "orderbook-run-printer-" + UUID.randomUUID());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

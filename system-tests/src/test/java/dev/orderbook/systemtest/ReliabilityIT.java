@@ -342,19 +342,22 @@ class ReliabilityIT {
                 "--http-host", "127.0.0.1", "--http-port", Integer.toString(httpPort));
     }
 
-    private ChildJvm startProcessor() throws InterruptedException {
+    private ChildJvm startProcessor() throws InterruptedException, IOException {
         processorHttp = LoopbackPorts.free();
         awaitRawTopic();
+        // A killed instance's group membership and open transaction clear within seconds.
+        final Path kafkaConfig = Files.writeString(dir.resolve("processor-kafka.properties"), """
+                consumer.session.timeout.ms=6000
+                consumer.heartbeat.interval.ms=1000
+                producer.transaction.timeout.ms=5000
+                """, StandardCharsets.UTF_8);
         return ChildJvm.builder(TEST, "processor-" + ++processorRuns).args("process",
                 "--bootstrap", broker.bootstrapServers(), "--products", String.join(",", PRODUCTS),
                 "--application-id", "books", "--state-dir", dir.resolve("processor-state").toString(),
                 "--raw-topic", "raw", "--summaries-topic", "summaries", "--alerts-topic", "alerts",
                 "--dlq-topic", "dlq", "--control-topic", "control", "--stale-after", STALE_AFTER.toSeconds() + "s",
                 "--http-host", "127.0.0.1", "--http-port", Integer.toString(processorHttp),
-                // A killed instance's group membership and open transaction clear within seconds.
-                "--streams-property", "consumer.session.timeout.ms=6000",
-                "--streams-property", "consumer.heartbeat.interval.ms=1000",
-                "--streams-property", "producer.transaction.timeout.ms=5000").start();
+                "--kafka-config", kafkaConfig.toString()).start();
     }
 
     private void awaitRawTopic() throws InterruptedException {

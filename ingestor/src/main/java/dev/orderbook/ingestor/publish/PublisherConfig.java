@@ -2,8 +2,10 @@ package dev.orderbook.ingestor.publish;
 
 import dev.orderbook.codec.CoinbaseDecoder;
 import dev.orderbook.codec.model.ProductRegistry;
+import dev.orderbook.contract.KafkaClientConfig;
 import dev.orderbook.contract.Limits;
 import dev.orderbook.contract.ProductPartitioner;
+import dev.orderbook.contract.TopicDurability;
 import dev.orderbook.contract.Topics;
 
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -19,7 +21,7 @@ import java.util.Set;
  * How raw records reach Kafka: where, which topics, the producer's batching and the memory budget. Immutable and
  * validated on construction. Start from {@link #of} and adjust with the {@code with...} methods.
  *
- * @param bootstrapServers  Kafka bootstrap servers, {@code host:port[,host:port...]}
+ * @param kafka             the cluster and the operator's Kafka client properties (security, tuning)
  * @param rawTopic          the raw topic (DESIGN.md {@code coinbase.l2.raw})
  * @param dlqTopic          the dead-letter topic for frames that cannot be published as they are
  * @param products          the products, in placement order ({@link ProductPartitioner}): the i-th goes to partition
@@ -35,14 +37,13 @@ import java.util.Set;
  * @param maxBlock          how long a send may wait for topic metadata when Kafka cannot be reached
  * @param priceScale        decimal places kept for prices when a frame is validated (as in the processor)
  * @param sizeScale         decimal places kept for sizes when a frame is validated
- * @param producerOverrides extra producer (and topic-setup admin) properties, applied last, for example
- *                          {@code security.protocol} and SASL settings; idempotence, acks, the partitioner and the
- *                          serializers may not be overridden
+ * @param durability        replication and {@code min.insync.replicas} of the topics created here (raw, dead
+ *                          letters, control)
  */
-public record PublisherConfig(String bootstrapServers, String rawTopic, String dlqTopic, List<String> products,
+public record PublisherConfig(KafkaClientConfig kafka, String rawTopic, String dlqTopic, List<String> products,
                               Duration linger, int batchBytes, String compression, long bufferBudgetBytes,
                               Duration deliveryTimeout, Duration maxBlock, int priceScale, int sizeScale,
-                              Map<String, String> producerOverrides) {
+                              TopicDurability durability) {
 
     /** 5 ms: a batch waits at most that long for company; the feed's own batching is 50 ms. */
     public static final Duration LINGER_DEFAULT = Duration.ofMillis(5);
@@ -55,16 +56,17 @@ public record PublisherConfig(String bootstrapServers, String rawTopic, String d
     public static final Duration DELIVERY_TIMEOUT_DEFAULT = Duration.ofSeconds(120);
     /** 1 s: a metadata fetch takes milliseconds when Kafka is up; a send must not stall the feed for long. */
     public static final Duration MAX_BLOCK_DEFAULT = Duration.ofSeconds(1);
+    /** Producer properties that are options of the ingestor: the Kafka config file may not set them. */
+    static final Map<String, String> OPTION_PROPERTIES = Map.of(
+            ProducerConfig.LINGER_MS_CONFIG, "--linger-ms",
+            ProducerConfig.BATCH_SIZE_CONFIG, "--batch-bytes",
+            ProducerConfig.COMPRESSION_TYPE_CONFIG, "--compression",
+            ProducerConfig.BUFFER_MEMORY_CONFIG, "--buffer-mb");
     private static final Set<String> COMPRESSIONS = Set.of("none", "gzip", "snappy", "lz4", "zstd");
-    /** What keeps each product's records whole, in order and on their partition. */
-    private static final Set<String> PROTECTED_PRODUCER_KEYS = Set.of(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-            ProducerConfig.ACKS_CONFIG, ProducerConfig.PARTITIONER_CLASS_CONFIG,
-            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
-            ProductPartitioner.PRODUCTS_CONFIG);
 
     public PublisherConfig {
-        if (bootstrapServers == null || bootstrapServers.isBlank()) {
-            throw new IllegalArgumentException("bootstrapServers may not be empty");
+        if (kafka == null) {
+            throw new IllegalArgumentException("the Kafka client configuration is required");
         }
         requireTopic("rawTopic", rawTopic);
         requireTopic("dlqTopic", dlqTopic);
@@ -98,74 +100,72 @@ public record PublisherConfig(String bootstrapServers, String rawTopic, String d
             throw new IllegalArgumentException("deliveryTimeout " + deliveryTimeout + " must exceed linger " + linger);
         }
         requirePositive("maxBlock", maxBlock);
+        if (durability == null) {
+            durability = TopicDurability.BROKER_DEFAULTS;
+        }
+        final Map<String, Object> operator = kafka.producer();
+        OPTION_PROPERTIES.forEach((key, option) -> {
+            // The option would silently win over the file: say so instead.
+            if (operator.containsKey(key)) {
+                throw new IllegalArgumentException("the Kafka config file sets the producer's " + key
+                        + ", which is the option " + option + "; use the option");
+            }
+        });
         if (priceScale < 0 || priceScale > 18 || sizeScale < 0 || sizeScale > 18) {
             throw new IllegalArgumentException("scales must be within 0..18, were " + priceScale + "/" + sizeScale);
-        }
-        producerOverrides = Map.copyOf(producerOverrides == null ? Map.of() : producerOverrides);
-        for (final String key : PROTECTED_PRODUCER_KEYS) {
-            if (producerOverrides.containsKey(key)) {
-                throw new IllegalArgumentException("producer property " + key + " may not be overridden: the raw "
-                        + "topic's order and placement depend on it");
-            }
-        }
-        final String inFlight = producerOverrides.get(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION);
-        if (inFlight != null && Integer.parseInt(inFlight.trim()) > 5) {
-            throw new IllegalArgumentException("max.in.flight.requests.per.connection above 5 would lose order "
-                    + "with idempotence, was " + inFlight);
         }
     }
 
     /** The defaults: DESIGN.md topic names, latency-friendly batching, lz4, 256 MiB budget. */
     public static PublisherConfig of(final String bootstrapServers, final List<String> products) {
-        return new PublisherConfig(bootstrapServers, Topics.RAW_DEFAULT, Topics.DLQ_DEFAULT, products,
+        return of(KafkaClientConfig.of(bootstrapServers), products);
+    }
+
+    /** The defaults, on a cluster reached with these client properties. */
+    public static PublisherConfig of(final KafkaClientConfig kafka, final List<String> products) {
+        return new PublisherConfig(kafka, Topics.RAW_DEFAULT, Topics.DLQ_DEFAULT, products,
                 LINGER_DEFAULT, BATCH_BYTES_DEFAULT, COMPRESSION_DEFAULT, BUFFER_BUDGET_DEFAULT,
                 DELIVERY_TIMEOUT_DEFAULT, MAX_BLOCK_DEFAULT, ProductRegistry.DEFAULT_SCALE,
-                ProductRegistry.DEFAULT_SCALE, Map.of());
+                ProductRegistry.DEFAULT_SCALE, TopicDurability.BROKER_DEFAULTS);
     }
 
     public PublisherConfig withTopics(final String raw, final String dlq) {
-        return new PublisherConfig(bootstrapServers, raw, dlq, products, linger, batchBytes, compression,
-                bufferBudgetBytes, deliveryTimeout, maxBlock, priceScale, sizeScale, producerOverrides);
+        return new PublisherConfig(kafka, raw, dlq, products, linger, batchBytes, compression,
+                bufferBudgetBytes, deliveryTimeout, maxBlock, priceScale, sizeScale, durability);
     }
 
     public PublisherConfig withBatching(final Duration lingerTime, final int batchSize) {
-        return new PublisherConfig(bootstrapServers, rawTopic, dlqTopic, products, lingerTime, batchSize,
-                compression, bufferBudgetBytes, deliveryTimeout, maxBlock, priceScale, sizeScale, producerOverrides);
+        return new PublisherConfig(kafka, rawTopic, dlqTopic, products, lingerTime, batchSize,
+                compression, bufferBudgetBytes, deliveryTimeout, maxBlock, priceScale, sizeScale, durability);
     }
 
     public PublisherConfig withCompression(final String type) {
-        return new PublisherConfig(bootstrapServers, rawTopic, dlqTopic, products, linger, batchBytes, type,
-                bufferBudgetBytes, deliveryTimeout, maxBlock, priceScale, sizeScale, producerOverrides);
+        return new PublisherConfig(kafka, rawTopic, dlqTopic, products, linger, batchBytes, type,
+                bufferBudgetBytes, deliveryTimeout, maxBlock, priceScale, sizeScale, durability);
     }
 
     public PublisherConfig withBufferBudgetBytes(final long bytes) {
-        return new PublisherConfig(bootstrapServers, rawTopic, dlqTopic, products, linger, batchBytes, compression,
-                bytes, deliveryTimeout, maxBlock, priceScale, sizeScale, producerOverrides);
+        return new PublisherConfig(kafka, rawTopic, dlqTopic, products, linger, batchBytes, compression,
+                bytes, deliveryTimeout, maxBlock, priceScale, sizeScale, durability);
     }
 
     public PublisherConfig withTimeouts(final Duration delivery, final Duration block) {
-        return new PublisherConfig(bootstrapServers, rawTopic, dlqTopic, products, linger, batchBytes, compression,
-                bufferBudgetBytes, delivery, block, priceScale, sizeScale, producerOverrides);
+        return new PublisherConfig(kafka, rawTopic, dlqTopic, products, linger, batchBytes, compression,
+                bufferBudgetBytes, delivery, block, priceScale, sizeScale, durability);
     }
 
     public PublisherConfig withScales(final int price, final int size) {
-        return new PublisherConfig(bootstrapServers, rawTopic, dlqTopic, products, linger, batchBytes, compression,
-                bufferBudgetBytes, deliveryTimeout, maxBlock, price, size, producerOverrides);
-    }
-
-    public PublisherConfig withProducerOverrides(final Map<String, String> overrides) {
-        return new PublisherConfig(bootstrapServers, rawTopic, dlqTopic, products, linger, batchBytes, compression,
-                bufferBudgetBytes, deliveryTimeout, maxBlock, priceScale, sizeScale, overrides);
+        return new PublisherConfig(kafka, rawTopic, dlqTopic, products, linger, batchBytes, compression,
+                bufferBudgetBytes, deliveryTimeout, maxBlock, price, size, durability);
     }
 
     /**
-     * The producer properties: idempotent, {@code acks=all}, ordered per partition, the product placement, sizes
+     * The producer properties: the operator's (security, tuning), then these: idempotent, {@code acks=all}, ordered per partition, the product placement, sizes
      * for 16 MiB records, and a producer buffer a little above the budget so that the ingestor's own accounting,
      * not a blocked {@code send}, is what reacts first.
      */
     public Map<String, Object> producerProperties(final String clientId) {
-        final Map<String, Object> p = new HashMap<>();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        final Map<String, Object> p = new HashMap<>(kafka.producer());
         p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -185,16 +185,17 @@ public record PublisherConfig(String bootstrapServers, String rawTopic, String d
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, maxBlock.toMillis());
         p.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, ProductPartitioner.class.getName());
         p.put(ProductPartitioner.PRODUCTS_CONFIG, String.join(",", products));
-        p.putAll(producerOverrides);
         return p;
     }
 
-    /** The admin client properties for topic setup: the bootstrap servers and the producer overrides (security). */
-    public Map<String, Object> adminProperties() {
-        final Map<String, Object> p = new HashMap<>();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.putAll(producerOverrides);
-        return p;
+    public PublisherConfig withDurability(final TopicDurability topics) {
+        return new PublisherConfig(kafka, rawTopic, dlqTopic, products, linger, batchBytes, compression,
+                bufferBudgetBytes, deliveryTimeout, maxBlock, priceScale, sizeScale, topics);
+    }
+
+    /** The Kafka bootstrap servers. */
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
     }
 
     /** The products, closed (no other product is accepted), at the configured scales; index = placement order. */

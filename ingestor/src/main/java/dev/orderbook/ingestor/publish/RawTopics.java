@@ -18,18 +18,27 @@ public final class RawTopics {
     /**
      * Ensures both topics exist and have leaders.
      *
-     * @param partitions partitions of a created raw topic; 0 for one per product
+     * @param partitions partitions of a created raw topic; 0 for one per product, never fewer (an existing raw
+     *                   topic with fewer is refused too)
      * @param retention  retention of a created raw topic
      * @param timeout    how long to wait for the broker before giving up
+     * @throws IllegalArgumentException  for fewer partitions than products
      * @throws TopicSetup.SetupException with a clear message when the broker cannot be reached in time or the
      *                                   existing raw topic does not fit the contract
      */
     public static TopicSetup.Result ensure(final PublisherConfig config, final int partitions, final Duration retention,
                                            final Duration timeout) {
-        final int rawPartitions = partitions > 0 ? partitions : config.products().size();
-        return TopicSetup.ensure(TopicSetup.adminProperties(config.adminProperties(), timeout), List.of(
-                TopicSetup.Request.create(TopicSpec.RAW, config.rawTopic(), rawPartitions, -1, retention),
-                TopicSetup.Request.create(TopicSpec.DEAD_LETTERS, config.dlqTopic(), rawPartitions, -1, null)),
+        final int products = config.products().size();
+        if (partitions != 0 && partitions < products) {
+            throw new IllegalArgumentException("--partitions " + partitions + " is fewer than the " + products
+                    + " products: each product needs a partition of its own (0: one per product)");
+        }
+        final int rawPartitions = partitions > 0 ? partitions : products;
+        return TopicSetup.ensure(TopicSetup.adminProperties(config.kafka().admin(), timeout), List.of(
+                TopicSetup.Request.create(TopicSpec.RAW, config.rawTopic(), rawPartitions, config.durability(),
+                        retention).withMinPartitions(products),
+                TopicSetup.Request.create(TopicSpec.DEAD_LETTERS, config.dlqTopic(), rawPartitions,
+                        config.durability(), null)),
                 timeout);
     }
 }

@@ -182,7 +182,7 @@ public final class IngestorService implements AutoCloseable {
         final ControlRequests requests = new ControlRequests(new HashSet<>(config.feed().productIds()),
                 new ResnapshotLimiter(config.control().resnapshotInterval(), config.control().resnapshotsPerSecond()),
                 this::currentClient, registry);
-        this.leadership = new Leadership(config.publisher().adminProperties(), config.control().topic(),
+        this.leadership = new Leadership(config.publisher().kafka().consumer(), config.control().topic(),
                 config.control().groupId(), config.control().sessionTimeout(), new Leadership.Listener() {
                     @Override
                     public void elected(final long epoch) {
@@ -228,8 +228,9 @@ public final class IngestorService implements AutoCloseable {
     public static IngestorService start(final Config config) {
         final TopicSetup.Result topics = RawTopics.ensure(config.publisher(), config.partitions(),
                 config.retention(), config.setupTimeout());
-        TopicSetup.ensure(TopicSetup.adminProperties(config.publisher().adminProperties(), config.setupTimeout()),
-                List.of(TopicSetup.Request.create(TopicSpec.CONTROL, config.control().topic(), 1, -1, null)),
+        TopicSetup.ensure(TopicSetup.adminProperties(config.publisher().kafka().admin(), config.setupTimeout()),
+                List.of(TopicSetup.Request.create(TopicSpec.CONTROL, config.control().topic(), 1,
+                        config.publisher().durability(), null)),
                 config.setupTimeout());
         log.info("Topics ready. raw=[{}] rawPartitions=[{}] dlq=[{}] control=[{}] created=[{}]",
                 config.publisher().rawTopic(), topics.partitionsOf(config.publisher().rawTopic()),

@@ -1,5 +1,6 @@
 package dev.orderbook.ingestor.publish;
 
+import dev.orderbook.contract.KafkaClientConfig;
 import dev.orderbook.contract.Limits;
 import dev.orderbook.contract.ProductPartitioner;
 
@@ -35,14 +36,24 @@ class PublisherConfigTest {
     @ValueSource(strings = {"enable.idempotence", "acks", "partitioner.class", "key.serializer",
         "orderbook.partition.products"})
     void shouldRefuseOverridesThatWouldBreakOrderOrPlacement(final String key) {
-        assertThatThrownBy(() -> CONFIG.withProducerOverrides(Map.of(key, "x")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(key);
+        assertThatThrownBy(() -> PublisherConfig.of(KafkaClientConfig.of("b:9092", Map.of(key, "x")),
+                List.of("BTC-USD"))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(key);
     }
 
     @Test
-    void shouldPassSecuritySettingsThrough() {
-        final PublisherConfig config = CONFIG.withProducerOverrides(Map.of("security.protocol", "SASL_SSL"));
-        assertThat(config.producerProperties("test")).containsEntry("security.protocol", "SASL_SSL");
+    void shouldPassSecurityAndTuningThroughButKeepWhatTheGuaranteesNeed() {
+        final PublisherConfig config = PublisherConfig.of(KafkaClientConfig.of("b:9092", Map.of(
+                "security.protocol", "SASL_SSL", "retries", "20", "session.timeout.ms", "9000")),
+                List.of("BTC-USD"));
+        assertThat(config.producerProperties("test")).containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry(ProducerConfig.ACKS_CONFIG, "all").containsEntry("retries", "20")
+                .doesNotContainKey("session.timeout.ms");
+    }
+
+    @Test
+    void shouldRefuseProducerPropertiesThatAreOptionsOfTheIngestor() {
+        assertThatThrownBy(() -> PublisherConfig.of(KafkaClientConfig.of("b:9092", Map.of("producer.linger.ms", "9")),
+                List.of("BTC-USD"))).hasMessageContaining("linger.ms").hasMessageContaining("--linger-ms");
     }
 
     @Test
