@@ -36,6 +36,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -64,6 +65,14 @@ import scala.Tuple2;
  * proxy's); a client that bootstraps through the proxy learns the proxy's address from it and stays behind the
  * proxy, while clients of the normal listener are not affected by anything the proxy does.
  *
+ * <p>A secured mode for tests of authentication and authorization ({@link Builder#secured()}): a third client
+ * listener, {@code SECURED}, speaks {@code SASL_SSL} with {@code SCRAM-SHA-512} on a free port of 127.0.0.1,
+ * with a broker certificate issued at start by a CA of its own ({@link TlsMaterial}; the client truststore is
+ * handed out by {@link #security()}), and Kafka's {@code StandardAuthorizer} denies whatever no ACL allows. The
+ * plaintext listener stays, as the operator's: replication, the controller and the test harness's admin clients
+ * use it as {@code User:ANONYMOUS}, the only super user; SCRAM users and ACLs are added through it
+ * ({@link BrokerSecurity}). Needs BouncyCastle on the class path, an optional dependency of this module.
+ *
  * <p>Single-node defaults ({@link #SINGLE_NODE_DEFAULTS}, overridable with
  * {@link Builder#brokerProperty(String, String)}): replication factor 1 and {@code min.isr} 1 for the
  * offsets, transaction and share-state topics, {@code group.initial.rebalance.delay.ms=0}, and
@@ -73,17 +82,20 @@ import scala.Tuple2;
  *
  * <p>Measured on the 2-core build machine: start (format, controller election, broker registration and
  * unfencing) takes 2.5 to 4 s for the first broker in a JVM, mostly class loading, and 0.2 to 0.5 s for later
- * ones; {@link #close()} takes 0.2 to 0.7 s.
+ * ones; {@link #close()} takes 0.2 to 0.7 s. A secured start ({@link Builder#secured()}) takes 0.5 to 0.9 s
+ * after the first (plain ones 0.3 to 0.6 s in the same JVM), and about 1 s more for the first secured start in
+ * a JVM: making the certificates and stores takes about 1 s the first time (class loading: BouncyCastle, EC,
+ * PKCS12) and 0.1 to 0.25 s later, mostly the stores' password-based key derivation.
  *
  * <p>Faults: Kafka's process-terminating fatal-fault handler is replaced by one that logs at ERROR, so a
  * broker fault never halts the host JVM (a test runner or the demo launcher).
  *
  * <p>Lifecycle and threading: the broker is running when {@code start()} returns and stays up until
  * {@link #close()}, which shuts down the broker and controller, waits for all of their threads, releases its
- * ports and deletes the temporary directory (a given directory is kept). {@code close()} is idempotent and
- * thread-safe; all other methods are thread-safe reads of immutable state. Until closed, Kafka's non-daemon
- * threads keep the JVM alive: always close it (try-with-resources, or a shutdown hook as
- * {@link StandaloneBroker} does).
+ * ports and deletes the temporary directory (a given directory is kept) and a secured broker's TLS stores.
+ * {@code close()} is idempotent and thread-safe; all other methods are thread-safe reads of immutable state.
+ * Until closed, Kafka's non-daemon threads keep the JVM alive: always close it (try-with-resources, or a
+ * shutdown hook as {@link StandaloneBroker} does).
  */
 public final class EmbeddedKafkaBroker implements KafkaCluster {
 
@@ -127,6 +139,19 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
     static final String CONTROLLER_LISTENER = "CONTROLLER";
     /** The listener of {@link Builder#proxiedListener(int, int)}; plaintext, like the normal one. */
     static final String PROXIED_LISTENER = "PROXIED";
+    /** The listener of {@link Builder#secured()}: SASL_SSL with SCRAM-SHA-512. */
+    static final String SECURED_LISTENER = "SECURED";
+
+    /**
+     * Broker properties of {@link Builder#secured()}, set by this class and not to be overridden: Kafka's KRaft
+     * authorizer, no access without an ACL, and {@code User:ANONYMOUS} (every client of the plaintext and
+     * controller listeners: the broker itself, the controller, the test harness) as the only super user.
+     */
+    static final Set<String> SECURED_PROPERTIES = Set.of(
+        "authorizer.class.name", "allow.everyone.if.no.acl.found", "super.users");
+
+    static final String AUTHORIZER_CLASS = "org.apache.kafka.metadata.authorizer.StandardAuthorizer";
+    static final String SUPER_USER = "User:ANONYMOUS";
 
     /** What {@link #proxiedPort()} and {@link #proxiedAdvertisedPort()} return without a proxied listener. */
     public static final int NO_PORT = -1;
@@ -139,6 +164,8 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
     private final int proxiedAdvertisedPort;
     private final String clusterId;
     private final Map<String, String> brokerProperties;
+    private final BrokerSecurity security;
+    private final TlsMaterial tls;
     private final PreboundSocketFactory sockets;
     private final BrokerServer broker;
     private final ControllerServer controller;
@@ -154,6 +181,8 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
         final int proxiedAdvertisedPort,
         final String clusterId,
         final Map<String, String> brokerProperties,
+        final TlsMaterial tls,
+        final int securedPort,
         final PreboundSocketFactory sockets,
         final BrokerServer broker,
         final ControllerServer controller
@@ -165,7 +194,12 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
         this.proxiedPort = proxiedPort;
         this.proxiedAdvertisedPort = proxiedAdvertisedPort;
         this.clusterId = clusterId;
-        this.brokerProperties = brokerProperties;
+        this.brokerProperties = hideSecrets(brokerProperties);
+        this.tls = tls;
+        this.security = tls == null
+            ? null
+            : new BrokerSecurity(LOOPBACK_HOST + ":" + securedPort, bootstrapServers, tls.truststore(),
+                broker.credentialProvider());
         this.sockets = sockets;
         this.broker = broker;
         this.controller = controller;
@@ -243,6 +277,34 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
     }
 
     /**
+     * Tells whether the broker has the secured listener of {@link Builder#secured()}.
+     *
+     * @return true if {@link #security()} may be called
+     */
+    public boolean isSecured() {
+        return security != null;
+    }
+
+    /**
+     * Returns the secured listener ({@link Builder#secured()}): its address, the client truststore, SCRAM users
+     * and ACLs.
+     *
+     * @return the secured listener, never null
+     * @throws IllegalStateException if the broker was started without {@link Builder#secured()}
+     */
+    public BrokerSecurity security() {
+        if (security == null) {
+            throw new IllegalStateException("This broker has no secured listener; see Builder.secured");
+        }
+        return security;
+    }
+
+    /** The TLS files of the secured listener, or null; for tests in this package. */
+    TlsMaterial tlsMaterial() {
+        return tls;
+    }
+
+    /**
      * Returns the broker's data directory (log segments and the KRaft metadata log).
      *
      * @return the directory; deleted by {@link #close()} if {@link #isTemporaryLogDir()}
@@ -271,7 +333,8 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
 
     /**
      * Returns the broker configuration this broker was started with: defaults, overrides and the node's own
-     * listener and storage settings.
+     * listener and storage settings. Secrets (every {@code *.password} and {@code *.sasl.jaas.config} value,
+     * such as the secured listener's keystore password) read {@code [hidden]}, as in Kafka's own log.
      *
      * @return an unmodifiable sorted map, never null
      */
@@ -301,6 +364,7 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
             if (temporaryLogDir) {
                 deleteQuietly(logDir);
             }
+            deleteQuietly(tls);
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
@@ -341,8 +405,39 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
         final int proxiedPort,
         final int proxiedAdvertisedPort
     ) {
+        return brokerProperties(overrides, logDir, clientPort, controllerPort, proxiedPort, proxiedAdvertisedPort,
+            NO_PORT, null);
+    }
+
+    /**
+     * Computes the complete broker configuration: {@link #SINGLE_NODE_DEFAULTS}, then the overrides, then the
+     * node's identity, loopback listeners, static single-voter quorum and storage, which cannot be overridden.
+     * With a proxied port (not {@link #NO_PORT}) a {@code PROXIED} listener binds that port and advertises
+     * {@code proxiedAdvertisedPort}; brokers and the controller keep talking over the normal listener. With a
+     * secured port (not {@link #NO_PORT}) and a keystore, a {@code SECURED} SASL_SSL listener serves SCRAM-SHA-512
+     * with that keystore, and the {@link #SECURED_PROPERTIES} turn on the standard authorizer; the normal,
+     * proxied and controller listeners stay plaintext, their clients the super user {@code User:ANONYMOUS}.
+     */
+    static Map<String, String> brokerProperties(
+        final Map<String, String> overrides,
+        final Path logDir,
+        final int clientPort,
+        final int controllerPort,
+        final int proxiedPort,
+        final int proxiedAdvertisedPort,
+        final int securedPort,
+        final TlsMaterial.Store keystore
+    ) {
+        final boolean secured = securedPort != NO_PORT;
+        if (secured != (keystore != null)) {
+            throw new IllegalArgumentException("A secured listener needs both a port and a keystore");
+        }
         for (final String key : overrides.keySet()) {
             requireNotReserved(key);
+            if (secured && SECURED_PROPERTIES.contains(key)) {
+                throw new IllegalArgumentException("Broker property " + key
+                    + " is set by the secured embedded broker and may not be overridden");
+            }
         }
         final String clientEndpoint = CLIENT_LISTENER + "://" + LOOPBACK_HOST + ":" + clientPort;
         final String controllerEndpoint = CONTROLLER_LISTENER + "://" + LOOPBACK_HOST + ":" + controllerPort;
@@ -352,12 +447,15 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
         props.putAll(overrides);
         props.put("process.roles", "broker,controller");
         props.put("node.id", Integer.toString(NODE_ID));
+        final String securedEndpoint =
+            secured ? "," + SECURED_LISTENER + "://" + LOOPBACK_HOST + ":" + securedPort : "";
         props.put("listeners", clientEndpoint + "," + controllerEndpoint
-            + (proxied ? "," + proxiedEndpoint + proxiedPort : ""));
+            + (proxied ? "," + proxiedEndpoint + proxiedPort : "") + securedEndpoint);
         props.put("advertised.listeners", clientEndpoint
-            + (proxied ? "," + proxiedEndpoint + proxiedAdvertisedPort : ""));
+            + (proxied ? "," + proxiedEndpoint + proxiedAdvertisedPort : "") + securedEndpoint);
         props.put("listener.security.protocol.map", CLIENT_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT"
-            + (proxied ? "," + PROXIED_LISTENER + ":PLAINTEXT" : ""));
+            + (proxied ? "," + PROXIED_LISTENER + ":PLAINTEXT" : "")
+            + (secured ? "," + SECURED_LISTENER + ":SASL_SSL" : ""));
         props.put("inter.broker.listener.name", CLIENT_LISTENER);
         props.put("controller.listener.names", CONTROLLER_LISTENER);
         // A static voter set (kraft.version 0) keeps no controller address on disk, so a kept log directory can
@@ -365,7 +463,52 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
         props.put("controller.quorum.voters", NODE_ID + "@" + LOOPBACK_HOST + ":" + controllerPort);
         props.put("log.dirs", logDir.toString());
         props.put("metadata.log.dir", logDir.toString());
+        if (secured) {
+            putSecuredListener(props, keystore);
+        }
         return Collections.unmodifiableMap(props);
+    }
+
+    /**
+     * The secured listener's settings and the authorizer. Why each:
+     * <ul>
+     *   <li>SCRAM only, configured for that listener ({@code listener.name.secured.}): the server side of SCRAM
+     *       needs a JAAS entry but no secret in it; credentials live in the metadata log
+     *       ({@link BrokerSecurity#addUser(String, String)});</li>
+     *   <li>keystore for that listener only, so nothing else speaks TLS; no client certificates
+     *       ({@code ssl.client.auth=none}): the client is who SCRAM says it is;</li>
+     *   <li>{@code StandardAuthorizer}, KRaft's own, with {@code allow.everyone.if.no.acl.found=false}: a SCRAM
+     *       user may do only what an ACL grants;</li>
+     *   <li>{@code super.users=User:ANONYMOUS}: with an authorizer, the controller authorizes the broker's
+     *       registration and heartbeats ({@code CLUSTER_ACTION}), and the broker authorizes the controller's and
+     *       its own inter-broker requests; over plaintext all of them are {@code ANONYMOUS}, so without this the
+     *       broker never registers and start hangs. It also makes the harness's plaintext clients super users.
+     *       The controller listener starts early ({@code early.start.listeners} defaults to it), before the
+     *       ACLs are loaded, which a super user does not need; the client listeners start once the broker's
+     *       authorizer has loaded the ACLs from the metadata log, before {@code start()} returns.</li>
+     * </ul>
+     */
+    private static void putSecuredListener(final Map<String, String> props, final TlsMaterial.Store keystore) {
+        final String prefix = "listener.name." + SECURED_LISTENER.toLowerCase(Locale.ROOT) + ".";
+        props.put(prefix + "sasl.enabled.mechanisms", BrokerSecurity.SASL_MECHANISM);
+        props.put(prefix + BrokerSecurity.SASL_MECHANISM.toLowerCase(Locale.ROOT) + ".sasl.jaas.config",
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        props.put(prefix + "ssl.keystore.location", keystore.location().toString());
+        props.put(prefix + "ssl.keystore.type", keystore.type());
+        props.put(prefix + "ssl.keystore.password", keystore.password());
+        props.put(prefix + "ssl.key.password", keystore.password());
+        props.put(prefix + "ssl.client.auth", "none");
+        props.put("authorizer.class.name", AUTHORIZER_CLASS);
+        props.put("allow.everyone.if.no.acl.found", "false");
+        props.put("super.users", SUPER_USER);
+    }
+
+    /** The configuration with every secret value replaced by {@code [hidden]}, for {@link #brokerProperties()}. */
+    static Map<String, String> hideSecrets(final Map<String, String> props) {
+        final Map<String, String> shown = new TreeMap<>(props);
+        shown.replaceAll((key, value) -> key.endsWith(".password") || key.endsWith("sasl.jaas.config")
+            || key.equals("password") ? "[hidden]" : value);
+        return Collections.unmodifiableMap(shown);
     }
 
     static void requireNotReserved(final String key) {
@@ -397,14 +540,20 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
         final Path dir = createLogDir(builder.logDir);
         final PreboundSocketFactory sockets = new PreboundSocketFactory();
         final Servers servers = new Servers();
+        TlsMaterial tls = null;
         try {
             final int clientPort = sockets.bind(CLIENT_LISTENER, builder.port);
             final int controllerPort = sockets.bind(CONTROLLER_LISTENER, 0);
             final int proxiedPort = builder.proxiedAdvertisedPort == NO_PORT
                 ? NO_PORT
                 : sockets.bind(PROXIED_LISTENER, builder.proxiedPort);
+            final int securedPort = builder.secured ? sockets.bind(SECURED_LISTENER, 0) : NO_PORT;
+            if (builder.secured) {
+                tls = TlsMaterial.create();
+            }
             final Map<String, String> props = brokerProperties(builder.brokerProperties, dir, clientPort,
-                controllerPort, proxiedPort, builder.proxiedAdvertisedPort);
+                controllerPort, proxiedPort, builder.proxiedAdvertisedPort, securedPort,
+                tls == null ? null : tls.keystore());
             final KafkaConfig config = new KafkaConfig(props, false);
             formatIfNeeded(dir);
             final Tuple2<MetaPropertiesEnsemble, BootstrapMetadata> storage =
@@ -430,12 +579,18 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
             servers.broker.startup();
             final String clusterId = storage._1().clusterId().orElseThrow();
             final EmbeddedKafkaBroker started = new EmbeddedKafkaBroker(dir, temporary, clientPort, proxiedPort,
-                builder.proxiedAdvertisedPort, clusterId, props, sockets, servers.broker, servers.controller);
+                builder.proxiedAdvertisedPort, clusterId, props, tls, securedPort, sockets, servers.broker,
+                servers.controller);
             log.info("Embedded Kafka broker started. bootstrap=[{}] logDir=[{}] clusterId=[{}] elapsedMs=[{}]",
                 started.bootstrapServers, dir, clusterId, elapsedMs(startNs));
             if (proxiedPort != NO_PORT) {
                 log.info("Proxied listener. port=[{}] advertised=[{}]", proxiedPort,
                     started.proxiedBootstrapServers());
+            }
+            if (started.security != null) {
+                log.info("Secured listener. bootstrap=[{}] protocol=[{}] mechanism=[{}] truststore=[{}]",
+                    started.security.bootstrapServers(), BrokerSecurity.SECURITY_PROTOCOL,
+                    BrokerSecurity.SASL_MECHANISM, started.security.truststore());
             }
             return started;
         } catch (final Exception | LinkageError e) {
@@ -447,6 +602,7 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
             if (temporary) {
                 deleteQuietly(dir);
             }
+            deleteQuietly(tls);
             throw new IllegalStateException("Could not start the embedded Kafka broker in " + dir + ": " + e, e);
         }
     }
@@ -517,6 +673,12 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
         }
     }
 
+    private static void deleteQuietly(final TlsMaterial tls) {
+        if (tls != null && !tls.delete()) {
+            log.warn("Could not delete the embedded broker's TLS stores. dir=[{}]", tls.directory());
+        }
+    }
+
     private static long elapsedMs(final long startNs) {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
     }
@@ -529,6 +691,7 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
         private int proxiedPort = NO_PORT;
         private int proxiedAdvertisedPort = NO_PORT;
         private Path logDir;
+        private boolean secured;
         private final Map<String, String> brokerProperties = new LinkedHashMap<>();
 
         private Builder() {
@@ -572,6 +735,32 @@ public final class EmbeddedKafkaBroker implements KafkaCluster {
             }
             this.proxiedPort = port;
             this.proxiedAdvertisedPort = advertisedPort;
+            return this;
+        }
+
+        /**
+         * Adds a third client listener, {@code SECURED}: SASL_SSL with SCRAM-SHA-512 on 127.0.0.1 and a free port,
+         * with TLS certificates made at start by a CA of the broker's own, and turns on Kafka's standard
+         * authorizer with no access without an ACL. The plaintext listener stays, as the operator's: its clients
+         * (and the controller's) are {@code User:ANONYMOUS}, the only super user. Use
+         * {@link EmbeddedKafkaBroker#security()} to add SCRAM users and ACLs and to configure clients.
+         *
+         * <p>Needs BouncyCastle ({@code org.bouncycastle:bcpkix-jdk18on}) on the class path, an optional
+         * dependency of this module; see {@link TlsMaterial} for why. The authorizer properties
+         * ({@link #SECURED_PROPERTIES}) may not be overridden.
+         *
+         * @return this builder
+         * @throws IllegalStateException if BouncyCastle is not on the class path
+         */
+        public Builder secured() {
+            try {
+                Class.forName("org.bouncycastle.cert.X509v3CertificateBuilder", false,
+                    EmbeddedKafkaBroker.class.getClassLoader());
+            } catch (final ClassNotFoundException e) {
+                throw new IllegalStateException("A secured embedded broker makes its TLS certificates with "
+                    + "BouncyCastle: add org.bouncycastle:bcpkix-jdk18on to the class path (test scope)", e);
+            }
+            this.secured = true;
             return this;
         }
 

@@ -59,6 +59,62 @@ class EmbeddedKafkaBrokerPropertiesTest {
     }
 
     @Test
+    void shouldAddSecuredSaslSslListenerWithStandardAuthorizerAndAnonymousSuperUser() {
+        final TlsMaterial.Store keystore = new TlsMaterial.Store(Path.of("/tmp/tls/broker.p12"), "PKCS12", "s3cret");
+
+        final Map<String, String> props =
+            EmbeddedKafkaBroker.brokerProperties(Map.of(), LOG_DIR, 9092, 9093, -1, -1, 9095, keystore);
+
+        assertThat(props)
+            .containsEntry("listeners",
+                "PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093,SECURED://127.0.0.1:9095")
+            .containsEntry("advertised.listeners", "PLAINTEXT://127.0.0.1:9092,SECURED://127.0.0.1:9095")
+            .containsEntry("listener.security.protocol.map",
+                "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SECURED:SASL_SSL")
+            .containsEntry("inter.broker.listener.name", "PLAINTEXT")
+            .containsEntry("listener.name.secured.sasl.enabled.mechanisms", "SCRAM-SHA-512")
+            .containsEntry("listener.name.secured.scram-sha-512.sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;")
+            .containsEntry("listener.name.secured.ssl.keystore.location", "/tmp/tls/broker.p12")
+            .containsEntry("listener.name.secured.ssl.keystore.type", "PKCS12")
+            .containsEntry("listener.name.secured.ssl.keystore.password", "s3cret")
+            .containsEntry("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
+            .containsEntry("allow.everyone.if.no.acl.found", "false")
+            .containsEntry("super.users", "User:ANONYMOUS");
+    }
+
+    @Test
+    void shouldConfigureNoAuthorizerUnlessSecured() {
+        final Map<String, String> props = EmbeddedKafkaBroker.brokerProperties(Map.of(), LOG_DIR, 9092, 9093);
+
+        assertThat(props).doesNotContainKeys("authorizer.class.name", "super.users");
+        assertThat(props.get("listener.security.protocol.map")).doesNotContain("SASL_SSL");
+    }
+
+    @Test
+    void shouldRejectOverridesOfAuthorizerSettingsOfSecuredBroker() {
+        final TlsMaterial.Store keystore = new TlsMaterial.Store(Path.of("/tmp/tls/broker.p12"), "PKCS12", "s3cret");
+
+        assertThatThrownBy(() -> EmbeddedKafkaBroker.brokerProperties(
+            Map.of("super.users", "User:alice"), LOG_DIR, 9092, 9093, -1, -1, 9095, keystore))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("super.users");
+    }
+
+    @Test
+    void shouldShowPasswordsAndJaasConfigsAsHidden() {
+        final Map<String, String> shown = EmbeddedKafkaBroker.hideSecrets(Map.of(
+            "listener.name.secured.ssl.keystore.password", "s3cret",
+            "listener.name.secured.scram-sha-512.sasl.jaas.config", "x required;",
+            "ssl.truststore.location", "/tmp/tls/trust.p12"));
+
+        assertThat(shown)
+            .containsEntry("listener.name.secured.ssl.keystore.password", "[hidden]")
+            .containsEntry("listener.name.secured.scram-sha-512.sasl.jaas.config", "[hidden]")
+            .containsEntry("ssl.truststore.location", "/tmp/tls/trust.p12");
+    }
+
+    @Test
     void shouldApplySingleNodeDefaults() {
         final Map<String, String> props = EmbeddedKafkaBroker.brokerProperties(Map.of(), LOG_DIR, 9092, 9093);
 
