@@ -14,7 +14,7 @@ final class KafkaClientOptions {
     @Option(names = "--kafka-config", paramLabel = "FILE",
             description = "A Kafka client properties file, as Kafka's tools take with --command-config: TLS, SASL, "
                     + "timeouts, tuning, applied to every Kafka client of the command (admin, producer, consumer, "
-                    + "Kafka Streams). Config providers work (${file:PATH:KEY}, ${env:NAME}), so secrets can stay in "
+                    + "Kafka Streams). Config providers work ($${file:PATH:KEY}, $${env:NAME}), so secrets can stay in "
                     + "mounted files. Properties the guarantees depend on (idempotence, acks, partitioner, "
                     + "processing guarantee, application id...) are refused. Values are never logged.")
     Path kafkaConfig;
