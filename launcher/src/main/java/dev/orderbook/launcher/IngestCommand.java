@@ -1,5 +1,6 @@
 package dev.orderbook.launcher;
 
+import dev.orderbook.contract.KafkaAccessErrors;
 import dev.orderbook.contract.Topics;
 import dev.orderbook.ingestor.service.ControlOptions;
 import dev.orderbook.ingestor.service.IngestorService;
@@ -90,6 +91,10 @@ final class IngestCommand implements Callable<Integer> {
                 ? "; health on http://" + httpHost + ":" + service.httpPort() + "/health" : ""));
         service.awaitStop();
         // A failed worker has said what happened at ERROR; the exit code lets an orchestrator restart the process.
-        return service.failed() == null ? 0 : EXIT_FAILED;
+        if (service.failed() != null) {
+            KafkaAccessErrors.explain(service.failed()).ifPresent(m -> System.err.println("orderbook ingest: " + m));
+            return EXIT_FAILED;
+        }
+        return 0;
     }
 }

@@ -4,6 +4,7 @@ import dev.orderbook.book.BookProcessorConfig;
 import dev.orderbook.book.engine.AlertThresholds;
 import dev.orderbook.book.engine.CrossedPolicy;
 import dev.orderbook.book.service.BookProcessorService;
+import dev.orderbook.contract.KafkaAccessErrors;
 import dev.orderbook.contract.TopicSetup;
 import dev.orderbook.contract.Topics;
 import org.apache.kafka.streams.KafkaStreams;
@@ -150,6 +151,9 @@ final class ProcessCommand implements Callable<Integer> {
         System.err.println("orderbook process: reading " + config.rawTopic() + " on " + config.bootstrapServers()
                 + "; ready at http://" + config.httpHost() + ":" + service.httpPort() + "/ready");
         service.awaitStop();
+        if (service.failure() != null) {
+            KafkaAccessErrors.explain(service.failure()).ifPresent(m -> System.err.println("orderbook process: " + m));
+        }
         return service.streams().state() == KafkaStreams.State.ERROR ? 1 : 0;
     }
 

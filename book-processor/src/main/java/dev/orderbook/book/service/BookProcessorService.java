@@ -5,6 +5,7 @@ import dev.orderbook.book.BookTopology;
 import dev.orderbook.book.processor.LocalBooks;
 import dev.orderbook.book.processor.ProcessorMetrics;
 import dev.orderbook.book.processor.ProductStreamPartitioner;
+import dev.orderbook.contract.KafkaAccessErrors;
 import dev.orderbook.support.http.ServiceHttpServer;
 import dev.orderbook.support.http.ServiceHttpServer.Response;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -44,6 +45,8 @@ public final class BookProcessorService implements AutoCloseable {
     private final Set<TopicPartition> restoring = ConcurrentHashMap.newKeySet();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final LocalBooks localBooks = new LocalBooks();
+    /** Why a stream thread stopped this instance, or null. */
+    private volatile Throwable failure;
 
     private BookProcessorService(final BookProcessorConfig config) {
         this.config = config;
@@ -64,7 +67,15 @@ public final class BookProcessorService implements AutoCloseable {
         streamsMetrics.bindTo(registry);
         streams.setGlobalStateRestoreListener(new RestoreTracker());
         streams.setUncaughtExceptionHandler(e -> {
-            log.error("Stream thread failed; stopping this instance. applicationId=[{}]", config.applicationId(), e);
+            failure = e;
+            final java.util.Optional<String> refused = KafkaAccessErrors.explain(e);
+            if (refused.isPresent()) {
+                // Nothing to debug: a setting of the cluster or of --kafka-config, said in one line.
+                log.error("Stopping this instance: {}. applicationId=[{}]", refused.get(), config.applicationId());
+            } else {
+                log.error("Stream thread failed; stopping this instance. applicationId=[{}]", config.applicationId(),
+                        e);
+            }
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         streams.setStateListener((to, from) -> {
@@ -96,6 +107,11 @@ public final class BookProcessorService implements AutoCloseable {
 
     public int httpPort() {
         return http.port();
+    }
+
+    /** Why a stream thread stopped this instance, or null if none did. */
+    public Throwable failure() {
+        return failure;
     }
 
     public KafkaStreams streams() {

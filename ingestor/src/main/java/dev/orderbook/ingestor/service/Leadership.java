@@ -1,5 +1,7 @@
 package dev.orderbook.ingestor.service;
 
+import dev.orderbook.contract.KafkaAccessErrors;
+
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -192,7 +194,13 @@ final class Leadership implements AutoCloseable {
     }
 
     private void failed(final Throwable e) {
-        log.error("The leadership thread failed; the ingestor stops. group=[{}]", groupId, e);
+        final java.util.Optional<String> refused = KafkaAccessErrors.explain(e);
+        if (refused.isPresent()) {
+            // Nothing to debug: a setting of the cluster or of --kafka-config, said in one line.
+            log.error("The leadership thread stops: {}. group=[{}]", refused.get(), groupId);
+        } else {
+            log.error("The leadership thread failed; the ingestor stops. group=[{}]", groupId, e);
+        }
         listener.failed(e);
     }
 
