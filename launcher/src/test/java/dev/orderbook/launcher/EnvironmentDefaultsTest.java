@@ -85,6 +85,16 @@ class EnvironmentDefaultsTest {
     }
 
     @Test
+    void shouldSatisfyARequiredOptionFromTheEnvironment(@TempDir final Path dir) throws IOException {
+        final Path feed = Files.writeString(dir.resolve("feed.ndjson"), "");
+        final Path out = dir.resolve("summaries.ndjson");
+
+        assertThat(OrderbookCli.commandLine(Map.of("ORDERBOOK_INPUT", feed.toString(),
+                "ORDERBOOK_OUTPUT", out.toString())).execute("replay")).isZero();
+        assertThat(out).exists();
+    }
+
+    @Test
     void shouldNameEveryOptionsVariableByOneRule() {
         final CommandLine.Model.OptionSpec option = OrderbookCli.commandLine(Map.of()).getSubcommands()
                 .get("process").getCommandSpec().findOption("--kafka-config");
