@@ -65,11 +65,7 @@ final class IngestCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         final IngestorService.Config config;
         try {
-            final var client = feed.clientConfig();
-            config = new IngestorService.Config(client, kafka.config(client.productIds()), kafka.partitions,
-                    kafka.retention(), kafka.kafkaTimeout(), httpHost, httpPort, feed.credentials(),
-                    ControlOptions.defaults().withTopic(controlTopic).withGroupId(groupId)
-                            .withSessionTimeout(sessionTimeout));
+            config = config();
         } catch (final IllegalArgumentException e) {
             System.err.println("orderbook ingest: " + e.getMessage());
             return 2;
@@ -96,5 +92,17 @@ final class IngestCommand implements Callable<Integer> {
             return EXIT_FAILED;
         }
         return 0;
+    }
+
+    /**
+     * The service's configuration from the options; {@link IllegalArgumentException} with a one-line message for
+     * bad values.
+     */
+    IngestorService.Config config() throws IOException {
+        final var client = feed.clientConfig();
+        return new IngestorService.Config(client, kafka.config(client.productIds()), kafka.partitions,
+                kafka.retention(), kafka.kafkaTimeout(), httpHost, httpPort, feed.credentials(),
+                ControlOptions.defaults().withTopic(controlTopic).withGroupId(groupId)
+                        .withSessionTimeout(sessionTimeout));
     }
 }
