@@ -5,6 +5,7 @@ import dev.orderbook.book.engine.CrossedPolicy;
 import dev.orderbook.codec.model.ProductRegistry;
 import dev.orderbook.contract.KafkaClientConfig;
 import dev.orderbook.contract.Limits;
+import dev.orderbook.contract.ProtectedKafkaProperties;
 import dev.orderbook.contract.TopicDurability;
 import dev.orderbook.contract.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -83,15 +84,18 @@ public record BookProcessorConfig(KafkaClientConfig kafka, String applicationId,
     public static final long CACHE_MAX_BYTES_DEFAULT = 32L * 1024 * 1024;
     public static final int ADMIN_TIMEOUT_MS_DEFAULT = 15_000;
 
-    /** Kafka Streams properties that are options of the processor: the file may not set them. */
-    static final Map<String, String> OPTION_PROPERTIES = Map.of(
-            StreamsConfig.NUM_STREAM_THREADS_CONFIG, "--threads",
-            StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "--standby-replicas",
-            StreamsConfig.STATE_DIR_CONFIG, "--state-dir",
-            StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "--commit-interval-ms",
-            StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "--store-layout",
-            StreamsConfig.REPLICATION_FACTOR_CONFIG, "--replication-factor",
-            "topic.min.insync.replicas", "--min-insync-replicas");
+    /**
+     * Kafka Streams properties the processor sets from its options: the Kafka config file may not set them (the option
+     * would silently win).
+     */
+    public static final Map<String, String> FIXED_STREAMS_PROPERTIES = Map.of(
+            StreamsConfig.NUM_STREAM_THREADS_CONFIG, "it is --threads",
+            StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "it is --standby-replicas",
+            StreamsConfig.STATE_DIR_CONFIG, "it is --state-dir",
+            StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "it is --commit-interval-ms",
+            StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "it is --cache-max-bytes",
+            StreamsConfig.REPLICATION_FACTOR_CONFIG, "it is --replication-factor",
+            StreamsConfig.topicPrefix("min.insync.replicas"), "it is --min-insync-replicas");
 
     /** How the levels of the books are kept in the changelogged store (see docs/processor.md for the benchmark). */
     public enum StoreLayout {
@@ -137,11 +141,7 @@ public record BookProcessorConfig(KafkaClientConfig kafka, String applicationId,
         require(products.stream().distinct().count() == products.size(), "products listed twice: " + products);
         require(partitions >= 0, "partitions must be >= 0 (0: as many as the raw topic): " + partitions);
         require(durability != null, "durability is required");
-        for (final Map.Entry<String, String> option : OPTION_PROPERTIES.entrySet()) {
-            // The option would silently win over the file: say so instead.
-            require(!kafka.properties().containsKey(option.getKey()), "the Kafka config file sets "
-                    + option.getKey() + ", which is the option " + option.getValue() + "; use the option");
-        }
+        ProtectedKafkaProperties.refuseFixed(kafka.properties().keySet(), FIXED_STREAMS_PROPERTIES, "the processor");
         require(commitIntervalMs == -1 || commitIntervalMs >= 1, "commit interval must be >= 1 ms or -1");
         require(cacheMaxBytes >= 0, "cache size must be >= 0");
         require(maxMessageBytes > 0, "max message bytes must be positive");
@@ -159,6 +159,14 @@ public record BookProcessorConfig(KafkaClientConfig kafka, String applicationId,
     /** A builder with every default; only the bootstrap servers have none. */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** Puts our tuning value unless the operator's properties set the same key, plain or prefixed. */
+    private void tune(final Properties p, final String prefixedKey, final Object value) {
+        final String key = ProtectedKafkaProperties.unprefixed(prefixedKey);
+        if (kafka.properties().keySet().stream().noneMatch(k -> ProtectedKafkaProperties.unprefixed(k).equals(key))) {
+            p.put(prefixedKey, value);
+        }
     }
 
     /** The builder pre-filled with this configuration. */
@@ -221,17 +229,18 @@ public record BookProcessorConfig(KafkaClientConfig kafka, String applicationId,
      */
     public Properties toStreamsProperties(final String applicationServer) {
         final Properties p = new Properties();
-        // Tuning, which the operator's Kafka client properties may change:
-        // batch summaries and changelog writes a little: throughput for a few ms of latency.
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 256 * 1024);
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
-        // A 5 MB snapshot (up to 16 MiB) must fit one fetch, or the consumer would stall on it.
-        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Limits.FETCH_BYTES);
-        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG),
+        // Tuning, which the operator's Kafka client properties replace when they set the same key (plain or behind any
+        // client prefix: a prefixed value of ours would otherwise win over the operator's plain one):
+        // batch summaries and changelog writes a little: throughput for a few ms of latency,
+        tune(p, StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+        tune(p, StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 256 * 1024);
+        tune(p, StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        // a 5 MB snapshot (up to 16 MiB) must fit one fetch, or the consumer would stall on it,
+        tune(p, StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Limits.FETCH_BYTES);
+        tune(p, StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG),
                 Math.max(Limits.FETCH_BYTES, 52_428_800));
-        // Dead letters carry raw messages up to 16 MiB.
-        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+        // dead letters carry raw messages up to 16 MiB.
+        tune(p, StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                 Limits.DEAD_LETTER_MAX_RECORD_BYTES);
         p.putAll(kafka.streams());
         // What the options and the guarantees fix:

@@ -52,6 +52,21 @@ class BookProcessorConfigTest {
     }
 
     @Test
+    void shouldLetAPlainOperatorPropertyReplaceOurPrefixedTuning() {
+        final Properties props = with(b -> b.kafka = KafkaClientConfig.of("k:1", Map.of("compression.type", "zstd",
+                "max.partition.fetch.bytes", "33554432"))).toStreamsProperties("h:1");
+
+        assertThat(props.get("compression.type")).isEqualTo("zstd");
+        assertThat(props).doesNotContainKeys(StreamsConfig.producerPrefix("compression.type"),
+                StreamsConfig.consumerPrefix("max.partition.fetch.bytes"));
+        assertThat(props.get(StreamsConfig.producerPrefix("linger.ms"))).isEqualTo(5);
+        final StreamsConfig streams = new StreamsConfig(props);
+        assertThat(streams.getProducerConfigs("c").get("compression.type")).isEqualTo("zstd");
+        assertThat(streams.getMainConsumerConfigs("g", "c", 0).get("max.partition.fetch.bytes"))
+                .isEqualTo("33554432");
+    }
+
+    @Test
     void shouldCreateInternalTopicsWithTheConfiguredDurability() {
         final Properties props = with(b -> b.durability = TopicDurability.PRODUCTION).toStreamsProperties("h:1");
 

@@ -1,5 +1,6 @@
 package dev.orderbook.contract;
 
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,9 @@ public final class ProtectedKafkaProperties {
         r.put("processing.guarantee", "it is --guarantee");
         r.put("application.id", "it is --application-id (it names the consumer group and the internal topics)");
         r.put("application.server", "it is --advertised-host with the HTTP port");
-        r.put("transactional.id", "the ingestor (one per leadership term) and Kafka Streams (per task) set it");
+        r.put("transactional.id", "Kafka Streams sets it for exactly-once (from the application id)");
+        r.put("auto.offset.reset", "a new processor reads the raw topic from its start (the books need the "
+                + "snapshots); the ingestor's control consumer starts at the end (old requests are moot)");
         r.put("isolation.level", "the services read only committed records (read_committed)");
         r.put("group.id", "it is --group-id for the ingestor and --application-id for the processor");
         r.put("enable.auto.commit", "the services commit their offsets themselves (the ingestor's lease)");
@@ -54,8 +57,27 @@ public final class ProtectedKafkaProperties {
         return Optional.ofNullable(REASONS.get(unprefixed(key)));
     }
 
-    /** The key without a Kafka Streams client prefix. */
-    static String unprefixed(final String key) {
+    /**
+     * Refuses the properties a service sets itself for one of its clients (an option of its own, or a value its
+     * design depends on), so that an operator's value is never silently overridden.
+     *
+     * @param given the operator's properties as that client gets them
+     * @param fixed the keys the service sets for that client, each with why (for example "it is --threads")
+     * @param who   the client, for the message (for example "the ingestor's producer")
+     * @throws IllegalArgumentException naming the first such key given
+     */
+    public static void refuseFixed(final Collection<String> given, final Map<String, String> fixed, final String who) {
+        for (final String key : given) {
+            final String why = fixed.get(key);
+            if (why != null) {
+                throw new IllegalArgumentException("the Kafka config file sets " + key + " for " + who
+                        + ", which sets it itself: " + why + "; remove it");
+            }
+        }
+    }
+
+    /** The key without a Kafka Streams client prefix ({@code producer.linger.ms} -> {@code linger.ms}). */
+    public static String unprefixed(final String key) {
         for (final String prefix : CLIENT_PREFIXES) {
             if (key.startsWith(prefix)) {
                 return key.substring(prefix.length());

@@ -122,6 +122,11 @@ final class ProcessCommand implements Callable<Integer> {
             description = "rocksdb_cached, in_memory_cached, in_memory, hash_cached or hash (default: ${DEFAULT-VALUE}).")
     String storeLayout;
 
+    @Option(names = "--cache-max-bytes", paramLabel = "N", defaultValue = "" + BookProcessorConfig.CACHE_MAX_BYTES_DEFAULT,
+            description = "Kafka Streams' record cache (statestore.cache.max.bytes), used by the *_cached store layouts: "
+                    + "memory against changelog traffic (default: ${DEFAULT-VALUE}).")
+    long cacheMaxBytes;
+
     @Option(names = "--commit-interval-ms", paramLabel = "MS", defaultValue = "-1",
             description = "Commit interval (default: Kafka Streams', 100 ms exactly-once).")
     long commitIntervalMs;
@@ -185,6 +190,7 @@ final class ProcessCommand implements Callable<Integer> {
         b.storeLayout = BookProcessorConfig.StoreLayout.valueOf(storeLayout.trim().toUpperCase(java.util.Locale.ROOT)
                 .replace('-', '_'));
         b.commitIntervalMs = commitIntervalMs;
+        b.cacheMaxBytes = cacheMaxBytes;
         return b.build();
     }
 }
