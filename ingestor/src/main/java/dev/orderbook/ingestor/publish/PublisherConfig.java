@@ -5,6 +5,7 @@ import dev.orderbook.codec.model.ProductRegistry;
 import dev.orderbook.contract.KafkaClientConfig;
 import dev.orderbook.contract.Limits;
 import dev.orderbook.contract.ProductPartitioner;
+import dev.orderbook.contract.ProtectedKafkaProperties;
 import dev.orderbook.contract.TopicDurability;
 import dev.orderbook.contract.Topics;
 
@@ -56,12 +57,21 @@ public record PublisherConfig(KafkaClientConfig kafka, String rawTopic, String d
     public static final Duration DELIVERY_TIMEOUT_DEFAULT = Duration.ofSeconds(120);
     /** 1 s: a metadata fetch takes milliseconds when Kafka is up; a send must not stall the feed for long. */
     public static final Duration MAX_BLOCK_DEFAULT = Duration.ofSeconds(1);
-    /** Producer properties that are options of the ingestor: the Kafka config file may not set them. */
-    static final Map<String, String> OPTION_PROPERTIES = Map.of(
-            ProducerConfig.LINGER_MS_CONFIG, "--linger-ms",
-            ProducerConfig.BATCH_SIZE_CONFIG, "--batch-bytes",
-            ProducerConfig.COMPRESSION_TYPE_CONFIG, "--compression",
-            ProducerConfig.BUFFER_MEMORY_CONFIG, "--buffer-mb");
+    /**
+     * Producer properties the ingestor and publish set themselves, from an option or because their design depends on
+     * the value: the Kafka config file may not set them (they would silently win over it).
+     */
+    public static final Map<String, String> FIXED_PRODUCER_PROPERTIES = Map.of(
+            ProducerConfig.LINGER_MS_CONFIG, "it is --linger-ms",
+            ProducerConfig.BATCH_SIZE_CONFIG, "it is --batch-bytes",
+            ProducerConfig.COMPRESSION_TYPE_CONFIG, "it is --compression",
+            ProducerConfig.BUFFER_MEMORY_CONFIG, "it follows --buffer-mb, so that the ingestor's own accounting "
+                    + "reacts before a send blocks",
+            ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "a record Kafka has not acknowledged by then becomes a gap "
+                    + "marker for its product (120 s)",
+            ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "it follows the delivery timeout and the linger",
+            ProducerConfig.MAX_BLOCK_MS_CONFIG, "a send may not stall the feed for long when Kafka is unreachable (1 s)",
+            ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "a 16 MiB dead letter must fit");
     private static final Set<String> COMPRESSIONS = Set.of("none", "gzip", "snappy", "lz4", "zstd");
 
     public PublisherConfig {
@@ -103,14 +113,8 @@ public record PublisherConfig(KafkaClientConfig kafka, String rawTopic, String d
         if (durability == null) {
             durability = TopicDurability.BROKER_DEFAULTS;
         }
-        final Map<String, Object> operator = kafka.producer();
-        OPTION_PROPERTIES.forEach((key, option) -> {
-            // The option would silently win over the file: say so instead.
-            if (operator.containsKey(key)) {
-                throw new IllegalArgumentException("the Kafka config file sets the producer's " + key
-                        + ", which is the option " + option + "; use the option");
-            }
-        });
+        ProtectedKafkaProperties.refuseFixed(kafka.producer().keySet(), FIXED_PRODUCER_PROPERTIES,
+                "the raw-topic producer");
         if (priceScale < 0 || priceScale > 18 || sizeScale < 0 || sizeScale > 18) {
             throw new IllegalArgumentException("scales must be within 0..18, were " + priceScale + "/" + sizeScale);
         }
@@ -166,7 +170,8 @@ public record PublisherConfig(KafkaClientConfig kafka, String rawTopic, String d
      */
     public Map<String, Object> producerProperties(final String clientId) {
         final Map<String, Object> p = new HashMap<>(kafka.producer());
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        // An operator's client.id (quotas, monitoring) wins.
+        p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

@@ -3,6 +3,7 @@ package dev.orderbook.ingestor.service;
 import dev.orderbook.contract.Topics;
 
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * How ingestors for the same products share the work and hear the processor (the control topic).
@@ -20,6 +21,16 @@ import java.time.Duration;
 public record ControlOptions(String topic, String groupId, Duration sessionTimeout, Duration resnapshotInterval,
                              int resnapshotsPerSecond) {
     public static final String GROUP_ID_DEFAULT = "orderbook-ingestor";
+    /**
+     * Consumer properties the leadership consumer sets itself: the Kafka config file may not set them (they would
+     * silently win over it).
+     */
+    public static final Map<String, String> FIXED_CONSUMER_PROPERTIES = Map.of(
+            "session.timeout.ms", "it is --session-timeout",
+            "heartbeat.interval.ms", "it follows --session-timeout (a sixth of it)",
+            "group.protocol", "classic: the lease needs the member's own session timeout",
+            "partition.assignment.strategy", "cooperative sticky: a standby joining must not take the control "
+                    + "partition from the active ingestor, even for a moment");
     public static final Duration RESNAPSHOT_INTERVAL_DEFAULT = Duration.ofSeconds(5);
     /** Well inside Coinbase's 100 client messages per second: each resnapshot is two messages. */
     public static final int RESNAPSHOTS_PER_SECOND_DEFAULT = 5;

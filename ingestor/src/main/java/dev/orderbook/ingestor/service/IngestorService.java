@@ -1,6 +1,7 @@
 package dev.orderbook.ingestor.service;
 
 import dev.orderbook.contract.GapReason;
+import dev.orderbook.contract.ProtectedKafkaProperties;
 import dev.orderbook.contract.TopicSetup;
 import dev.orderbook.contract.TopicSpec;
 import dev.orderbook.ingestor.auth.Credentials;
@@ -79,6 +80,8 @@ public final class IngestorService implements AutoCloseable {
             if (control == null) {
                 control = ControlOptions.defaults();
             }
+            ProtectedKafkaProperties.refuseFixed(publisher.kafka().consumer().keySet(),
+                    ControlOptions.FIXED_CONSUMER_PROPERTIES, "the ingestors' leadership consumer");
         }
 
         /** Without credentials, with the default control options. */

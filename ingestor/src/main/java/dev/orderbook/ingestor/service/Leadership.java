@@ -112,7 +112,8 @@ final class Leadership implements AutoCloseable {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "orderbook-ingestor-leadership");
+        // An operator's client.id (quotas, monitoring) wins.
+        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "orderbook-ingestor-leadership");
         this.consumer = new KafkaConsumer<>(p);
         this.partition = new TopicPartition(controlTopic, 0);
         this.groupId = groupId;
