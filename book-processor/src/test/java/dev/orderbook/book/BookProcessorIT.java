@@ -220,7 +220,9 @@ class BookProcessorIT {
 
         assertThatThrownBy(() -> ProcessorTopics.ensure(config)).isInstanceOf(TopicSetup.SetupException.class)
                 .hasMessageContaining("max.message.bytes=1048576")
-                .hasMessageContaining("kafka-configs.sh --alter --entity-type topics --entity-name " + b.dlqTopic);
+                .hasMessageContaining("kafka-configs.sh --bootstrap-server " + cluster.bootstrapServers()
+                        + " --command-config admin.properties --alter --entity-type topics --entity-name "
+                        + b.dlqTopic);
     }
 
     @Test

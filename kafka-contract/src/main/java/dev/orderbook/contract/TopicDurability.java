@@ -13,7 +13,7 @@ import java.util.Map;
  *
  * @param replicationFactor replicas of each partition; -1 for the broker's {@code default.replication.factor}
  * @param minInsyncReplicas replicas that must have a record before a write succeeds; -1 for the broker's
- *                          {@code min.insync.replicas}; never above the replication factor
+ *                          {@code min.insync.replicas}; never above the replication factor, and only with one
  */
 public record TopicDurability(int replicationFactor, int minInsyncReplicas) {
     /** Whatever the broker's defaults say. */
@@ -29,6 +29,11 @@ public record TopicDurability(int replicationFactor, int minInsyncReplicas) {
         if (minInsyncReplicas != -1 && minInsyncReplicas < 1) {
             throw new IllegalArgumentException("--min-insync-replicas must be at least 1 (or -1 for the broker's "
                     + "default), was " + minInsyncReplicas);
+        }
+        if (minInsyncReplicas > 0 && replicationFactor == -1) {
+            throw new IllegalArgumentException("--min-insync-replicas " + minInsyncReplicas + " needs "
+                    + "--replication-factor too: the broker's default replication factor is not known here, and a "
+                    + "topic with fewer replicas than min.insync.replicas refuses every write");
         }
         if (replicationFactor > 0 && minInsyncReplicas > replicationFactor) {
             throw new IllegalArgumentException("--min-insync-replicas " + minInsyncReplicas + " exceeds "

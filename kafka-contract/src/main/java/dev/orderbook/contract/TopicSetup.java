@@ -168,12 +168,12 @@ public final class TopicSetup {
                     if (count < topic.minPartitions()) {
                         throw new SetupException("Topic " + topic.name() + " has " + count + " partitions, fewer "
                                 + "than the " + topic.minPartitions() + " products listed (each product has a "
-                                + "partition of its own); add partitions with kafka-topics.sh --bootstrap-server "
-                                + bootstrap + " --alter --topic " + topic.name() + " --partitions "
-                                + topic.minPartitions() + ", or list fewer products", null);
+                                + "partition of its own); add partitions with "
+                                + fixCommand("kafka-topics.sh", bootstrap) + " --alter --topic " + topic.name() + " --partitions " + topic.minPartitions()
+                                + ", or list fewer products", null);
                     }
                     step = "describe the configuration of topic " + topic.name();
-                    check(admin, topic, timeout);
+                    check(admin, topic, bootstrap, timeout);
                 }
             }
             return new Result(Map.copyOf(partitions), Set.copyOf(created));
@@ -259,7 +259,16 @@ public final class TopicSetup {
         }
     }
 
-    private static void check(final Admin admin, final Request topic, final Duration timeout)
+    /**
+     * The start of a command that fixes a topic: run as a principal allowed to alter it ({@code admin.properties},
+     * docs/security.md), not as the service.
+     */
+    private static String fixCommand(final String tool, final String bootstrap) {
+        return tool + " --bootstrap-server " + bootstrap + " --command-config admin.properties";
+    }
+
+    private static void check(final Admin admin, final Request topic, final String bootstrap,
+                              final Duration timeout)
             throws InterruptedException, ExecutionException, TimeoutException {
         final ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic.name());
         final Config config = admin.describeConfigs(List.of(resource)).all()
@@ -269,8 +278,8 @@ public final class TopicSetup {
                 && cleanup.value().contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
             throw new SetupException("Raw topic " + topic.name() + " has cleanup.policy=" + cleanup.value()
                     + ": compaction would keep one message per product and destroy the record; fix it with "
-                    + "kafka-configs.sh --alter --entity-type topics --entity-name " + topic.name()
-                    + " --add-config cleanup.policy=delete", null);
+                    + fixCommand("kafka-configs.sh", bootstrap) + " --alter --entity-type topics --entity-name "
+                    + topic.name() + " --add-config cleanup.policy=delete", null);
         }
         if (!topic.create()) {
             return;
@@ -280,8 +289,9 @@ public final class TopicSetup {
         if (maxBytes != null && Long.parseLong(maxBytes.value()) < needed) {
             throw new SetupException("Topic " + topic.name() + " has max.message.bytes=" + maxBytes.value()
                     + ", below the " + needed + " its records may need" + (topic.spec() == TopicSpec.RAW
-                    ? " (a 5 MB snapshot)" : "") + "; raise it with kafka-configs.sh --alter --entity-type topics "
-                    + "--entity-name " + topic.name() + " --add-config max.message.bytes=" + needed, null);
+                    ? " (a 5 MB snapshot)" : "") + "; raise it with " + fixCommand("kafka-configs.sh", bootstrap)
+                    + " --alter --entity-type topics --entity-name " + topic.name() + " --add-config max.message.bytes="
+                    + needed, null);
         }
     }
 }

@@ -117,12 +117,19 @@ final class BenchCommand implements Runnable {
             System.err.println("bench process: " + bench.records() + " records, " + bench.changes()
                     + " update changes, products " + bench.products());
             dev.orderbook.kafka.embedded.EmbeddedKafkaBroker broker = null;
+            final dev.orderbook.contract.KafkaClientConfig given;
+            try {
+                given = cluster.given() ? cluster.load() : null;
+            } catch (final IllegalArgumentException e) {
+                System.err.println("orderbook bench process: " + e.getMessage());
+                return 2;
+            }
             final dev.orderbook.contract.KafkaClientConfig servers;
-            if (!cluster.given()) {
+            if (given == null) {
                 broker = dev.orderbook.kafka.embedded.EmbeddedKafkaBroker.start();
                 servers = dev.orderbook.contract.KafkaClientConfig.of(broker.bootstrapServers());
             } else {
-                servers = cluster.load();
+                servers = given;
             }
             final java.util.Map<String, java.util.List<ProcessBench.Result>> results = new java.util.LinkedHashMap<>();
             try {

@@ -64,6 +64,10 @@ final class KafkaPublishOptions {
 
     /** The publisher configuration; throws {@link IllegalArgumentException} with a message for bad values. */
     PublisherConfig config(final List<String> products) {
+        if (partitions != 0 && products != null && partitions < products.size()) {
+            throw new IllegalArgumentException("--partitions " + partitions + " is fewer than the " + products.size()
+                    + " products: each product needs a partition of its own (0: one per product)");
+        }
         return PublisherConfig.of(client.load(), products)
                 .withDurability(topics.durability())
                 .withTopics(rawTopic, dlqTopic)

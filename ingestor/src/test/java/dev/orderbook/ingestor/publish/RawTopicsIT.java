@@ -51,7 +51,7 @@ class RawTopicsIT {
                 .isInstanceOf(TopicSetup.SetupException.class)
                 .hasMessageContaining("has 2 partitions, fewer than the 3 products")
                 .hasMessageContaining("kafka-topics.sh --bootstrap-server " + kafka.bootstrapServers()
-                        + " --alter --topic " + raw + " --partitions 3");
+                        + " --command-config admin.properties --alter --topic " + raw + " --partitions 3");
     }
 
     @Test
@@ -61,7 +61,9 @@ class RawTopicsIT {
         assertThatThrownBy(() -> RawTopics.ensure(config(kafka, raw), 0, Duration.ofDays(7), TIMEOUT))
                 .isInstanceOf(TopicSetup.SetupException.class)
                 .hasMessageContaining("cleanup.policy=compact")
-                .hasMessageContaining("--entity-name " + raw + " --add-config cleanup.policy=delete");
+                .hasMessageContaining("kafka-configs.sh --bootstrap-server " + kafka.bootstrapServers()
+                        + " --command-config admin.properties --alter --entity-type topics --entity-name " + raw
+                        + " --add-config cleanup.policy=delete");
     }
 
     @Test
@@ -71,7 +73,9 @@ class RawTopicsIT {
         assertThatThrownBy(() -> RawTopics.ensure(config(kafka, raw), 0, Duration.ofDays(7), TIMEOUT))
                 .isInstanceOf(TopicSetup.SetupException.class)
                 .hasMessageContaining("max.message.bytes=1048576").hasMessageContaining("a 5 MB snapshot")
-                .hasMessageContaining("--entity-name " + raw + " --add-config max.message.bytes=");
+                .hasMessageContaining("kafka-configs.sh --bootstrap-server " + kafka.bootstrapServers()
+                        + " --command-config admin.properties --alter --entity-type topics --entity-name " + raw
+                        + " --add-config max.message.bytes=16842752");
     }
 
     @Test
