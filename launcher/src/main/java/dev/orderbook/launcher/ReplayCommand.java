@@ -46,16 +46,17 @@ final class ReplayCommand implements Callable<Integer> {
                     + "that is 0.1%%).")
     String alertBps;
 
-    @Option(names = "--alert-bps-for", paramLabel = "PRODUCT=BPS",
-            description = "Per-product alert threshold, repeatable, e.g. --alert-bps-for BTC-USD=2.5")
+    @Option(names = "--alert-bps-for", paramLabel = "PRODUCT=BPS", split = ",",
+            description = "Per-product alert threshold, repeatable or comma-separated, e.g. --alert-bps-for "
+                    + "BTC-USD=2.5")
     Map<String, String> alertBpsFor = new LinkedHashMap<>();
 
     @Option(names = "--scale", paramLabel = "N", defaultValue = "10",
             description = "Decimal places of the fixed-point prices and sizes, 10 to 18 (default: ${DEFAULT-VALUE}).")
     int scale;
 
-    @Option(names = "--scale-for", paramLabel = "PRODUCT=PRICE_SCALE:SIZE_SCALE",
-            description = "Per-product scales, repeatable, e.g. --scale-for SHIB-USD=12:2")
+    @Option(names = "--scale-for", paramLabel = "PRODUCT=PRICE_SCALE:SIZE_SCALE", split = ",",
+            description = "Per-product scales, repeatable or comma-separated, e.g. --scale-for SHIB-USD=12:2")
     Map<String, String> scaleFor = new LinkedHashMap<>();
 
     @Option(names = "--no-sequence-check",

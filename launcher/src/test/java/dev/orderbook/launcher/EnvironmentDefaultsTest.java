@@ -10,6 +10,8 @@ import picocli.CommandLine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -79,6 +81,26 @@ class EnvironmentDefaultsTest {
     }
 
     @Test
+    void shouldRefuseAKafkaPropertyTheIngestorSetsItselfRatherThanIgnoreIt(@TempDir final Path dir) throws IOException {
+        final Path file = Files.writeString(dir.resolve("client.properties"), "session.timeout.ms=45000\n");
+        final int code = OrderbookCli.commandLine(Map.of()).execute("ingest", "--bootstrap", "127.0.0.1:1",
+                "--kafka-config", file.toString());
+
+        assertThat(code).isEqualTo(2);
+        assertThat(streams.err().strip()).isEqualTo("orderbook ingest: the Kafka config file sets session.timeout.ms "
+                + "for the ingestors' leadership consumer, which sets it itself: it is --session-timeout; remove it");
+    }
+
+    @Test
+    void shouldRefuseFewerPartitionsThanProductsBeforeConnecting() {
+        final int code = OrderbookCli.commandLine(Map.of()).execute("ingest", "--bootstrap", "127.0.0.1:1",
+                "--products", "BTC-USD,ETH-USD", "--partitions", "1");
+
+        assertThat(code).isEqualTo(2);
+        assertThat(streams.err()).contains("--partitions 1 is fewer than the 2 products");
+    }
+
+    @Test
     void shouldSayHowToGiveTheBootstrapServersWhenNothingNamesThem() {
         assertThat(OrderbookCli.commandLine(Map.of()).execute("process")).isEqualTo(2);
         assertThat(streams.err()).contains("--bootstrap").contains("ORDERBOOK_BOOTSTRAP");
@@ -92,6 +114,44 @@ class EnvironmentDefaultsTest {
         assertThat(OrderbookCli.commandLine(Map.of("ORDERBOOK_INPUT", feed.toString(),
                 "ORDERBOOK_OUTPUT", out.toString())).execute("replay")).isZero();
         assertThat(out).exists();
+    }
+
+    @Test
+    void shouldSplitEveryListAndMapOptionsVariableAtCommas() {
+        final List<String> unsplit = new ArrayList<>();
+        forEveryOption((command, option) -> {
+            if (option.isMultiValue() && option.splitRegex().isEmpty()) {
+                unsplit.add(command + " " + option.longestName());
+            }
+        });
+        assertThat(unsplit).as("list and map options whose ORDERBOOK_* value would not be split at commas").isEmpty();
+    }
+
+    @Test
+    void shouldNotTakeTheTestHarnessesVariablesForOptions() {
+        final List<String> variables = new ArrayList<>();
+        forEveryOption((command, option) -> variables.add(EnvironmentDefaults.variableOf(option)));
+        assertThat(variables).doesNotContain("ORDERBOOK_KAFKA", "ORDERBOOK_KAFKA_BOOTSTRAP", "ORDERBOOK_KAFKA_IMAGE",
+                "ORDERBOOK_SKIP_BUILD", "ORDERBOOK_LOG_LEVEL");
+    }
+
+    @Test
+    void shouldTakeAMapOfReplayFromTheEnvironment(@TempDir final Path dir) throws IOException {
+        final Path feed = Files.writeString(dir.resolve("feed.ndjson"), "");
+        assertThat(OrderbookCli.commandLine(Map.of("ORDERBOOK_ALERT_BPS_FOR", "ETH-USD=2.5,SOL-USD=40",
+                "ORDERBOOK_SCALE_FOR", "SHIB-USD=12:2,BTC-USD=10:10", "ORDERBOOK_OUTPUT",
+                dir.resolve("out").toString())).execute("replay", "--input", feed.toString())).isZero();
+    }
+
+    private static void forEveryOption(final java.util.function.BiConsumer<String, CommandLine.Model.OptionSpec> f) {
+        final java.util.Deque<CommandLine> todo = new java.util.ArrayDeque<>(List.of(
+                OrderbookCli.commandLine(Map.of())));
+        while (!todo.isEmpty()) {
+            final CommandLine c = todo.pop();
+            c.getCommandSpec().options().stream().filter(EnvironmentDefaults::applies)
+                    .forEach(o -> f.accept(c.getCommandSpec().qualifiedName(), o));
+            todo.addAll(c.getSubcommands().values());
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.orderbook.contract.ProtectedKafkaProperties;
 import dev.orderbook.contract.ServiceAcls;
 import dev.orderbook.contract.Topics;
 import dev.orderbook.book.BookProcessorConfig;
+import dev.orderbook.ingestor.publish.PublisherConfig;
 import dev.orderbook.ingestor.service.ControlOptions;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -41,6 +42,19 @@ class GeneratedDocsTest {
         check(DOCS.resolve("configuration.md"), "protected", ProtectedKafkaProperties.keys().stream()
                 .map(k -> "| `" + k + "` | " + cell(ProtectedKafkaProperties.reasonFor(k).orElseThrow()) + " |\n")
                 .collect(Collectors.joining("", "| property | why it is fixed |\n| --- | --- |\n", "")));
+    }
+
+    @Test
+    void configurationReferenceShouldListEveryKafkaPropertyAServiceSetsItself() throws IOException {
+        final StringBuilder md = new StringBuilder("| client | property | why the file may not set it |\n"
+                + "| --- | --- | --- |\n");
+        final Map<String, Map<String, String>> fixed = new java.util.LinkedHashMap<>();
+        fixed.put("the processor (Kafka Streams)", BookProcessorConfig.FIXED_STREAMS_PROPERTIES);
+        fixed.put("the raw-topic producer (ingest, publish)", PublisherConfig.FIXED_PRODUCER_PROPERTIES);
+        fixed.put("the ingestors' leadership consumer", ControlOptions.FIXED_CONSUMER_PROPERTIES);
+        fixed.forEach((client, keys) -> new java.util.TreeMap<>(keys).forEach((k, why) -> md.append("| ")
+                .append(client).append(" | `").append(k).append("` | ").append(cell(why)).append(" |\n")));
+        check(DOCS.resolve("configuration.md"), "fixed", md.toString());
     }
 
     @Test

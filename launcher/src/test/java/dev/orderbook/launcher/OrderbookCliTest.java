@@ -21,7 +21,7 @@ class OrderbookCliTest {
     final CapturedStreams streams = new CapturedStreams();
 
     private int run(final String... args) {
-        return OrderbookCli.commandLine().execute(args);
+        return OrderbookCli.commandLine(java.util.Map.of()).execute(args);
     }
 
     private String err() {

@@ -26,7 +26,7 @@ class RunCommandIT {
     @Test
     void shouldPrintLiveSummariesOfEveryProductFromTheWholePipelineOnTheSimulator() throws Exception {
         // When
-        final int exit = OrderbookCli.commandLine().execute("run", "--feed", "simulator", "--duration", "15",
+        final int exit = OrderbookCli.commandLine(java.util.Map.of()).execute("run", "--feed", "simulator", "--duration", "15",
                 "--products", "BTC-USD,ETH-USD", "--ingest-http-port", "0", "--process-http-port", "0");
         // Then
         assertThat(exit).as(streams.err()).isZero();

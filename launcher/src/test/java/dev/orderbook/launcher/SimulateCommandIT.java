@@ -34,7 +34,7 @@ class SimulateCommandIT {
     void simulateShouldPrintTheAdminUrlServeItAndWriteTheTruthLogUntilInterrupted() throws Exception {
         final Path truthLog = dir.resolve("truth.ndjson");
         final AtomicInteger exitCode = new AtomicInteger(-1);
-        final Thread runner = new Thread(() -> exitCode.set(OrderbookCli.commandLine().execute("simulate",
+        final Thread runner = new Thread(() -> exitCode.set(OrderbookCli.commandLine(java.util.Map.of()).execute("simulate",
                 "--port", "0", "--admin-port", "0", "--truth-log", truthLog.toString(), "--rate", "200")));
         runner.start();
         try {

@@ -613,6 +613,9 @@ public final class ChildJvm implements AutoCloseable {
             final ProcessBuilder builder = new ProcessBuilder(command())
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile());
+            // The product reads every option from ORDERBOOK_* variables too: a developer's own settings must not
+            // reach a test's process; only those the test gives do.
+            builder.environment().keySet().removeIf(k -> k.startsWith("ORDERBOOK_"));
             builder.environment().putAll(environment);
             if (workingDirectory != null) {
                 builder.directory(workingDirectory.toFile());
