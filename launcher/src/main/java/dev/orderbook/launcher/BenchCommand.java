@@ -81,6 +81,9 @@ final class BenchCommand implements Runnable {
         @picocli.CommandLine.Mixin
         KafkaClientOptions cluster;
 
+        @picocli.CommandLine.Mixin
+        TopicDurabilityOptions topics;
+
         @Option(names = "--layout", split = ",", paramLabel = "L",
                 defaultValue = "hash,in_memory_cached,rocksdb_cached",
                 description = "Store layouts to time, in order (default: ${DEFAULT-VALUE}).")
@@ -120,6 +123,7 @@ final class BenchCommand implements Runnable {
             final dev.orderbook.contract.KafkaClientConfig given;
             try {
                 given = cluster.given() ? cluster.load() : null;
+                topics.durability();
             } catch (final IllegalArgumentException e) {
                 System.err.println("orderbook bench process: " + e.getMessage());
                 return 2;
@@ -140,11 +144,12 @@ final class BenchCommand implements Runnable {
                     final String suffix = "-" + ProcessHandle.current().pid() + "-" + run;
                     final String raw = "bench-raw" + suffix;
                     final long t0 = System.nanoTime();
-                    bench.produce(servers, raw, partitions);
+                    bench.produce(servers, raw, partitions, topics.durability());
                     System.err.printf(java.util.Locale.ROOT, "bench process: wrote the backlog in %.1f s%n",
                             (System.nanoTime() - t0) / 1e9);
                     final BookProcessorConfig.Builder b = BookProcessorConfig.builder();
                     b.kafka = servers;
+                    b.durability = topics.durability();
                     b.applicationId = "bench" + suffix;
                     b.stateDir = ProcessBench.tempStateDir();
                     b.httpHost = "127.0.0.1";

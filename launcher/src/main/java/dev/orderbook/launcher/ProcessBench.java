@@ -14,6 +14,7 @@ import dev.orderbook.contract.ProductPartitioner;
 import dev.orderbook.contract.Header;
 import dev.orderbook.contract.KafkaClientConfig;
 import dev.orderbook.contract.Limits;
+import dev.orderbook.contract.TopicDurability;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -177,10 +178,15 @@ final class ProcessBench {
     }
 
     /** Writes every record to a new raw topic; returns its name. */
-    String produce(final KafkaClientConfig kafka, final String rawTopic, final int partitions) throws Exception {
+    String produce(final KafkaClientConfig kafka, final String rawTopic, final int partitions,
+                   final TopicDurability durability) throws Exception {
+        final Map<String, String> configs = new java.util.HashMap<>(durability.topicConfigs());
+        configs.put("max.message.bytes", Integer.toString(Limits.FETCH_BYTES));
         try (Admin admin = Admin.create(kafka.admin())) {
-            admin.createTopics(List.of(new NewTopic(rawTopic, partitions, (short) 1)
-                    .configs(Map.of("max.message.bytes", Integer.toString(Limits.FETCH_BYTES)))))
+            admin.createTopics(List.of(new NewTopic(rawTopic, java.util.Optional.of(partitions),
+                            durability.replicationFactor() > 0
+                                    ? java.util.Optional.of((short) durability.replicationFactor())
+                                    : java.util.Optional.empty()).configs(configs)))
                     .all().get(60, TimeUnit.SECONDS);
             // A new topic's partitions have no leader for a moment; a first batch refused then, retried after later
             // batches were taken, is lost (the broker accepts any first sequence of a producer it has no state for).
