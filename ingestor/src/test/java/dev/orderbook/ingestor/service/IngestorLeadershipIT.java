@@ -35,6 +35,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -106,9 +107,13 @@ class IngestorLeadershipIT {
         // When the active one stops
         final long stoppedNs = System.nanoTime();
         active.close();
-        // Then the standby takes over at once (it left the group) and is healthy with fresh snapshots
+        // Then the standby takes over (at once: the stopped one left the group, about a second with its snapshots)
+        // and is healthy with fresh snapshots. The time is printed, not asserted: WAIT (30 s) is only a hang guard,
+        // since a busy machine can add seconds (docs/benchmarks.md, "Timing is measured here, not asserted in
+        // tests"; the failover times are measured by ReliabilityIT)
         await(standby::isHealthy, "the standby active and healthy");
-        assertThat(Duration.ofNanos(System.nanoTime() - stoppedNs)).isLessThan(Duration.ofSeconds(10));
+        System.out.printf("Standby active and healthy %d ms after the active ingestor's stop%n",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppedNs));
         simulator.goSilent(Duration.ofSeconds(3));
         Thread.sleep(500);
 
