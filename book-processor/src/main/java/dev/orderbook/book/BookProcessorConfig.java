@@ -60,6 +60,10 @@ import java.util.Properties;
  *     shows sooner, and a slow broker or a long GC pause marks books stale (they resume by themselves)
  * @param resnapshotRetryMs a book still stale or crossed this long after it asked the ingestor for a snapshot asks
  *     again (the request or its answer may have been lost, or no ingestor was running)
+ * @param checkpointChanges checkpoint layout: level changes between two checkpoints of a task's books. Fewer: a
+ *     restart reads less of the raw topic again, and the changelog carries more checkpoint bytes per change
+ * @param checkpointIntervalMs checkpoint layout: time between checkpoints of books that changed, so that a quiet
+ *     feed's restart does not read hours of it again
  */
 public record BookProcessorConfig(KafkaClientConfig kafka, String applicationId, Path stateDir, String httpHost,
                                   int httpPort, String advertisedHost, String guarantee, int standbyReplicas,
@@ -69,14 +73,18 @@ public record BookProcessorConfig(KafkaClientConfig kafka, String applicationId,
                                   TopicDurability durability,
                                   StoreLayout storeLayout, long commitIntervalMs, long cacheMaxBytes,
                                   int maxMessageBytes, int adminTimeoutMs, long staleAfterMs,
-                                  long resnapshotRetryMs) {
+                                  long resnapshotRetryMs, long checkpointChanges, long checkpointIntervalMs) {
 
     public static final String APPLICATION_ID_DEFAULT = "orderbook-processor";
     public static final int HTTP_PORT_DEFAULT = 8082;
     public static final String HTTP_HOST_DEFAULT = "0.0.0.0";
     public static final String ADVERTISED_HOST_DEFAULT = "127.0.0.1";
     public static final String GUARANTEE_DEFAULT = StreamsConfig.EXACTLY_ONCE_V2;
-    public static final StoreLayout STORE_LAYOUT_DEFAULT = StoreLayout.HASH;
+    public static final StoreLayout STORE_LAYOUT_DEFAULT = StoreLayout.CHECKPOINT;
+    /** Level changes between two checkpoints of a task's books (checkpoint layout). */
+    public static final long CHECKPOINT_CHANGES_DEFAULT = 200_000;
+    /** Time between two checkpoints of books that changed (checkpoint layout). */
+    public static final long CHECKPOINT_INTERVAL_MS_DEFAULT = 60_000;
     /** Raw messages up to 16 MiB (a deep Advanced Trade snapshot is ~5 MB). */
     public static final int MAX_MESSAGE_BYTES_DEFAULT = Limits.MAX_MESSAGE_BYTES;
     public static final long STALE_AFTER_MS_DEFAULT = 5_000;
@@ -107,11 +115,14 @@ public record BookProcessorConfig(KafkaClientConfig kafka, String applicationId,
         IN_MEMORY,
         /** Our hashed in-memory store ({@code HashLevelStore}), under the record cache. */
         HASH_CACHED,
+        /** Our hashed in-memory store without the record cache: every level write goes to the changelog. */
+        HASH,
         /**
-         * Our hashed in-memory store without the record cache: every level write goes to the changelog. The default:
-         * the fastest end to end in the benchmark (docs/processor.md).
+         * No level store: every {@code checkpointChanges} changes (or {@code checkpointIntervalMs}) a checkpoint of the
+         * task's books with the raw offset it reflects; a starting task loads it and applies the raw records after it
+         * again. The default: a fraction of the changelog of the level layouts (docs/processor.md).
          */
-        HASH
+        CHECKPOINT
     }
 
     public BookProcessorConfig {
@@ -148,6 +159,8 @@ public record BookProcessorConfig(KafkaClientConfig kafka, String applicationId,
         require(adminTimeoutMs > 0, "admin timeout must be positive");
         require(staleAfterMs >= 100, "stale-after must be at least 100 ms: " + staleAfterMs);
         require(resnapshotRetryMs >= 1_000, "resnapshot retry must be at least 1000 ms: " + resnapshotRetryMs);
+        require(checkpointChanges >= 1, "checkpoint changes must be at least 1: " + checkpointChanges);
+        require(checkpointIntervalMs >= 100, "checkpoint interval must be at least 100 ms: " + checkpointIntervalMs);
     }
 
     private static void require(final boolean condition, final String message) {
@@ -198,6 +211,8 @@ public record BookProcessorConfig(KafkaClientConfig kafka, String applicationId,
         b.adminTimeoutMs = adminTimeoutMs;
         b.staleAfterMs = staleAfterMs;
         b.resnapshotRetryMs = resnapshotRetryMs;
+        b.checkpointChanges = checkpointChanges;
+        b.checkpointIntervalMs = checkpointIntervalMs;
         return b;
     }
 
@@ -209,6 +224,11 @@ public record BookProcessorConfig(KafkaClientConfig kafka, String applicationId,
     /** The name of the book store (its changelog is {@code <application id>-<name>-changelog}). */
     public String storeName() {
         return "books";
+    }
+
+    /** The name of the checkpoint store (checkpoint layout). */
+    public String checkpointStoreName() {
+        return "book-checkpoints";
     }
 
     /** The name of the meta store (books' state and chains, partitions' offsets). */
@@ -298,6 +318,8 @@ public record BookProcessorConfig(KafkaClientConfig kafka, String applicationId,
         public int adminTimeoutMs = ADMIN_TIMEOUT_MS_DEFAULT;
         public long staleAfterMs = STALE_AFTER_MS_DEFAULT;
         public long resnapshotRetryMs = RESNAPSHOT_RETRY_MS_DEFAULT;
+        public long checkpointChanges = CHECKPOINT_CHANGES_DEFAULT;
+        public long checkpointIntervalMs = CHECKPOINT_INTERVAL_MS_DEFAULT;
 
         public BookProcessorConfig build() {
             return new BookProcessorConfig(kafka != null ? kafka : KafkaClientConfig.of(bootstrapServers),
@@ -305,7 +327,7 @@ public record BookProcessorConfig(KafkaClientConfig kafka, String applicationId,
                     advertisedHost, guarantee, standbyReplicas, threads, alertThresholds, crossedPolicy, rawTopic,
                     summariesTopic, alertsTopic, dlqTopic, controlTopic, products, partitions, durability,
                     storeLayout, commitIntervalMs, cacheMaxBytes, maxMessageBytes, adminTimeoutMs, staleAfterMs,
-                    resnapshotRetryMs);
+                    resnapshotRetryMs, checkpointChanges, checkpointIntervalMs);
         }
     }
 }

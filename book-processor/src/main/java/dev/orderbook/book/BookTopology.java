@@ -2,6 +2,9 @@ package dev.orderbook.book;
 
 import dev.orderbook.book.processor.BookUpdateProcessor;
 import dev.orderbook.book.processor.HashLevelStore;
+import dev.orderbook.book.processor.KafkaRawHistory;
+import dev.orderbook.book.processor.RawHistory;
+import dev.orderbook.contract.Limits;
 import dev.orderbook.book.processor.LocalBooks;
 import dev.orderbook.book.processor.ProcessorMetrics;
 import dev.orderbook.book.processor.ProductStreamPartitioner;
@@ -41,6 +44,9 @@ public final class BookTopology {
     static final Map<String, String> CHANGELOG_CONFIG = Map.of("cleanup.policy", "compact",
             "segment.bytes", Integer.toString(64 * 1024 * 1024), "min.cleanable.dirty.ratio", "0.2");
 
+    /** How long a starting task may take to read the raw records after its checkpoint again. */
+    static final java.time.Duration RAW_HISTORY_TIMEOUT = java.time.Duration.ofSeconds(120);
+
     private BookTopology() {
     }
 
@@ -54,15 +60,30 @@ public final class BookTopology {
      */
     public static Topology build(final BookProcessorConfig config, final ProcessorMetrics metrics,
                                  final LocalBooks localBooks) {
+        return build(config, metrics, localBooks, config.storeLayout() == BookProcessorConfig.StoreLayout.CHECKPOINT
+                ? new KafkaRawHistory(config.kafka().consumer(), RAW_HISTORY_TIMEOUT) : null);
+    }
+
+    /**
+     * @param localBooks where the tasks register their books for queries
+     * @param history    how the checkpoint layout reads the raw topic again (tests give their records); null for the
+     *                   level layouts
+     */
+    public static Topology build(final BookProcessorConfig config, final ProcessorMetrics metrics,
+                                 final LocalBooks localBooks, final RawHistory history) {
+        final boolean checkpointed = config.storeLayout() == BookProcessorConfig.StoreLayout.CHECKPOINT;
         final BookUpdateProcessor.Settings settings = new BookUpdateProcessor.Settings(config.alertThresholds(),
                 config.crossedPolicy(), config.storeName(), config.metaStoreName(), config.maxMessageBytes(),
-                config.staleAfterMs(), config.resnapshotRetryMs(), metrics, localBooks);
+                config.staleAfterMs(), config.resnapshotRetryMs(), metrics, localBooks, checkpointed
+                ? new BookUpdateProcessor.Checkpointing(config.checkpointStoreName(), config.rawTopic(), history,
+                        config.checkpointChanges(), config.checkpointIntervalMs())
+                : null);
         final ProductStreamPartitioner placement = new ProductStreamPartitioner(config.products());
         final ByteArraySerializer bytes = new ByteArraySerializer();
         final Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.rawTopic());
         topology.addProcessor(PROCESSOR, () -> new BookUpdateProcessor(settings), SOURCE);
-        topology.addStateStore(storeBuilder(config), PROCESSOR);
+        topology.addStateStore(checkpointed ? checkpointStoreBuilder(config) : storeBuilder(config), PROCESSOR);
         topology.addStateStore(metaStoreBuilder(config), PROCESSOR);
         topology.addSink(BookUpdateProcessor.SUMMARIES_CHILD, config.summariesTopic(), bytes, bytes, placement,
                 PROCESSOR);
@@ -81,19 +102,32 @@ public final class BookTopology {
                 Serdes.ByteArray()).withLoggingEnabled(CHANGELOG_CONFIG).withCachingEnabled();
     }
 
+    /**
+     * The checkpoint store: one entry per raw partition, the task's books at one offset. Uncached (a checkpoint is
+     * written once per interval, and must reach the changelog in the transaction of the summaries before it);
+     * its compacted changelog keeps about one checkpoint per partition, in records up to 16 MiB.
+     */
+    static StoreBuilder<KeyValueStore<Bytes, byte[]>> checkpointStoreBuilder(final BookProcessorConfig config) {
+        final Map<String, String> changelog = new java.util.HashMap<>(CHANGELOG_CONFIG);
+        changelog.put("max.message.bytes", Integer.toString(Limits.DEAD_LETTER_MAX_RECORD_BYTES));
+        return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(config.checkpointStoreName()), Serdes.Bytes(),
+                Serdes.ByteArray()).withLoggingEnabled(changelog).withCachingDisabled();
+    }
+
     /** The book store in the configured layout; always changelogged (a compacted topic, one record per level). */
     static StoreBuilder<KeyValueStore<Bytes, byte[]>> storeBuilder(final BookProcessorConfig config) {
         final KeyValueBytesStoreSupplier supplier = switch (config.storeLayout()) {
             case ROCKSDB_CACHED -> Stores.persistentKeyValueStore(config.storeName());
             case IN_MEMORY_CACHED, IN_MEMORY -> Stores.inMemoryKeyValueStore(config.storeName());
             case HASH_CACHED, HASH -> HashLevelStore.supplier(config.storeName());
+            case CHECKPOINT -> throw new IllegalArgumentException("the checkpoint layout has no level store");
         };
         final StoreBuilder<KeyValueStore<Bytes, byte[]>> builder =
                 Stores.keyValueStoreBuilder(supplier, Serdes.Bytes(), Serdes.ByteArray())
                         .withLoggingEnabled(CHANGELOG_CONFIG);
         final boolean cached = switch (config.storeLayout()) {
             case ROCKSDB_CACHED, IN_MEMORY_CACHED, HASH_CACHED -> true;
-            case IN_MEMORY, HASH -> false;
+            case IN_MEMORY, HASH, CHECKPOINT -> false;
         };
         return cached ? builder.withCachingEnabled() : builder.withCachingDisabled();
     }

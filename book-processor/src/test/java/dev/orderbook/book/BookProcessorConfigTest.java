@@ -99,7 +99,7 @@ class BookProcessorConfigTest {
         assertThatThrownBy(() -> with(b -> b.products = List.of("btc usd"))).hasMessageContaining("invalid product id");
         assertThatThrownBy(() -> with(b -> b.summariesTopic = "coinbase.l2.raw")).hasMessageContaining("must differ");
         assertThatThrownBy(() -> BookProcessorConfig.builder().build()).isInstanceOf(IllegalArgumentException.class);
-        assertThat(List.of(BookProcessorConfig.StoreLayout.values())).hasSize(5);
+        assertThat(List.of(BookProcessorConfig.StoreLayout.values())).hasSize(6);
     }
 
     private static BookProcessorConfig with(final Consumer<BookProcessorConfig.Builder> change) {

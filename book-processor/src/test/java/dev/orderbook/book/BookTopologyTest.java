@@ -139,8 +139,10 @@ class BookTopologyTest {
 
     @Test
     void shouldKeepExactlyTheBookLevelsInTheStoreBidsBestFirst() {
-        // Given a snapshot and updates that add, change and remove levels
-        start(config().build());
+        // Given a level layout, a snapshot and updates that add, change and remove levels
+        final BookProcessorConfig.Builder levelLayout = config();
+        levelLayout.storeLayout = BookProcessorConfig.StoreLayout.HASH;
+        start(levelLayout.build());
         pipe("BTC-USD", SNAPSHOT);
         pipe("BTC-USD", "{\"type\":\"l2update\",\"product_id\":\"BTC-USD\",\"time\":\"t1\",\"changes\":"
                 + "[[\"buy\",\"99.5\",\"7\"],[\"buy\",\"99\",\"0\"],[\"sell\",\"102\",\"0.5\"]]}");
@@ -205,6 +207,7 @@ class BookTopologyTest {
         // Given the trim policy and a live book with asks 101 and 102
         final BookProcessorConfig.Builder b = config();
         b.crossedPolicy = CrossedPolicy.TRIM;
+        b.storeLayout = BookProcessorConfig.StoreLayout.HASH;
         start(b.build());
         pipe("BTC-USD", SNAPSHOT);
 

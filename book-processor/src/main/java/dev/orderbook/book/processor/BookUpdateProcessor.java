@@ -92,7 +92,15 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
      */
     public record Settings(AlertThresholds thresholds, CrossedPolicy crossedPolicy, String storeName,
                            String metaStoreName, int maxMessageBytes, long staleAfterMs, long resnapshotRetryMs,
-                           ProcessorMetrics metrics, LocalBooks localBooks) {
+                           ProcessorMetrics metrics, LocalBooks localBooks, Checkpointing checkpointing) {
+        /** The level layouts: every level in the level store {@code storeName}. */
+        public Settings(final AlertThresholds thresholds, final CrossedPolicy crossedPolicy, final String storeName,
+                        final String metaStoreName, final int maxMessageBytes, final long staleAfterMs,
+                        final long resnapshotRetryMs, final ProcessorMetrics metrics, final LocalBooks localBooks) {
+            this(thresholds, crossedPolicy, storeName, metaStoreName, maxMessageBytes, staleAfterMs, resnapshotRetryMs,
+                    metrics, localBooks, null);
+        }
+
         public Settings {
             if (thresholds == null || crossedPolicy == null || storeName == null || metaStoreName == null
                     || metrics == null || localBooks == null) {
@@ -103,14 +111,54 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
             }
         }
 
+        /** Whether the books are kept as checkpoints (no level store). */
+        boolean checkpointed() {
+            return checkpointing != null;
+        }
+
         /** How often the watchdog looks: often enough that a silent book is stale soon after staleAfterMs. */
         Duration watchdogInterval() {
             return Duration.ofMillis(Math.max(50, Math.min(1_000, staleAfterMs / 5)));
         }
     }
 
+    /**
+     * The checkpoint layout: instead of every level, the task's books as they stood after one raw record, written
+     * to the checkpoint store {@code storeName} every {@code everyChanges} level changes (snapshot levels count) or,
+     * if the books changed at all, every {@code everyMs}; a task that starts loads the checkpoint and applies the raw
+     * records after it again, emitting nothing, read through {@code history}. The interval bounds what a start reads
+     * again, and the checkpoints' size over the interval is the changelog's cost per change.
+     *
+     * @param storeName    the checkpoint store
+     * @param rawTopic     the raw topic, to read again
+     * @param history      how it is read again
+     * @param everyChanges level changes between checkpoints
+     * @param everyMs      time between checkpoints of books that changed
+     */
+    public record Checkpointing(String storeName, String rawTopic, RawHistory history, long everyChanges,
+                                long everyMs) {
+        public Checkpointing {
+            if (storeName == null || rawTopic == null || history == null || everyChanges < 1 || everyMs < 1) {
+                throw new IllegalArgumentException("checkpointing needs a store, the raw topic, its history and "
+                        + "positive intervals");
+            }
+        }
+    }
+
     private final Settings settings;
     private final ReentrantLock lock = new ReentrantLock();
+    /** Applying raw records again after a checkpoint: the books change, nothing is forwarded or counted. */
+    private boolean replaying;
+    /** A record was missing while replaying (retention deleted it): the books cannot be the committed ones. */
+    private boolean replayLost;
+    /**
+     * Books a restore found in doubt: they say so (a stale summary) at the first record or punctuation, where a
+     * summary can be forwarded (not in {@link #init}).
+     */
+    private final java.util.Map<Product, StateReason> pendingStale = new java.util.LinkedHashMap<>();
+    private long changesAtCheckpoint;
+    private long recordsSinceCheckpoint;
+    private long checkpointAtMs;
     private ProcessorContext<byte[], byte[]> context;
     private TaskStores stores;
     private DeadLetters deadLetters;
@@ -136,8 +184,11 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
     @Override
     public void init(final ProcessorContext<byte[], byte[]> context) {
         this.context = context;
-        this.stores = new TaskStores(context.getStateStore(settings.storeName()),
-                context.getStateStore(settings.metaStoreName()));
+        this.stores = settings.checkpointed()
+                ? new TaskStores(null, context.getStateStore(settings.metaStoreName()),
+                        context.getStateStore(settings.checkpointing().storeName()))
+                : new TaskStores(context.getStateStore(settings.storeName()),
+                        context.getStateStore(settings.metaStoreName()), null);
         this.deadLetters = new DeadLetters(context, DLQ_CHILD, settings.metrics());
         // Everything is rebuilt here: Kafka Streams re-initialises a revived task on the same instance.
         this.products = ProductRegistry.open();
@@ -146,8 +197,17 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         chains.clear();
         watch.clear();
         offsets.clear();
+        pendingStale.clear();
         copyStats(new EngineStats(), seen);
-        restore();
+        if (settings.checkpointed()) {
+            restoreFromCheckpoint();
+        } else {
+            restore();
+        }
+        copyStats(engine.stats(), seen);
+        changesAtCheckpoint = engine.stats().changes + engine.stats().snapshotLevels;
+        recordsSinceCheckpoint = 0;
+        checkpointAtMs = context.currentSystemTimeMs();
         context.schedule(settings.watchdogInterval(), PunctuationType.WALL_CLOCK_TIME, this::watchdog);
         settings.localBooks().register(this);
     }
@@ -180,34 +240,206 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
 
     @Override
     public void process(final Record<byte[], byte[]> record) {
+        final RecordMetadata metadata = context.recordMetadata().orElse(null);
+        if (metadata != null && offsets.applied(metadata.partition(), metadata.offset())) {
+            // At-least-once delivers again what the books already have (the stores ran ahead of the committed
+            // offsets before a crash): applying it twice would make tops that never existed.
+            settings.metrics().reappliedSkipped();
+            return;
+        }
         lock.lock();
         try {
-            current = record;
             nowMs = context.currentSystemTimeMs();
-            final RecordMetadata metadata = context.recordMetadata().orElse(null);
-            if (metadata != null) {
-                checkOffset(metadata.partition(), metadata.offset());
-            }
-            apply(record);
-            if (metadata != null) {
-                stores.offsetRead(metadata.partition(), metadata.offset());
-            }
+            announcePendingStale();
+            handle(record, metadata == null ? -1 : metadata.partition(), metadata == null ? -1 : metadata.offset());
             stores.persistChanged(engine, chains);
+            if (metadata != null && settings.checkpointed()) {
+                checkpointIfDue(metadata.partition(), metadata.offset());
+            }
         } finally {
-            current = null;
             lock.unlock();
             publishStats();
         }
     }
 
+    /** Applies one raw record (live, or again after a checkpoint); {@code partition} -1 when unknown. */
+    private void handle(final Record<byte[], byte[]> record, final int partition, final long offset) {
+        current = record;
+        try {
+            if (partition >= 0) {
+                checkOffset(partition, offset);
+            }
+            apply(record);
+            if (partition >= 0 && !replaying) {
+                stores.offsetRead(partition, offset);
+            }
+        } finally {
+            current = null;
+        }
+    }
+
+    // ---- checkpoints -----------------------------------------------------------------------------------------
+
+    /**
+     * Writes a checkpoint when the work a start would redo since the last one (level changes, and records, which a
+     * start reads again even when they change nothing, such as updates of a stale book) reaches the interval, or when
+     * the interval's time has passed.
+     */
+    private void checkpointIfDue(final int partition, final long offset) {
+        recordsSinceCheckpoint++;
+        final EngineStats s = engine.stats();
+        final long work = s.changes + s.snapshotLevels - changesAtCheckpoint + recordsSinceCheckpoint;
+        final Checkpointing c = settings.checkpointing();
+        if (work >= c.everyChanges() || nowMs - checkpointAtMs >= c.everyMs()) {
+            final int bytes = stores.writeCheckpoint(partition, offset, engine, chains);
+            settings.metrics().checkpoint(bytes);
+            changesAtCheckpoint = s.changes + s.snapshotLevels;
+            recordsSinceCheckpoint = 0;
+            checkpointAtMs = nowMs;
+        }
+    }
+
+    /**
+     * The checkpoint layout's restore: the task's last checkpoint, then the raw records after it up to the last one
+     * the task had applied (the meta store's offset), applied again without emitting anything; then each book's
+     * state, last top and chain as the meta store has them (the watchdog's verdicts are no function of the records).
+     * A record missing on the way (retention) leaves the books it may have touched stale ({@code raw-offset-gap}).
+     */
+    private void restoreFromCheckpoint() {
+        final long startNs = System.nanoTime();
+        final long now = context.currentSystemTimeMs();
+        nowMs = now;
+        final List<TaskStores.StoredBook> stored = stores.readMeta(products, offsets::read);
+        final int partition = context.taskId().partition();
+        final long applied = offsets.last(partition);
+        final BookCheckpointCodec.Checkpoint checkpoint = stores.checkpoint(partition);
+        long levels = 0;
+        if (checkpoint != null) {
+            for (final BookCheckpointCodec.Book b : checkpoint.books()) {
+                final Product product = products.get(b.productId());
+                final BookMetaCodec.Stored meta = BookMetaCodec.decode(b.meta());
+                final ProductBook pb = engine.restore(product, meta.meta());
+                load(pb.book(), b);
+                levels += b.bidPrices().length + b.askPrices().length;
+                restartChain(product, meta);
+            }
+        }
+        final long from = checkpoint == null ? 0 : checkpoint.offset() + 1;
+        long replayed = 0;
+        if (applied >= from) {
+            offsets.clear();
+            if (checkpoint != null) {
+                offsets.read(partition, checkpoint.offset());
+            }
+            replaying = true;
+            replayLost = false;
+            final long[] count = {0};
+            try {
+                settings.checkpointing().history().read(settings.checkpointing().rawTopic(), partition, from, applied,
+                        (record, offset) -> {
+                            handle(record, partition, offset);
+                            count[0]++;
+                        });
+            } finally {
+                replaying = false;
+            }
+            replayed = count[0];
+            if (offsets.last(partition) < applied) {
+                // The last records are gone too: nothing read says so.
+                replayLost = true;
+                offsets.read(partition, applied);
+            }
+        }
+        final boolean metaIsNewer = checkpoint == null || checkpoint.offset() <= applied;
+        for (final TaskStores.StoredBook sb : stored) {
+            if (!metaIsNewer) {
+                break;
+            }
+            final Product product = sb.product();
+            final int index = product.index();
+            if (engine.book(product) == null) {
+                // The book existed at the last commit, yet neither the checkpoint nor the records built it.
+                engine.restore(product, sb.stored().meta());
+                pendingStale.put(product, StateReason.RAW_OFFSET_GAP);
+            } else {
+                final boolean sameChain = java.util.Arrays.equals(chains.session(index), sb.stored().session())
+                        && chains.sequence(index) == sb.stored().sequence()
+                        && chains.epoch(index) == sb.stored().epoch();
+                engine.restoreMeta(product, sb.stored().meta());
+                if (!sameChain && !replayLost) {
+                    log.warn("Applying the raw records again after the checkpoint did not end where the book's "
+                            + "chain stood at the last commit; the book is stale until its next snapshot. task=[{}] "
+                            + "product=[{}]", context.taskId(), product.id());
+                    pendingStale.put(product, StateReason.SESSION_CHANGED);
+                }
+            }
+            restartChain(product, sb.stored());
+            if (replayLost) {
+                pendingStale.put(product, StateReason.RAW_OFFSET_GAP);
+            }
+        }
+        if (checkpoint != null && checkpoint.offset() > applied) {
+            // At-least-once: the checkpoint ran ahead of the meta store; what it holds is applied.
+            offsets.read(partition, checkpoint.offset());
+        }
+        for (final ProductBook pb : engine.books()) {
+            final int index = pb.product().index();
+            // A grace period: the feed may well be alive, its next record will tell.
+            watch.seen(index, now);
+            settings.metrics().book(pb.product().id(), pb.book().bidLevels(), pb.book().askLevels(), pb.state());
+            if (pb.needsSnapshot()) {
+                watch.notLive(index, now, false);
+            }
+        }
+        log.info("Restored books from the checkpoint and the raw topic. task=[{}] books=[{}] checkpointOffset=[{}] "
+                + "levels=[{}] reapplied=[{}] lost=[{}] elapsedMs=[{}]", context.taskId(), engine.books().size(),
+                checkpoint == null ? "none" : checkpoint.offset(), levels, replayed, replayLost,
+                (System.nanoTime() - startNs) / 1_000_000);
+    }
+
+    private void announcePendingStale() {
+        if (pendingStale.isEmpty()) {
+            return;
+        }
+        pendingStale.forEach((product, reason) -> {
+            if (!replaying) {
+                settings.metrics().continuityLoss(reason);
+            }
+            engine.markStale(product, reason, null, sink);
+        });
+        pendingStale.clear();
+    }
+
+    private void restartChain(final Product product, final BookMetaCodec.Stored stored) {
+        if (stored.session() != null) {
+            chains.restart(product.index(), stored.session(), stored.sequence(), stored.epoch());
+        }
+    }
+
+    private static void load(final OrderBook book, final BookCheckpointCodec.Book b) {
+        book.beginLoad();
+        for (int i = 0; i < b.bidPrices().length; i++) {
+            book.load(Side.BID_CODE, b.bidPrices()[i], b.bidSizes()[i]);
+        }
+        for (int i = 0; i < b.askPrices().length; i++) {
+            book.load(Side.ASK_CODE, b.askPrices()[i], b.askSizes()[i]);
+        }
+        book.endLoad();
+    }
+
     /** A jump in the raw offsets means records were deleted before they were read: every book may have missed some. */
     private void checkOffset(final int partition, final long offset) {
         final long skipped = offsets.read(partition, offset);
+        if (skipped > 0 && replaying) {
+            replayLost = true;
+        }
         if (skipped > 0) {
             log.warn("Raw offsets jumped: records were deleted before they were read (retention); the task's books "
                     + "are stale until their next snapshots. task=[{}] partition=[{}] offset=[{}] skipped=[{}]",
                     context.taskId(), partition, offset, skipped);
-            settings.metrics().offsetGap();
+            if (!replaying) {
+                settings.metrics().offsetGap();
+            }
             for (final ProductBook pb : engine.books()) {
                 engine.markStale(pb.product(), StateReason.RAW_OFFSET_GAP, null, sink);
             }
@@ -325,11 +557,15 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
                 }
                 break;
             case SEQUENCE_JUMP:
-                settings.metrics().continuityLoss(StateReason.PRODUCT_SEQUENCE_JUMP);
+                if (!replaying) {
+                    settings.metrics().continuityLoss(StateReason.PRODUCT_SEQUENCE_JUMP);
+                }
                 engine.markStale(product, StateReason.PRODUCT_SEQUENCE_JUMP, msg.time(), sink);
                 break;
             case SESSION_CHANGED:
-                settings.metrics().continuityLoss(StateReason.SESSION_CHANGED);
+                if (!replaying) {
+                    settings.metrics().continuityLoss(StateReason.SESSION_CHANGED);
+                }
                 engine.markStale(product, StateReason.SESSION_CHANGED, msg.time(), sink);
                 break;
             default:
@@ -347,7 +583,9 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
                     + "task=[{}] product=[{}]", Header.SESSION_ID.key(), Header.PRODUCT_SEQ.key(), context.taskId(),
                     product.id());
         }
-        settings.metrics().unsequenced();
+        if (!replaying) {
+            settings.metrics().unsequenced();
+        }
         watch.seen(product.index(), nowMs);
         stores.changed(product);
         // Whatever chain there was, this record is not in it: no later record may resume a book across it.
@@ -471,7 +709,9 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
     }
 
     private void deadLetter(final Record<byte[], byte[]> record, final DeadLetterReason reason, final String detail) {
-        deadLetters.send(record, reason, detail);
+        if (!replaying) {
+            deadLetters.send(record, reason, detail);
+        }
     }
 
     // ---- watchdog --------------------------------------------------------------------------------------------
@@ -484,6 +724,7 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         lock.lock();
         try {
             nowMs = timestampMs;
+            announcePendingStale();
             for (final ProductBook pb : engine.books()) {
                 final int index = pb.product().index();
                 if (pb.state() == BookState.LIVE && watch.silent(index, timestampMs)) {
@@ -512,6 +753,11 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
 
     /** Forwards one summary (and its alert), and asks for a snapshot when the book now needs one. */
     private void onSummary(final Product product, final ByteSink json, final boolean alert) {
+        if (replaying) {
+            // Forwarded when the record was first applied.
+            stores.changed(product);
+            return;
+        }
         final ProductBook pb = engine.book(product);
         final Record<byte[], byte[]> source = current;
         final Headers headers = new RecordHeaders();

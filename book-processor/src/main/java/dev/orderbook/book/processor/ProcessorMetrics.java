@@ -34,6 +34,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       {@code orderbook.liveness.records}: liveness records read</li>
  *   <li>{@code orderbook.snapshot.requests{reason}}: snapshots asked of the ingestor on the control topic</li>
  *   <li>{@code orderbook.records.unsequenced}: raw book records without continuity headers, applied unchecked</li>
+ *   <li>{@code orderbook.checkpoints}, {@code orderbook.checkpoint.bytes}: book checkpoints written and their size
+ *       (the checkpoint layout's changelog cost); {@code orderbook.records.reapplied.skipped}: records delivered
+ *       again (at-least-once, after a crash) that the books already had, skipped</li>
  * </ul>
  */
 public final class ProcessorMetrics {
@@ -49,6 +52,9 @@ public final class ProcessorMetrics {
     private final Counter resumes;
     private final Counter liveness;
     private final Counter unsequenced;
+    private final Counter checkpoints;
+    private final Counter checkpointBytes;
+    private final Counter reappliedSkipped;
     private final Map<String, Counter> continuityLosses = new ConcurrentHashMap<>();
     private final Map<String, Counter> snapshotRequests = new ConcurrentHashMap<>();
     private final Timer latency;
@@ -84,6 +90,13 @@ public final class ProcessorMetrics {
                 .register(registry);
         this.unsequenced = Counter.builder("orderbook.records.unsequenced")
                 .description("Raw book records without continuity headers (not from the ingestor): applied unchecked")
+                .register(registry);
+        this.checkpoints = Counter.builder("orderbook.checkpoints").description("Book checkpoints written")
+                .register(registry);
+        this.checkpointBytes = Counter.builder("orderbook.checkpoint.bytes")
+                .description("Bytes of book checkpoints written (the changelog's cost)").register(registry);
+        this.reappliedSkipped = Counter.builder("orderbook.records.reapplied.skipped")
+                .description("Raw records delivered again that the books already had (at-least-once), skipped")
                 .register(registry);
         this.latency = Timer.builder("orderbook.e2e.latency")
                 .description("Ingestor receive time to summary forwarded")
@@ -133,6 +146,15 @@ public final class ProcessorMetrics {
 
     void unsequenced() {
         unsequenced.increment();
+    }
+
+    void checkpoint(final int bytes) {
+        checkpoints.increment();
+        checkpointBytes.increment(bytes);
+    }
+
+    void reappliedSkipped() {
+        reappliedSkipped.increment();
     }
 
     void resumes(final long n) {

@@ -15,6 +15,16 @@ final class RawOffsets {
         last = new long[0];
     }
 
+    /** The last offset read on a partition, or -1. */
+    long last(final int partition) {
+        return partition < last.length ? last[partition] : NONE;
+    }
+
+    /** Whether the record at {@code offset} was read already (at-least-once redelivers what the books have). */
+    boolean applied(final int partition, final long offset) {
+        return offset <= last(partition);
+    }
+
     /**
      * Moves a partition on to the offset read.
      *

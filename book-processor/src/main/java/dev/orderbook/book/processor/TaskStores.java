@@ -35,8 +35,12 @@ final class TaskStores implements LevelListener {
     record StoredBook(Product product, BookMetaCodec.Stored stored) {
     }
 
+    /** The level store; null in the checkpoint layout, where the books' levels are in {@link #checkpoints}. */
     private final KeyValueStore<Bytes, byte[]> levels;
     private final KeyValueStore<Bytes, byte[]> meta;
+    /** The checkpoint store ({@link BookCheckpointCodec}), one entry per raw partition; null in the level layouts. */
+    private final KeyValueStore<Bytes, byte[]> checkpoints;
+    private final BookCheckpointCodec checkpointCodec = new BookCheckpointCodec();
     /** Creation order of each book, persisted in its meta so "every book" keeps its order after a restore. */
     private final Map<Product, Integer> creationOrder = new HashMap<>();
     private final Map<Product, byte[]> prefixes = new HashMap<>();
@@ -46,9 +50,47 @@ final class TaskStores implements LevelListener {
     private boolean[] changed = new boolean[16];
     private final List<Product> changedList = new ArrayList<>();
 
-    TaskStores(final KeyValueStore<Bytes, byte[]> levels, final KeyValueStore<Bytes, byte[]> meta) {
+    /**
+     * @param levels      the level store, or null (checkpoint layout)
+     * @param meta        the meta store
+     * @param checkpoints the checkpoint store, or null (level layouts)
+     */
+    TaskStores(final KeyValueStore<Bytes, byte[]> levels, final KeyValueStore<Bytes, byte[]> meta,
+               final KeyValueStore<Bytes, byte[]> checkpoints) {
+        if ((levels == null) == (checkpoints == null)) {
+            throw new IllegalArgumentException("either a level store or a checkpoint store");
+        }
         this.levels = levels;
         this.meta = meta;
+        this.checkpoints = checkpoints;
+    }
+
+    /** Whether the books' levels live in checkpoints (plus the raw records after them) rather than level by level. */
+    boolean checkpointed() {
+        return checkpoints != null;
+    }
+
+    /** The partition's last checkpoint, or null. */
+    BookCheckpointCodec.Checkpoint checkpoint(final int partition) {
+        final byte[] value = checkpoints.get(BookMetaCodec.partitionKey(partition));
+        return value == null ? null : BookCheckpointCodec.decode(value);
+    }
+
+    /**
+     * Writes a checkpoint of every book of the task as they stand after the record at {@code offset}.
+     *
+     * @return the checkpoint's size in bytes
+     */
+    int writeCheckpoint(final int partition, final long offset, final BookEngine engine, final ProductChains chains) {
+        final List<ProductBook> books = engine.books();
+        checkpointCodec.begin(partition, offset, books.size());
+        for (int i = 0; i < books.size(); i++) {
+            final ProductBook pb = books.get(i);
+            checkpointCodec.add(pb, encodeMeta(pb, chains));
+        }
+        final byte[] value = checkpointCodec.finish();
+        checkpoints.put(BookMetaCodec.partitionKey(partition), value);
+        return value.length;
     }
 
     /**
@@ -78,6 +120,9 @@ final class TaskStores implements LevelListener {
 
     /** Loads a restored, empty book's levels from the level store; returns how many. */
     long loadLevels(final Product product, final OrderBook book) {
+        if (levels == null) {
+            return 0;
+        }
         final byte[] prefix = prefix(product);
         book.beginLoad();
         final long n = loadSide(book, prefix, Side.BID_CODE) + loadSide(book, prefix, Side.ASK_CODE);
@@ -133,20 +178,28 @@ final class TaskStores implements LevelListener {
             if (pb == null) {
                 continue;
             }
-            Integer order = creationOrder.get(product);
-            if (order == null) {
-                order = creationOrder.size();
-                creationOrder.put(product, order);
-            }
-            final int index = product.index();
-            meta.put(metaKey(product), BookMetaCodec.encode(order, pb.meta(), chains.session(index),
-                    chains.sequence(index), chains.epoch(index)));
+            meta.put(metaKey(product), encodeMeta(pb, chains));
         }
         changedList.clear();
     }
 
+    private byte[] encodeMeta(final ProductBook pb, final ProductChains chains) {
+        final Product product = pb.product();
+        Integer order = creationOrder.get(product);
+        if (order == null) {
+            order = creationOrder.size();
+            creationOrder.put(product, order);
+        }
+        final int index = product.index();
+        return BookMetaCodec.encode(order, pb.meta(), chains.session(index), chains.sequence(index),
+                chains.epoch(index));
+    }
+
     @Override
     public void onLevel(final Product product, final byte sideCode, final long priceTicks, final long sizeLots) {
+        if (levels == null) {
+            return;
+        }
         final Bytes key = LevelKeys.levelKey(prefix(product), sideCode, priceTicks);
         if (sizeLots == 0) {
             levels.delete(key);
@@ -157,6 +210,9 @@ final class TaskStores implements LevelListener {
 
     @Override
     public void onBookReplaced(final ProductBook pb) {
+        if (levels == null) {
+            return;
+        }
         final byte[] prefix = prefix(pb.product());
         for (final byte side : new byte[] {Side.BID_CODE, Side.ASK_CODE}) {
             final List<Bytes> old = new ArrayList<>();

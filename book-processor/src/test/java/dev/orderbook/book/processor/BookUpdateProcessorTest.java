@@ -80,6 +80,113 @@ class BookUpdateProcessorTest {
         assertThat(out).containsExactlyElementsOf(RawFeed.replaySummaries(lines));
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {0, 500})
+    void shouldRebuildTheBooksExactlyFromACheckpointAndTheRawRecordsAfterIt(final int redelivered)
+            throws IOException {
+        // Given a feed with gaps, crossed books and bad lines, on partition 0, checkpointed every 2,000 changes
+        final Path file = tmp.resolve("feed.ndjson");
+        FeedFileGenerator.generate(file, FeedFileOptions.defaults().withMaxChanges(30_000).withLevelsPerSide(300)
+                .withSeed(11).withBadLinePeriod(101));
+        final List<byte[]> lines = RawFeed.lines(file);
+        final List<RawFeed.Raw> records = RawFeed.records(lines);
+        final MockProcessorContext<byte[], byte[]> context = checkpointContext();
+        final int[] reads = {0};
+        final RawHistory history = (topic, partition, from, to, handler) -> {
+            for (long o = from; o <= to; o++) {
+                final RawFeed.Raw r = records.get((int) o);
+                handler.record(new Record<>(r.key(), r.value(), 0L, r.headers()), o);
+                reads[0]++;
+            }
+        };
+        final BookUpdateProcessor.Settings settings = checkpointSettings(history, 2_000);
+        final List<String> out = new ArrayList<>();
+        final int[] cuts = {records.size() / 3, 2 * records.size() / 3, records.size()};
+        int from = 0;
+
+        // When the processor is replaced by a new one on the same stores twice (a restart), mid-stream; and, at
+        // least once, the records since the last commit are delivered again (they were applied, not committed)
+        for (final int cut : cuts) {
+            final BookUpdateProcessor processor = new BookUpdateProcessor(settings);
+            processor.init(context);
+            for (int i = Math.max(0, from - redelivered); i < cut; i++) {
+                final RawFeed.Raw r = records.get(i);
+                context.setRecordMetadata("raw", 0, i);
+                processor.process(new Record<>(r.key(), r.value(), 0L, r.headers()));
+            }
+            out.addAll(summaries(context));
+            processor.close();
+            from = cut;
+        }
+
+        // Then the summaries are those of one uninterrupted replay, each once; and each start read again only the
+        // records after the last checkpoint (each record is at least one unit of the interval's work)
+        assertThat(out).containsExactlyElementsOf(RawFeed.replaySummaries(lines));
+        assertThat(reads[0]).isPositive().isLessThanOrEqualTo(2 * 2_000);
+    }
+
+    @Test
+    void shouldSayTheBooksAreStaleWhenTheRecordsAfterTheCheckpointAreGone() throws IOException {
+        // Given a processor that checkpointed, then applied more records, which retention deleted since
+        final Path file = tmp.resolve("feed.ndjson");
+        FeedFileGenerator.generate(file, FeedFileOptions.defaults().withMaxChanges(10_000).withLevelsPerSide(100)
+                .withSeed(5));
+        final List<RawFeed.Raw> records = RawFeed.records(RawFeed.lines(file));
+        final MockProcessorContext<byte[], byte[]> context = checkpointContext();
+        final RawHistory gone = (topic, partition, from, to, handler) -> { };
+        final BookUpdateProcessor.Settings settings = checkpointSettings(gone, 1_000);
+        BookUpdateProcessor processor = new BookUpdateProcessor(settings);
+        processor.init(context);
+        for (int i = 0; i < records.size() / 2; i++) {
+            final RawFeed.Raw r = records.get(i);
+            context.setRecordMetadata("raw", 0, i);
+            processor.process(new Record<>(r.key(), r.value(), 0L, r.headers()));
+        }
+        processor.close();
+        context.resetForwards();
+
+        // When a new processor starts and cannot read those records again
+        processor = new BookUpdateProcessor(settings);
+        processor.init(context);
+        final var punctuators = context.scheduledPunctuators();
+        punctuators.get(punctuators.size() - 1).getPunctuator().punctuate(2_000L);
+
+        // Then every book says it is stale, and why, at once
+        final List<String> announced = summaries(context);
+        assertThat(announced).isNotEmpty().allMatch(v -> v.contains("\"state_reason\":\"raw-offset-gap\""));
+        assertThat(processor.stateOf("BTC-USD")).isEqualTo(BookState.STALE);
+        processor.close();
+    }
+
+    private static MockProcessorContext<byte[], byte[]> checkpointContext() {
+        final MockProcessorContext<byte[], byte[]> context = new MockProcessorContext<>();
+        context.setCurrentSystemTimeMs(1_000L);
+        for (final String name : new String[] {"book-checkpoints", "book-meta"}) {
+            final KeyValueStore<Bytes, byte[]> s = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name),
+                    Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled().withCachingDisabled().build();
+            s.init(context.getStateStoreContext(), s);
+            context.addStateStore(s);
+        }
+        return context;
+    }
+
+    private static BookUpdateProcessor.Settings checkpointSettings(final RawHistory history, final long every) {
+        return new BookUpdateProcessor.Settings(AlertThresholds.defaults(), CrossedPolicy.FLAG, "books", "book-meta",
+                16 << 20, 5_000, 10_000, new ProcessorMetrics(new SimpleMeterRegistry()), new LocalBooks(),
+                new BookUpdateProcessor.Checkpointing("book-checkpoints", "raw", history, every, 3_600_000));
+    }
+
+    private static List<String> summaries(final MockProcessorContext<byte[], byte[]> context) {
+        final List<String> out = new ArrayList<>();
+        for (final MockProcessorContext.CapturedForward<? extends byte[], ? extends byte[]> f : context.forwarded()) {
+            if (BookUpdateProcessor.SUMMARIES_CHILD.equals(f.childName().orElse(null))) {
+                out.add(new String(f.record().value(), StandardCharsets.UTF_8));
+            }
+        }
+        context.resetForwards();
+        return out;
+    }
+
     @Test
     void shouldMarkTheTasksBooksStaleWhenRawOffsetsJump() {
         // Given a processor that read offsets 0 and 1 of partition 0 (a live book)
