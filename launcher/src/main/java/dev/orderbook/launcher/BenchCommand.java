@@ -85,7 +85,7 @@ final class BenchCommand implements Runnable {
         TopicDurabilityOptions topics;
 
         @Option(names = "--layout", split = ",", paramLabel = "L",
-                defaultValue = "hash,in_memory_cached,rocksdb_cached",
+                defaultValue = "checkpoint,hash,rocksdb_cached",
                 description = "Store layouts to time, in order (default: ${DEFAULT-VALUE}).")
         java.util.List<String> layouts;
 

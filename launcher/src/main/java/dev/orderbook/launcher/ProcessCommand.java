@@ -118,9 +118,24 @@ final class ProcessCommand implements Callable<Integer> {
             description = "Partitions of output topics created here (default: as many as the raw topic).")
     int partitions;
 
-    @Option(names = "--store-layout", paramLabel = "L", defaultValue = "hash",
-            description = "rocksdb_cached, in_memory_cached, in_memory, hash_cached or hash (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--store-layout", paramLabel = "L", defaultValue = "checkpoint",
+            description = "checkpoint (the books as periodic checkpoints plus the raw records after them), or a "
+                    + "changelog record per level: hash, hash_cached, in_memory, in_memory_cached, rocksdb_cached "
+                    + "(default: ${DEFAULT-VALUE}).")
     String storeLayout;
+
+    @Option(names = "--checkpoint-changes", paramLabel = "N",
+            defaultValue = "" + BookProcessorConfig.CHECKPOINT_CHANGES_DEFAULT,
+            description = "checkpoint layout: a task checkpoints its books after this many level changes and raw "
+                    + "records. Fewer: a restart reads less of the raw topic again; more: fewer checkpoint bytes in "
+                    + "the changelog per change (default: ${DEFAULT-VALUE}).")
+    long checkpointChanges;
+
+    @Option(names = "--checkpoint-interval", paramLabel = "DURATION", defaultValue = "60s",
+            converter = DurationConverter.class,
+            description = "checkpoint layout: a task also checkpoints after this long, so that a restart of a quiet "
+                    + "feed does not read hours of it again (default: ${DEFAULT-VALUE}).")
+    Duration checkpointInterval;
 
     @Option(names = "--cache-max-bytes", paramLabel = "N", defaultValue = "" + BookProcessorConfig.CACHE_MAX_BYTES_DEFAULT,
             description = "Kafka Streams' record cache (statestore.cache.max.bytes), used by the *_cached store layouts: "
@@ -191,6 +206,8 @@ final class ProcessCommand implements Callable<Integer> {
                 .replace('-', '_'));
         b.commitIntervalMs = commitIntervalMs;
         b.cacheMaxBytes = cacheMaxBytes;
+        b.checkpointChanges = checkpointChanges;
+        b.checkpointIntervalMs = checkpointInterval.toMillis();
         return b.build();
     }
 }
