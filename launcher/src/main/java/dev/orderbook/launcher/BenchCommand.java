@@ -10,12 +10,14 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code ./orderbook bench ...}: benchmarks that run on a recorded feed. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmarks on a recorded feed file.",
-        subcommands = {BenchCommand.Book.class, BenchCommand.Process.class})
+        description = "Benchmarks: the book and the processor on a recorded feed file, and the live path's latency.",
+        subcommands = {BenchCommand.Book.class, BenchCommand.Process.class, BenchCommand.Latency.class})
 final class BenchCommand implements Runnable {
     /** {@code --stale-after} of a benchmarked processor: longer than any run (the watchdog has tests of its own). */
     private static final long BENCH_STALE_AFTER_MS = 3_600_000;
@@ -193,6 +195,126 @@ final class BenchCommand implements Runnable {
                 if (broker != null) {
                     broker.close();
                 }
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "latency", mixinStandardHelpOptions = true,
+            description = {
+                "End-to-end latency of the live path: starts (unless --bootstrap or --kafka-config) an embedded "
+                        + "broker, the exchange simulator, the ingestor and the processor in this JVM, and a "
+                        + "read_committed consumer of the summaries that records, per summary, now minus the "
+                        + "ingestor's receive time (ob-receive-time-ns) in an HdrHistogram. Each offered rate runs "
+                        + "a warm-up (not counted), then the measured period.",
+                "Prints one line per rate: latency guarantee=... offered_changes_per_sec=... "
+                        + "achieved_changes_per_sec=... summaries_per_sec=... p50_ms= p99_ms= p999_ms= max_ms= "
+                        + "cpu_seconds=... stream_cpu_seconds=... heap_used_max_mb=...; --output-svg plots the "
+                        + "percentiles against the offered rate (docs/performance.md)."})
+    static final class Latency implements Callable<Integer> {
+        /** Without --bootstrap or --kafka-config, an embedded broker. */
+        @picocli.CommandLine.Mixin
+        KafkaClientOptions cluster;
+
+        @picocli.CommandLine.Mixin
+        TopicDurabilityOptions topics;
+
+        @Option(names = "--rates", split = ",", paramLabel = "CHANGES_PER_SEC", defaultValue = "1000,10000,50000",
+                description = "Offered rates in level changes per second, run in this order; the simulator is "
+                        + "driven at rate / its mean changes per message (8) messages per second "
+                        + "(default: ${DEFAULT-VALUE}).")
+        List<Integer> rates;
+
+        @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "20s",
+                converter = DurationConverter.class,
+                description = "Measured period per rate, after its warm-up (default: ${DEFAULT-VALUE}).")
+        Duration duration;
+
+        @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "10s",
+                converter = DurationConverter.class,
+                description = "Warm-up per rate, not counted (default: ${DEFAULT-VALUE}).")
+        Duration warmup;
+
+        @Option(names = "--guarantee", defaultValue = BookProcessorConfig.GUARANTEE_DEFAULT,
+                description = "The processor's: exactly_once_v2 (summaries visible at each commit) or "
+                        + "at_least_once (visible when written) (default: ${DEFAULT-VALUE}).")
+        String guarantee;
+
+        @Option(names = "--commit-interval-ms", paramLabel = "MS", defaultValue = "-1",
+                description = "The processor's commit interval: under exactly-once the floor of the latency "
+                        + "(a summary is visible only when its transaction commits), against more transactions "
+                        + "per second (default: Kafka Streams', 100 ms exactly-once).")
+        long commitIntervalMs;
+
+        @Option(names = "--linger-ms", paramLabel = "MS", defaultValue = "5",
+                description = "The ingestor's producer linger: latency added to each raw record against fuller "
+                        + "batches (default: ${DEFAULT-VALUE}).")
+        int lingerMs;
+
+        @Option(names = "--processor-linger-ms", paramLabel = "MS", defaultValue = "-1",
+                description = "The processor's producer linger (summaries, changelog), as producer.linger.ms in "
+                        + "the processor's --kafka-config (it has no option of its own) (default: the processor's, "
+                        + "5 ms).")
+        int processorLingerMs;
+
+        @Option(names = "--products", split = ",", paramLabel = "A,B,...", defaultValue = "BTC-USD,ETH-USD",
+                description = "Simulated products (default: ${DEFAULT-VALUE}).")
+        List<String> products;
+
+        @Option(names = "--output-svg", paramLabel = "FILE",
+                description = "Write a plot of p50, p99, p99.9 and max against the offered rate (SVG).")
+        Path outputSvg;
+
+        @Override
+        public Integer call() throws Exception {
+            final LatencyBench.Options options;
+            try {
+                if (rates.isEmpty() || rates.stream().anyMatch(r -> r == null || r < 1
+                        || LatencyBench.messagesPerSecond(r) > dev.orderbook.simulator.server.SimulatorOptions
+                        .MAX_MESSAGES_PER_SECOND)) {
+                    throw new IllegalArgumentException("--rates must be positive changes per second, was " + rates);
+                }
+                if (duration.isZero() || warmup.isNegative()) {
+                    throw new IllegalArgumentException("--duration must be positive and --warmup >= 0");
+                }
+                if (lingerMs < 0 || processorLingerMs < -1 || commitIntervalMs == 0 || commitIntervalMs < -1) {
+                    throw new IllegalArgumentException("--linger-ms and --processor-linger-ms must be >= 0, "
+                            + "--commit-interval-ms >= 1");
+                }
+                final String g = guarantee.trim().toLowerCase(java.util.Locale.ROOT);
+                if (!g.equals("exactly_once_v2") && !g.equals("at_least_once")) {
+                    throw new IllegalArgumentException("--guarantee must be exactly_once_v2 or at_least_once, was "
+                            + guarantee);
+                }
+                for (final String product : products) {
+                    if (!dev.orderbook.codec.model.ProductRegistry.isValidProductId(product)) {
+                        throw new IllegalArgumentException("invalid product id: " + product);
+                    }
+                }
+                options = new LatencyBench.Options(List.copyOf(rates), duration, warmup, g, commitIntervalMs,
+                        lingerMs, processorLingerMs, List.copyOf(products), cluster.given() ? cluster.load() : null,
+                        topics.durability());
+            } catch (final IllegalArgumentException e) {
+                System.err.println("orderbook bench latency: " + e.getMessage());
+                return 2;
+            }
+            final List<LatencyBench.Result> results = new java.util.ArrayList<>();
+            try {
+                for (final LatencyBench.Result r : new LatencyBench(options, System.err).run()) {
+                    results.add(r);
+                }
+            } catch (final IllegalStateException e) {
+                System.err.println("orderbook bench latency: " + e.getMessage());
+                return 1;
+            }
+            results.forEach(r -> System.out.println(r.toLine()));
+            if (outputSvg != null) {
+                final boolean eos = options.guarantee().equals("exactly_once_v2");
+                final String title = "End-to-end latency, " + options.guarantee() + ", commit interval "
+                        + (commitIntervalMs > 0 ? commitIntervalMs + " ms" : eos ? "100 ms" : "30 s")
+                        + ", " + products.size() + " products";
+                java.nio.file.Files.writeString(outputSvg, LatencyPlot.svg(title, results, eos ? 150 : 25));
+                System.err.println("bench latency: wrote " + outputSvg);
             }
             return 0;
         }

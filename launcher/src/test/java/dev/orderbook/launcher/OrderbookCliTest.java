@@ -72,6 +72,14 @@ class OrderbookCliTest {
     }
 
     @Test
+    void benchLatencyShouldHaveHelpAndRefuseABadRateBeforeStartingAnything() {
+        assertThat(run("bench", "latency", "--help")).isZero();
+        assertThat(streams.out()).contains("read_committed", "p99_ms", "--commit-interval-ms", "--linger-ms");
+        assertThat(run("bench", "latency", "--rates", "0")).isEqualTo(2);
+        assertThat(streams.err()).contains("--rates must be positive");
+    }
+
+    @Test
     void processShouldRejectAnUnknownGuaranteeBeforeConnecting() {
         assertThat(run("process", "--bootstrap", "127.0.0.1:1", "--guarantee", "exactly_once")).isEqualTo(2);
         assertThat(streams.err()).contains("guarantee must be exactly_once_v2 or "
