@@ -263,7 +263,9 @@ final class LatencyBench {
                 summaries / seconds, ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(99)),
                 ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), cpu, streamCpu, gc, heap[0] / 1e6,
                 heap[1] / 1e6, ProcessBench.loadAverage());
-        err.println("bench latency: busiest threads: " + busiest(threads0, threads1, seconds));
+        err.println("bench latency: " + offered + " changes/s: cores by part: " + byPart(threads0, threads1, seconds,
+                cpu) + "; heap after the last GC " + Math.round(heapAfterGcBytes() / 1e6) + " MB; busiest threads: "
+                + busiest(threads0, threads1, seconds));
         return r;
     }
 
@@ -355,6 +357,53 @@ final class LatencyBench {
                 .sorted((a, c) -> Long.compare(c.getValue(), a.getValue())).limit(5)
                 .map(e -> String.format(Locale.ROOT, "%s=%.2f", e.getKey(), e.getValue() / 1e9 / seconds))
                 .reduce((a, c) -> a + ", " + c).orElse("");
+    }
+
+    /** Which part of the pipeline a thread belongs to, by its name. */
+    private static String part(final String thread) {
+        if (thread.contains("StreamThread") || thread.startsWith("latency-")) {
+            return thread.equals("latency-consumer") ? "consumer" : "processor";
+        }
+        if (thread.contains("ingest") || thread.startsWith("coinbase-") || thread.contains("leadership")) {
+            return "ingestor";
+        }
+        if (thread.contains("simulator")) {
+            return "simulator";
+        }
+        if (thread.startsWith("Grizzly") || thread.contains("Tyrus") || thread.contains("grizzly")) {
+            return "websocket"; // both ends of the WebSocket (simulator and ingestor) share these names
+        }
+        if (thread.contains("consumer")) {
+            return "consumer";
+        }
+        return "broker_and_other";
+    }
+
+    /** CPU cores used over the period, by part; {@code jvm} is the process's CPU outside Java threads (GC, JIT). */
+    private static String byPart(final Map<Long, ThreadCpu> before, final Map<Long, ThreadCpu> after,
+                                 final double seconds, final double processCpuSeconds) {
+        final Map<String, Long> ns = new java.util.TreeMap<>();
+        long sum = 0;
+        for (final Map.Entry<Long, ThreadCpu> e : after.entrySet()) {
+            final long d = e.getValue().ns() - before.getOrDefault(e.getKey(), new ThreadCpu("", 0)).ns();
+            ns.merge(part(e.getValue().name()), d, Long::sum);
+            sum += d;
+        }
+        final StringBuilder out = new StringBuilder();
+        ns.forEach((k, v) -> out.append(String.format(Locale.ROOT, "%s=%.2f ", k, v / 1e9 / seconds)));
+        return out.append(String.format(Locale.ROOT, "jvm_gc_jit=%.2f", Math.max(0,
+                processCpuSeconds - sum / 1e9) / seconds)).toString();
+    }
+
+    /** Heap in use right after the last collection, summed over the pools: the live set, roughly. */
+    private static long heapAfterGcBytes() {
+        long total = 0;
+        for (final java.lang.management.MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getCollectionUsage() != null) {
+                total += pool.getCollectionUsage().getUsed();
+            }
+        }
+        return total;
     }
 
     private static long processCpuNs() {
