@@ -243,6 +243,7 @@ final class LatencyBench {
         final Map<Long, ThreadCpu> threads0 = threadCpu();
         final long cpu0 = processCpuNs();
         final long gc0 = gcMillis();
+        final double commits0 = streamsMetric(processor, "commit-total");
         final long t0 = System.nanoTime();
         final double[] heap = new double[2];
         sleepChecking(options.duration(), processor, ingestor, heap);
@@ -264,9 +265,27 @@ final class LatencyBench {
                 ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()), cpu, streamCpu, gc, heap[0] / 1e6,
                 heap[1] / 1e6, ProcessBench.loadAverage());
         err.println("bench latency: " + offered + " changes/s: cores by part: " + byPart(threads0, threads1, seconds,
-                cpu) + "; heap after the last GC " + Math.round(heapAfterGcBytes() / 1e6) + " MB; busiest threads: "
+                cpu) + String.format(Locale.ROOT, "; stream thread commits %.0f (%.1f/s), commit latency avg "
+                        + "%.1f ms, max %.1f ms (Kafka's window, about the last minute)",
+                streamsMetric(processor, "commit-total") - commits0,
+                (streamsMetric(processor, "commit-total") - commits0) / seconds,
+                streamsMetric(processor, "commit-latency-avg"), streamsMetric(processor, "commit-latency-max"))
+                + "; heap after the last GC " + Math.round(heapAfterGcBytes() / 1e6) + " MB; busiest threads: "
                 + busiest(threads0, threads1, seconds));
         return r;
+    }
+
+    /** A stream-thread metric of Kafka Streams (summed over stream threads), NaN when absent. */
+    private static double streamsMetric(final BookProcessorService processor, final String name) {
+        double sum = Double.NaN;
+        for (final Map.Entry<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> e
+                : processor.streams().metrics().entrySet()) {
+            if (e.getKey().name().equals(name) && e.getKey().group().equals("stream-thread-metrics")
+                    && e.getValue().metricValue() instanceof Number n && !Double.isNaN(n.doubleValue())) {
+                sum = (Double.isNaN(sum) ? 0 : sum) + n.doubleValue();
+            }
+        }
+        return sum;
     }
 
     private static double ms(final long ns) {
