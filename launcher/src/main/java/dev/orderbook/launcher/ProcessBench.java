@@ -67,9 +67,10 @@ final class ProcessBench {
         String toLine() {
             return String.format(java.util.Locale.ROOT, "process layout=%s guarantee=%s changes=%d summaries=%d "
                     + "seconds=%.3f changes_per_sec=%.0f stream_cpu_seconds=%.3f changes_per_cpu_sec=%.0f "
-                    + "changelog_mb=%.1f load=%s", layout.name().toLowerCase(java.util.Locale.ROOT), guarantee,
-                    changes, summaries, seconds, changesPerSecond(), streamCpuSeconds, changes / streamCpuSeconds,
-                    changelogMb, loadAverage());
+                    + "changelog_mb=%.2f changelog_bytes_per_change=%.2f load=%s",
+                    layout.name().toLowerCase(java.util.Locale.ROOT), guarantee, changes, summaries, seconds,
+                    changesPerSecond(), streamCpuSeconds, changes / streamCpuSeconds, changelogMb,
+                    changelogMb * 1e6 / changes, loadAverage());
         }
     }
 
@@ -315,7 +316,8 @@ final class ProcessBench {
     }
 
     private static double changelogMb(final BookProcessorConfig config) throws Exception {
-        final String changelog = config.applicationId() + "-" + config.storeName() + "-changelog";
+        // Every changelog of the application: the level store or the checkpoints, and the meta store.
+        final String prefix = config.applicationId() + "-";
         try (Admin admin = Admin.create(config.kafka().admin())) {
             final Set<Integer> brokers = new java.util.HashSet<>();
             admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).forEach(n -> brokers.add(n.id()));
@@ -324,7 +326,8 @@ final class ProcessBench {
                     .get(30, TimeUnit.SECONDS).values()) {
                 for (final LogDirDescription dir : dirs.values()) {
                     for (final Map.Entry<TopicPartition, ReplicaInfo> e : dir.replicaInfos().entrySet()) {
-                        if (e.getKey().topic().equals(changelog)) {
+                        final String topic = e.getKey().topic();
+                        if (topic.startsWith(prefix) && topic.endsWith("-changelog")) {
                             bytes += e.getValue().size();
                         }
                     }
