@@ -337,6 +337,10 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
             try {
                 settings.checkpointing().history().read(settings.checkpointing().rawTopic(), partition, from, applied,
                         (record, offset) -> {
+                            if (count[0] == 0 && offset != from) {
+                                // The first records wanted are gone (retention): nothing before this one says so.
+                                replayLost = true;
+                            }
                             handle(record, partition, offset);
                             count[0]++;
                         });

@@ -158,6 +158,43 @@ class BookUpdateProcessorTest {
         processor.close();
     }
 
+    @Test
+    void shouldSayTheBooksAreStaleWhenTheFirstRecordsAfterTheCheckpointAreGone() throws IOException {
+        // Given a processor that checkpointed, then applied more records, the first of which retention deleted since
+        final Path file = tmp.resolve("feed.ndjson");
+        FeedFileGenerator.generate(file, FeedFileOptions.defaults().withMaxChanges(10_000).withLevelsPerSide(100)
+                .withSeed(5));
+        final List<RawFeed.Raw> records = RawFeed.records(RawFeed.lines(file));
+        final MockProcessorContext<byte[], byte[]> context = checkpointContext();
+        final RawHistory partlyGone = (topic, partition, from, to, handler) -> {
+            for (long o = from + 5; o <= to; o++) {
+                final RawFeed.Raw r = records.get((int) o);
+                handler.record(new Record<>(r.key(), r.value(), 0L, r.headers()), o);
+            }
+        };
+        final BookUpdateProcessor.Settings settings = checkpointSettings(partlyGone, 1_000);
+        BookUpdateProcessor processor = new BookUpdateProcessor(settings);
+        processor.init(context);
+        for (int i = 0; i < records.size() / 2; i++) {
+            final RawFeed.Raw r = records.get(i);
+            context.setRecordMetadata("raw", 0, i);
+            processor.process(new Record<>(r.key(), r.value(), 0L, r.headers()));
+        }
+        processor.close();
+        context.resetForwards();
+
+        // When a new processor starts and reads them again from a later offset on
+        processor = new BookUpdateProcessor(settings);
+        processor.init(context);
+        final var punctuators = context.scheduledPunctuators();
+        punctuators.get(punctuators.size() - 1).getPunctuator().punctuate(2_000L);
+
+        // Then the books say they are stale: what they missed is unknown
+        assertThat(summaries(context)).isNotEmpty()
+                .allMatch(v -> v.contains("\"state_reason\":\"raw-offset-gap\""));
+        processor.close();
+    }
+
     private static MockProcessorContext<byte[], byte[]> checkpointContext() {
         final MockProcessorContext<byte[], byte[]> context = new MockProcessorContext<>();
         context.setCurrentSystemTimeMs(1_000L);
