@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,18 +19,35 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SimulatorSubscriptionsIT {
 
-    /** Frames received within {@code window}, parsed. */
-    private static List<JsonNode> framesFor(final FeedTestClient client, final Duration window)
-            throws InterruptedException {
+    /** Only a hang guard: every wait below is for an event that comes within a second or two on a quiet machine. */
+    private static final Duration HANG_GUARD = Duration.ofSeconds(20);
+
+    /**
+     * Frames read, parsed, until {@code done} holds for the frames read so far: bounded by events, not by a
+     * wall-clock window that a busy machine can cut short. Fails if they do not come within {@link #HANG_GUARD}.
+     */
+    private static List<JsonNode> framesUntil(final FeedTestClient client, final Predicate<List<JsonNode>> done,
+            final String what) throws InterruptedException {
         final List<JsonNode> frames = new ArrayList<>();
-        final long until = System.nanoTime() + window.toNanos();
-        while (System.nanoTime() < until) {
-            final FeedTestClient.Frame frame = client.frames.poll(20, TimeUnit.MILLISECONDS);
-            if (frame != null) {
-                frames.add(frame.json());
+        final long deadline = System.nanoTime() + HANG_GUARD.toNanos();
+        while (!done.test(frames)) {
+            final long left = deadline - System.nanoTime();
+            final FeedTestClient.Frame frame = client.frames.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
+            if (frame == null) {
+                throw new AssertionError("not " + what + " within " + HANG_GUARD + "; " + frames.size()
+                        + " frames read");
             }
+            frames.add(frame.json());
         }
         return frames;
+    }
+
+    private static long count(final List<JsonNode> frames, final Predicate<JsonNode> match) {
+        return frames.stream().filter(match).count();
+    }
+
+    private static boolean exchangeHeartbeatOf(final JsonNode m, final String productId) {
+        return "heartbeat".equals(m.path("type").asText()) && productId.equals(m.path("product_id").asText());
     }
 
     private static boolean exchangeBookDataFor(final JsonNode m, final String productId) {
@@ -58,19 +76,25 @@ class SimulatorSubscriptionsIT {
             // When
             client.send("{\"type\":\"unsubscribe\",\"product_ids\":[\"BTC-USD\"],\"channels\":[\"level2_batch\"]}");
             final JsonNode confirmation = client.nextMatching(m -> "subscriptions".equals(m.path("type").asText()),
-                    Duration.ofSeconds(2));
-            final List<JsonNode> afterUnsubscribe = framesFor(client, Duration.ofMillis(400));
+                    HANG_GUARD);
+            // The sender thread drops the product before it queues the confirmation, and a connection's frames
+            // keep their order, so every frame after the confirmation is after the unsubscribe. Read until 200
+            // ETH-USD book messages came (about 0.4 s at 1,000/s, as much traffic as the old 400 ms window): BTC-USD
+            // data, had it gone on, would have been interleaved with them. A count of the other product's
+            // messages, not a time window, so a busy machine cannot make it pass with too little traffic or fail
+            // with none.
+            final List<JsonNode> afterUnsubscribe = framesUntil(client,
+                    frames -> count(frames, m -> exchangeBookDataFor(m, "ETH-USD")) >= 200,
+                    "200 ETH-USD book messages after the unsubscribe");
             // Then
             assertThat(confirmation.toString()).isEqualTo("{\"type\":\"subscriptions\",\"channels\":["
                     + "{\"name\":\"level2_batch\",\"product_ids\":[\"ETH-USD\"]},"
                     + "{\"name\":\"heartbeat\",\"product_ids\":[\"BTC-USD\",\"ETH-USD\"]}]}");
             assertThat(afterUnsubscribe).noneMatch(m -> exchangeBookDataFor(m, "BTC-USD"));
-            assertThat(afterUnsubscribe).anyMatch(m -> exchangeBookDataFor(m, "ETH-USD"));
 
             // When
             client.send("{\"type\":\"subscribe\",\"product_ids\":[\"BTC-USD\"],\"channels\":[\"level2_batch\"]}");
-            final JsonNode snapshot = client.nextMatching(m -> exchangeBookDataFor(m, "BTC-USD"),
-                    Duration.ofSeconds(2));
+            final JsonNode snapshot = client.nextMatching(m -> exchangeBookDataFor(m, "BTC-USD"), HANG_GUARD);
             // Then the first BTC-USD message is a full snapshot, and the books stay in step with the market
             assertThat(snapshot.get("type").asText()).isEqualTo("snapshot");
             final ClientBook book = new ClientBook();
@@ -99,16 +123,18 @@ class SimulatorSubscriptionsIT {
             client.send("{\"type\":\"unsubscribe\",\"product_ids\":[\"ETH-USD\"],\"channel\":\"level2\"}");
             // The heartbeats confirmation may come first; the unsubscribe's is the one without ETH-USD.
             final JsonNode confirmation = client.nextMatching(m -> "subscriptions".equals(m.path("channel").asText())
-                    && !m.toString().contains("ETH-USD"), Duration.ofSeconds(2));
-            final List<JsonNode> afterUnsubscribe = framesFor(client, Duration.ofMillis(400));
+                    && !m.toString().contains("ETH-USD"), HANG_GUARD);
+            // As on the Exchange feed: every frame after the confirmation is after the unsubscribe; read until 200
+            // BTC-USD book messages came (an event count, not a time window) and ETH-USD must be in none of them.
+            final List<JsonNode> afterUnsubscribe = framesUntil(client,
+                    frames -> count(frames, m -> advancedBookDataFor(m, "BTC-USD")) >= 200,
+                    "200 BTC-USD book messages after the unsubscribe");
             client.send("{\"type\":\"subscribe\",\"product_ids\":[\"ETH-USD\"],\"channel\":\"level2\"}");
-            final JsonNode resubscribed = client.nextMatching(m -> advancedBookDataFor(m, "ETH-USD"),
-                    Duration.ofSeconds(2));
+            final JsonNode resubscribed = client.nextMatching(m -> advancedBookDataFor(m, "ETH-USD"), HANG_GUARD);
             // Then
             assertThat(confirmation.at("/events/0/subscriptions").toString())
                     .isEqualTo("{\"heartbeats\":[\"heartbeats\"],\"level2\":[\"BTC-USD\"]}");
             assertThat(afterUnsubscribe).noneMatch(m -> advancedBookDataFor(m, "ETH-USD"));
-            assertThat(afterUnsubscribe).anyMatch(m -> advancedBookDataFor(m, "BTC-USD"));
             assertThat(resubscribed.at("/events/0/type").asText()).isEqualTo("snapshot");
             assertThat(resubscribed.at("/events/0/product_id").asText()).isEqualTo("ETH-USD");
         }
@@ -122,23 +148,34 @@ class SimulatorSubscriptionsIT {
             ExchangeFeedSimulatorIT.subscribe(client);
             // When
             simulator.silenceProduct("BTC-USD");
-            client.nextMatching(m -> "heartbeat".equals(m.path("type").asText())
-                    && "ETH-USD".equals(m.path("product_id").asText()), Duration.ofSeconds(3));
-            final List<JsonNode> silenced = framesFor(client, Duration.ofMillis(1_300));
+            // A round of heartbeats is sent in one go, BTC-USD's right before ETH-USD's; so an ETH-USD heartbeat
+            // right after something else than a BTC-USD heartbeat is the first round with BTC-USD silenced, and
+            // every frame after it comes after the fault took effect (a positive marker, where a fixed wait could
+            // still catch frames sent before the fault on a busy machine).
+            final JsonNode[] previous = new JsonNode[1];
+            client.nextMatching(m -> {
+                final boolean marker = exchangeHeartbeatOf(m, "ETH-USD")
+                        && previous[0] != null && !exchangeHeartbeatOf(previous[0], "BTC-USD");
+                previous[0] = m;
+                return marker;
+            }, HANG_GUARD);
+            // Then read until the next ETH-USD heartbeat (one heartbeat period, about a second) and 50 ETH-USD
+            // book messages have come: an event count, not the old 1.3 s window, which a busy machine could end
+            // before the heartbeat. BTC-USD, data or heartbeat, must be in none of them.
+            final List<JsonNode> silenced = framesUntil(client,
+                    frames -> count(frames, m -> exchangeHeartbeatOf(m, "ETH-USD")) >= 1
+                            && count(frames, m -> exchangeBookDataFor(m, "ETH-USD")) >= 50,
+                    "an ETH-USD heartbeat and 50 ETH-USD book messages after the silence");
             // Then
             assertThat(silenced).noneMatch(m -> "BTC-USD".equals(m.path("product_id").asText()));
-            assertThat(silenced).anyMatch(m -> "heartbeat".equals(m.path("type").asText())
-                    && "ETH-USD".equals(m.path("product_id").asText()));
-            assertThat(silenced).anyMatch(m -> exchangeBookDataFor(m, "ETH-USD"));
 
             // When the client subscribes the product again
             client.send("{\"type\":\"subscribe\",\"product_ids\":[\"BTC-USD\"],\"channels\":[\"level2_batch\"]}");
             // Then a snapshot and heartbeats come back
             final JsonNode first = client.nextMatching(m -> "BTC-USD".equals(m.path("product_id").asText()),
-                    Duration.ofSeconds(2));
+                    HANG_GUARD);
             assertThat(first.get("type").asText()).isEqualTo("snapshot");
-            client.nextMatching(m -> "heartbeat".equals(m.path("type").asText())
-                    && "BTC-USD".equals(m.path("product_id").asText()), Duration.ofSeconds(3));
+            client.nextMatching(m -> exchangeHeartbeatOf(m, "BTC-USD"), HANG_GUARD);
         }
     }
 }
