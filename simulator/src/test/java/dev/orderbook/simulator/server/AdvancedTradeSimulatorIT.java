@@ -55,9 +55,15 @@ class AdvancedTradeSimulatorIT {
             final Map<String, ClientBook> books = subscribe(client);
             long expected = 3;
             int heartbeats = 0;
+            int updates = 0;
             boolean confirmed = false;
-            final long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_300);
-            while (System.nanoTime() < until) {
+            // Read until the heartbeats confirmation, a first heartbeat (about 1 s after subscribing) and 200 book
+            // updates have come, all in one sequence_num run: an event count, not the old 1.3 s window, which a
+            // busy machine could end before the first heartbeat. 20 s is only a hang guard.
+            final long guard = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!confirmed || heartbeats < 1 || updates < 200) {
+                assertThat(System.nanoTime()).as("confirmation, a heartbeat and 200 updates within 20 s; had "
+                        + "confirmed=%s heartbeats=%s updates=%s", confirmed, heartbeats, updates).isLessThan(guard);
                 final FeedTestClient.Frame frame = client.frames.poll(100, TimeUnit.MILLISECONDS);
                 if (frame != null) {
                     final JsonNode message = frame.json();
@@ -71,6 +77,7 @@ class AdvancedTradeSimulatorIT {
                         heartbeats++;
                     } else {
                         applyUpdates(message, books);
+                        updates++;
                     }
                 }
             }
