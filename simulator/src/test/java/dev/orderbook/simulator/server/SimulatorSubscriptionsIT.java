@@ -100,15 +100,26 @@ class SimulatorSubscriptionsIT {
             final ClientBook book = new ClientBook();
             book.applyExchangeSnapshot(snapshot);
             simulator.goSilent(Duration.ofSeconds(2));
-            FeedTestClient.Frame frame;
-            while ((frame = client.frames.poll(300, TimeUnit.MILLISECONDS)) != null) {
+            // The market stands still while silent and bookSnapshot is taken between two messages: it is the book
+            // a client holds once it has applied every message sent before the silence. Read until the client's
+            // book equals it, not until a 300 ms gap without a frame, which a busy machine can put between frames
+            // already sent. Should the silence end first, the book still passes through that state (messages are
+            // applied in order); a book that never gets there fails on the hang guard, with the difference shown.
+            final BookSnapshot market = simulator.bookSnapshot("BTC-USD");
+            final long guard = System.nanoTime() + HANG_GUARD.toNanos();
+            while (!book.bids.equals(market.bids()) || !book.asks.equals(market.asks())) {
+                final long left = guard - System.nanoTime();
+                final FeedTestClient.Frame frame = left > 0 ? client.frames.poll(left, TimeUnit.NANOSECONDS) : null;
+                if (frame == null) {
+                    break;
+                }
                 final JsonNode m = frame.json();
                 if (exchangeBookDataFor(m, "BTC-USD")) {
                     book.applyExchangeUpdate(m);
                 }
             }
-            assertThat(book.bids).isEqualTo(simulator.bookSnapshot("BTC-USD").bids());
-            assertThat(book.asks).isEqualTo(simulator.bookSnapshot("BTC-USD").asks());
+            assertThat(book.bids).isEqualTo(market.bids());
+            assertThat(book.asks).isEqualTo(market.asks());
         }
     }
 
