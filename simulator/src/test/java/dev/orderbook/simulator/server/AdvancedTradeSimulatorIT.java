@@ -82,8 +82,23 @@ class AdvancedTradeSimulatorIT {
                 }
             }
             simulator.goSilent(Duration.ofSeconds(3));
-            FeedTestClient.Frame frame;
-            while ((frame = client.frames.poll(300, TimeUnit.MILLISECONDS)) != null) {
+            // The market stands still while silent and bookSnapshot is taken between two messages: it is the book
+            // a client holds once it has applied every message sent before the silence. Read until the client's
+            // books equal it, not until a 300 ms gap without a frame, which a busy machine can put between frames
+            // already sent (the books then differ by what is still in flight). Should the silence end first, the
+            // books still pass through that state, since messages are applied in order; books that never get
+            // there fail on the 20 s hang guard, with the difference shown by the assertions below.
+            final Map<String, BookSnapshot> market = new HashMap<>();
+            for (final String product : PRODUCTS) {
+                market.put(product, simulator.bookSnapshot(product));
+            }
+            final long drainGuard = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!matches(books, market)) {
+                final long left = drainGuard - System.nanoTime();
+                final FeedTestClient.Frame frame = left > 0 ? client.frames.poll(left, TimeUnit.NANOSECONDS) : null;
+                if (frame == null) {
+                    break;
+                }
                 final JsonNode message = frame.json();
                 assertThat(message.get("sequence_num").asLong()).isEqualTo(expected++);
                 if ("l2_data".equals(message.get("channel").asText())) {
@@ -93,11 +108,21 @@ class AdvancedTradeSimulatorIT {
             assertThat(confirmed).isTrue();
             assertThat(heartbeats).isPositive();
             for (final String product : PRODUCTS) {
-                final BookSnapshot market = simulator.bookSnapshot(product);
-                assertThat(books.get(product).bids).as(product + " bids").isEqualTo(market.bids());
-                assertThat(books.get(product).asks).as(product + " asks").isEqualTo(market.asks());
+                assertThat(books.get(product).bids).as(product + " bids").isEqualTo(market.get(product).bids());
+                assertThat(books.get(product).asks).as(product + " asks").isEqualTo(market.get(product).asks());
             }
         }
+    }
+
+    /** Whether every client book equals the market's. */
+    static boolean matches(final Map<String, ClientBook> books, final Map<String, BookSnapshot> market) {
+        for (final Map.Entry<String, BookSnapshot> product : market.entrySet()) {
+            final ClientBook book = books.get(product.getKey());
+            if (!book.bids.equals(product.getValue().bids()) || !book.asks.equals(product.getValue().asks())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void applyUpdates(final JsonNode message, final Map<String, ClientBook> books) {
@@ -116,18 +141,27 @@ class AdvancedTradeSimulatorIT {
             subscribe(client);
             long last = client.nextJson().get("sequence_num").asLong();
             simulator.skipSequence();
-            int gaps = 0;
-            final long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
-            while (System.nanoTime() < until) {
-                final FeedTestClient.Frame frame = client.frames.poll(100, TimeUnit.MILLISECONDS);
-                if (frame != null) {
-                    final long sequenceNum = frame.json().get("sequence_num").asLong();
-                    assertThat(sequenceNum - last).isIn(1L, 2L);
-                    gaps += sequenceNum - last == 2 ? 1 : 0;
-                    last = sequenceNum;
-                }
+            // Read until the gap comes (the sender applies the fault before its next message; 20 s is only a hang
+            // guard), then over the next 200 frames (about 0.4 s at 500/s): event counts, not the old 300 ms
+            // window, which a busy machine could end before the gap.
+            long jump = 0;
+            final long guard = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (jump <= 1) {
+                final long left = guard - System.nanoTime();
+                final FeedTestClient.Frame frame = left > 0 ? client.frames.poll(left, TimeUnit.NANOSECONDS) : null;
+                assertThat(frame).as("a sequence_num gap within 20 s of skipSequence").isNotNull();
+                final long sequenceNum = frame.json().get("sequence_num").asLong();
+                jump = sequenceNum - last;
+                assertThat(jump).as("sequence_num step").isPositive();
+                last = sequenceNum;
             }
-            assertThat(gaps).isEqualTo(1);
+            // Then the gap skipped exactly one number, and only once
+            assertThat(jump).as("the gap").isEqualTo(2);
+            for (int i = 0; i < 200; i++) {
+                final long sequenceNum = client.next(Duration.ofSeconds(20)).json().get("sequence_num").asLong();
+                assertThat(sequenceNum - last).as("step %s after the gap", i + 1).isEqualTo(1);
+                last = sequenceNum;
+            }
         }
     }
 
@@ -140,7 +174,29 @@ class AdvancedTradeSimulatorIT {
             assertThat(error.get("type").asText()).isEqualTo("error");
             assertThat(error.get("message").asText()).isEqualTo("Failed to subscribe");
             assertThat(error.get("reason").asText()).contains("DOGE-USD");
-            assertThat(client.frames.poll(500, TimeUnit.MILLISECONDS)).isNull();
+            // No data: rather than no frame within 500 ms (a busy machine could delay a wrong frame past it),
+            // a positive marker. Subscribing a valid product afterwards is handled after the failed subscribe and
+            // a connection's frames keep their order, so the next frame is that subscribe's confirmation, which
+            // has no DOGE-USD, and no DOGE-USD frame comes among those up to BTC-USD's 200th book message (an
+            // event count; 20 s is only a hang guard).
+            client.send("{\"type\":\"subscribe\",\"product_ids\":[\"BTC-USD\"],\"channel\":\"level2\"}");
+            final JsonNode confirmation = client.nextJson();
+            assertThat(confirmation.get("channel").asText()).isEqualTo("subscriptions");
+            assertThat(confirmation.get("events").toString())
+                    .isEqualTo("[{\"subscriptions\":{\"level2\":[\"BTC-USD\"]}}]");
+            int btcMessages = 0;
+            final long guard = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (btcMessages < 200) {
+                final long left = guard - System.nanoTime();
+                final FeedTestClient.Frame frame = left > 0 ? client.frames.poll(left, TimeUnit.NANOSECONDS) : null;
+                assertThat(frame).as("200 BTC-USD book messages within 20 s; had %s", btcMessages).isNotNull();
+                assertThat(frame.text()).doesNotContain("DOGE-USD");
+                final JsonNode message = frame.json();
+                if ("l2_data".equals(message.get("channel").asText())) {
+                    assertThat(message.at("/events/0/product_id").asText()).isEqualTo("BTC-USD");
+                    btcMessages++;
+                }
+            }
         }
     }
 }
