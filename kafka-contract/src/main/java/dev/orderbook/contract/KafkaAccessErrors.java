@@ -20,14 +20,26 @@ public final class KafkaAccessErrors {
 
     /** The one-line explanation, if {@code error} (or one of its causes) is an authentication or ACL refusal. */
     public static Optional<String> explain(final Throwable error) {
+        return explain(error, null, null);
+    }
+
+    /**
+     * The same, naming the cluster and, for an ACL refusal, the operation refused.
+     *
+     * @param bootstrap the cluster's bootstrap servers, or null to leave it unnamed
+     * @param operation what was refused (for example "create topic x"), or null to say it from the error's type
+     */
+    public static Optional<String> explain(final Throwable error, final String bootstrap, final String operation) {
+        final String kafka = bootstrap == null ? "Kafka" : "Kafka at " + bootstrap;
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof AuthenticationException) {
-                return Optional.of("Kafka refused to authenticate this service (" + t.getMessage()
+                return Optional.of(kafka + " refused to authenticate this service (" + t.getMessage()
                         + "): check the credentials and TLS settings of --kafka-config");
             }
             if (t instanceof AuthorizationException) {
-                return Optional.of("Kafka does not authorize this service to " + operation(t) + " ("
-                        + t.getMessage() + "): grant the ACLs of docs/security.md");
+                return Optional.of(kafka + " does not authorize this service to "
+                        + (operation == null ? operation(t) : operation) + " (" + t.getMessage()
+                        + "): grant the ACLs of docs/security.md");
             }
         }
         return Optional.empty();

@@ -8,8 +8,6 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.AuthenticationException;
-import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
@@ -183,14 +181,9 @@ public final class TopicSetup {
             if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
                 throw unreachable(bootstrap, timeout, e.getCause());
             }
-            if (e.getCause() instanceof AuthenticationException) {
-                throw new SetupException("Kafka at " + bootstrap + " refused to authenticate this service ("
-                        + e.getCause().getMessage() + "): check the credentials and TLS settings of --kafka-config",
-                        e.getCause());
-            }
-            if (e.getCause() instanceof AuthorizationException) {
-                throw new SetupException("Kafka at " + bootstrap + " does not authorize this service to " + step
-                        + " (" + e.getCause().getMessage() + "): grant the ACLs of docs/security.md", e.getCause());
+            final java.util.Optional<String> refused = KafkaAccessErrors.explain(e.getCause(), bootstrap, step);
+            if (refused.isPresent()) {
+                throw new SetupException(refused.get(), e.getCause());
             }
             throw new SetupException("setting up topics on Kafka at " + bootstrap + " failed: " + e.getCause(),
                     e.getCause());
