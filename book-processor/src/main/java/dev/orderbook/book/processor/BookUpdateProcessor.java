@@ -221,18 +221,9 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         for (final TaskStores.StoredBook stored : books) {
             final Product product = stored.product();
             final ProductBook pb = engine.restore(product, stored.stored().meta());
-            if (stored.stored().session() != null) {
-                chains.restart(product.index(), stored.stored().session(), stored.stored().sequence(),
-                        stored.stored().epoch());
-            }
-            // A grace period: the feed may well be alive, its next record will tell.
-            watch.seen(product.index(), now);
-            final OrderBook book = pb.book();
-            levels += stores.loadLevels(product, book);
-            settings.metrics().book(product.id(), book.bidLevels(), book.askLevels(), pb.state());
-            if (pb.needsSnapshot()) {
-                watch.notLive(product.index(), now, false);
-            }
+            restartChain(product, stored.stored());
+            levels += stores.loadLevels(product, pb.book());
+            watchRestored(pb, now);
         }
         log.info("Restored books from the store. task=[{}] books=[{}] levels=[{}] elapsedMs=[{}]",
                 context.taskId(), books.size(), levels, (System.nanoTime() - startNs) / 1_000_000);
@@ -387,18 +378,22 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
             offsets.read(partition, checkpoint.offset());
         }
         for (final ProductBook pb : engine.books()) {
-            final int index = pb.product().index();
-            // A grace period: the feed may well be alive, its next record will tell.
-            watch.seen(index, now);
-            settings.metrics().book(pb.product().id(), pb.book().bidLevels(), pb.book().askLevels(), pb.state());
-            if (pb.needsSnapshot()) {
-                watch.notLive(index, now, false);
-            }
+            watchRestored(pb, now);
         }
         log.info("Restored books from the checkpoint and the raw topic. task=[{}] books=[{}] checkpointOffset=[{}] "
                 + "levels=[{}] reapplied=[{}] lost=[{}] elapsedMs=[{}]", context.taskId(), engine.books().size(),
                 checkpoint == null ? "none" : checkpoint.offset(), levels, replayed, replayLost,
                 (System.nanoTime() - startNs) / 1_000_000);
+    }
+
+    /** A restored book: a grace period for its feed (its next record will tell), its gauges, its need of a snapshot. */
+    private void watchRestored(final ProductBook pb, final long now) {
+        final int index = pb.product().index();
+        watch.seen(index, now);
+        settings.metrics().book(pb.product().id(), pb.book().bidLevels(), pb.book().askLevels(), pb.state());
+        if (pb.needsSnapshot()) {
+            watch.notLive(index, now, false);
+        }
     }
 
     private void announcePendingStale() {
