@@ -128,71 +128,63 @@ class BookUpdateProcessorTest {
     @Test
     void shouldSayTheBooksAreStaleWhenTheRecordsAfterTheCheckpointAreGone() throws IOException {
         // Given a processor that checkpointed, then applied more records, which retention deleted since
-        final Path file = tmp.resolve("feed.ndjson");
-        FeedFileGenerator.generate(file, FeedFileOptions.defaults().withMaxChanges(10_000).withLevelsPerSide(100)
-                .withSeed(5));
-        final List<RawFeed.Raw> records = RawFeed.records(RawFeed.lines(file));
-        final MockProcessorContext<byte[], byte[]> context = checkpointContext();
-        final RawHistory gone = (topic, partition, from, to, handler) -> { };
-        final BookUpdateProcessor.Settings settings = checkpointSettings(gone, 1_000);
-        BookUpdateProcessor processor = new BookUpdateProcessor(settings);
-        processor.init(context);
-        for (int i = 0; i < records.size() / 2; i++) {
-            final RawFeed.Raw r = records.get(i);
-            context.setRecordMetadata("raw", 0, i);
-            processor.process(new Record<>(r.key(), r.value(), 0L, r.headers()));
-        }
-        processor.close();
-        context.resetForwards();
-
-        // When a new processor starts and cannot read those records again
-        processor = new BookUpdateProcessor(settings);
-        processor.init(context);
-        final var punctuators = context.scheduledPunctuators();
-        punctuators.get(punctuators.size() - 1).getPunctuator().punctuate(2_000L);
+        final Restarted restarted = restartedAfterHalfOfAFeed(records -> (topic, partition, from, to, handler) -> { });
 
         // Then every book says it is stale, and why, at once
-        final List<String> announced = summaries(context);
-        assertThat(announced).isNotEmpty().allMatch(v -> v.contains("\"state_reason\":\"raw-offset-gap\""));
-        assertThat(processor.stateOf("BTC-USD")).isEqualTo(BookState.STALE);
-        processor.close();
+        assertThat(restarted.announced()).isNotEmpty()
+                .allMatch(v -> v.contains("\"state_reason\":\"raw-offset-gap\""));
+        assertThat(restarted.processor().stateOf("BTC-USD")).isEqualTo(BookState.STALE);
+        restarted.processor().close();
     }
 
     @Test
     void shouldSayTheBooksAreStaleWhenTheFirstRecordsAfterTheCheckpointAreGone() throws IOException {
         // Given a processor that checkpointed, then applied more records, the first of which retention deleted since
+        final Restarted restarted = restartedAfterHalfOfAFeed(records -> (topic, partition, from, to, handler) -> {
+            for (long o = from + 5; o <= to; o++) {
+                final RawFeed.Raw r = records.get((int) o);
+                handler.record(new Record<>(r.key(), r.value(), 0L, r.headers()), o);
+            }
+        });
+
+        // Then the books say they are stale: what they missed is unknown
+        assertThat(restarted.announced()).isNotEmpty()
+                .allMatch(v -> v.contains("\"state_reason\":\"raw-offset-gap\""));
+        restarted.processor().close();
+    }
+
+    /** A restarted processor and the summaries it announced at its first punctuation. */
+    private record Restarted(BookUpdateProcessor processor, List<String> announced) {
+    }
+
+    /**
+     * A checkpointing processor that applied the first half of a feed on partition 0, then a new one started on its
+     * stores, reading the records after the checkpoint again through {@code history}, and punctuated once.
+     */
+    private Restarted restartedAfterHalfOfAFeed(
+            final java.util.function.Function<List<RawFeed.Raw>, RawHistory> history) throws IOException {
         final Path file = tmp.resolve("feed.ndjson");
         FeedFileGenerator.generate(file, FeedFileOptions.defaults().withMaxChanges(10_000).withLevelsPerSide(100)
                 .withSeed(5));
         final List<RawFeed.Raw> records = RawFeed.records(RawFeed.lines(file));
         final MockProcessorContext<byte[], byte[]> context = checkpointContext();
-        final RawHistory partlyGone = (topic, partition, from, to, handler) -> {
-            for (long o = from + 5; o <= to; o++) {
-                final RawFeed.Raw r = records.get((int) o);
-                handler.record(new Record<>(r.key(), r.value(), 0L, r.headers()), o);
-            }
-        };
-        final BookUpdateProcessor.Settings settings = checkpointSettings(partlyGone, 1_000);
-        BookUpdateProcessor processor = new BookUpdateProcessor(settings);
-        processor.init(context);
+        final BookUpdateProcessor.Settings settings = checkpointSettings(history.apply(records), 1_000);
+        final BookUpdateProcessor first = new BookUpdateProcessor(settings);
+        first.init(context);
         for (int i = 0; i < records.size() / 2; i++) {
             final RawFeed.Raw r = records.get(i);
             context.setRecordMetadata("raw", 0, i);
-            processor.process(new Record<>(r.key(), r.value(), 0L, r.headers()));
+            first.process(new Record<>(r.key(), r.value(), 0L, r.headers()));
         }
-        processor.close();
+        first.close();
         context.resetForwards();
 
-        // When a new processor starts and reads them again from a later offset on
-        processor = new BookUpdateProcessor(settings);
-        processor.init(context);
+        // When a new processor starts and cannot read all of those records again
+        final BookUpdateProcessor restarted = new BookUpdateProcessor(settings);
+        restarted.init(context);
         final var punctuators = context.scheduledPunctuators();
         punctuators.get(punctuators.size() - 1).getPunctuator().punctuate(2_000L);
-
-        // Then the books say they are stale: what they missed is unknown
-        assertThat(summaries(context)).isNotEmpty()
-                .allMatch(v -> v.contains("\"state_reason\":\"raw-offset-gap\""));
-        processor.close();
+        return new Restarted(restarted, summaries(context));
     }
 
     private static MockProcessorContext<byte[], byte[]> checkpointContext() {
