@@ -231,9 +231,17 @@ public record BookProcessorConfig(KafkaClientConfig kafka, String applicationId,
         return "book-checkpoints";
     }
 
-    /** The name of the meta store (books' state and chains, partitions' offsets). */
+    /** The name of the meta store (level layouts: books' state and chains, partitions' offsets). */
     public String metaStoreName() {
         return "book-meta";
+    }
+
+    /**
+     * A store every layout has, one per task: which instance holds a product's book is which instance holds this
+     * store's partition for the product ({@code BookQuery}).
+     */
+    public String ownershipStoreName() {
+        return storeLayout == StoreLayout.CHECKPOINT ? checkpointStoreName() : metaStoreName();
     }
 
     /** Whether processing is exactly-once. */

@@ -50,18 +50,14 @@ public final class BookTopology {
     private BookTopology() {
     }
 
-    /** A topology whose books are not queried (tests, benchmarks). */
-    public static Topology build(final BookProcessorConfig config, final ProcessorMetrics metrics) {
-        return build(config, metrics, new LocalBooks());
-    }
-
     /**
      * @param localBooks where the tasks register their books for queries
      */
     public static Topology build(final BookProcessorConfig config, final ProcessorMetrics metrics,
                                  final LocalBooks localBooks) {
         return build(config, metrics, localBooks, config.storeLayout() == BookProcessorConfig.StoreLayout.CHECKPOINT
-                ? new KafkaRawHistory(config.kafka().consumer(), RAW_HISTORY_TIMEOUT) : null);
+                ? new KafkaRawHistory(config.kafka().consumer(), config.applicationId(),
+                        RAW_HISTORY_TIMEOUT) : null);
     }
 
     /**
@@ -83,8 +79,12 @@ public final class BookTopology {
         final Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.rawTopic());
         topology.addProcessor(PROCESSOR, () -> new BookUpdateProcessor(settings), SOURCE);
-        topology.addStateStore(checkpointed ? checkpointStoreBuilder(config) : storeBuilder(config), PROCESSOR);
-        topology.addStateStore(metaStoreBuilder(config), PROCESSOR);
+        if (checkpointed) {
+            topology.addStateStore(checkpointStoreBuilder(config), PROCESSOR);
+        } else {
+            topology.addStateStore(storeBuilder(config), PROCESSOR);
+            topology.addStateStore(metaStoreBuilder(config), PROCESSOR);
+        }
         topology.addSink(BookUpdateProcessor.SUMMARIES_CHILD, config.summariesTopic(), bytes, bytes, placement,
                 PROCESSOR);
         topology.addSink(BookUpdateProcessor.ALERTS_CHILD, config.alertsTopic(), bytes, bytes, placement, PROCESSOR);
@@ -94,8 +94,9 @@ public final class BookTopology {
     }
 
     /**
-     * The meta store: per book its state and chain, per partition its last offset, written on every record. Cached
-     * whatever the layout, so that its changelog gets about one record per book per commit, not one per record.
+     * The level layouts' meta store: per book its state and chain, per partition its last offset, written on every
+     * record. Cached, so that its changelog gets about one record per book per commit, not one per record. (The
+     * checkpoint layout has none: its checkpoints hold the same, and the raw records after one rebuild the rest.)
      */
     static StoreBuilder<KeyValueStore<Bytes, byte[]>> metaStoreBuilder(final BookProcessorConfig config) {
         return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(config.metaStoreName()), Serdes.Bytes(),

@@ -65,7 +65,7 @@ class BookLivenessTopologyTest {
         b.resnapshotRetryMs = RETRY_MS;
         final BookProcessorConfig config = b.build();
         driver = new TopologyTestDriver(BookTopology.build(config, new ProcessorMetrics(new SimpleMeterRegistry()),
-                books), config.toStreamsProperties("localhost:1"), Instant.parse("2026-12-03T13:00:00Z"));
+                books, new FreshRawHistory()), config.toStreamsProperties("localhost:1"), Instant.parse("2026-12-03T13:00:00Z"));
         raw = driver.createInputTopic(config.rawTopic(), new ByteArraySerializer(), new ByteArraySerializer());
         summaries = driver.createOutputTopic(config.summariesTopic(), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());

@@ -8,6 +8,7 @@ import com.networknt.schema.SpecVersion;
 import dev.orderbook.book.engine.AlertThresholds;
 import dev.orderbook.book.engine.CrossedPolicy;
 import dev.orderbook.book.processor.LevelKeys;
+import dev.orderbook.book.processor.LocalBooks;
 import dev.orderbook.book.processor.ProcessorMetrics;
 import dev.orderbook.codec.model.Side;
 import dev.orderbook.contract.Header;
@@ -79,7 +80,8 @@ class BookTopologyTest {
     private void start(final BookProcessorConfig config) {
         registry = new SimpleMeterRegistry();
         final Properties props = config.toStreamsProperties("localhost:1");
-        driver = new TopologyTestDriver(BookTopology.build(config, new ProcessorMetrics(registry)), props);
+        driver = new TopologyTestDriver(BookTopology.build(config, new ProcessorMetrics(registry), new LocalBooks(),
+                new FreshRawHistory()), props);
         raw = driver.createInputTopic(config.rawTopic(), new ByteArraySerializer(), new ByteArraySerializer());
         summaries = driver.createOutputTopic(config.summariesTopic(), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());

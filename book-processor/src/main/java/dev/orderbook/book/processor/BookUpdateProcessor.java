@@ -57,12 +57,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * the control topic (at once when the ingestor cannot know of the trouble, otherwise after {@code resnapshotRetryMs},
  * and again at that interval while it is not live).
  *
- * <p>State: the in-memory books are the hot path; {@link TaskStores} keeps the level store (the same levels, written
- * as they change) and the meta store (cached, so its changelog gets one record per book per commit: each book's
- * state, last emitted top and chain, and each partition's last offset, written on every record). {@link #init}
- * rebuilds the books from both, so after a restart or a rebalance a book has exactly the levels, state and chain it
- * had at the last commit. Its parts: {@link ProductChains} and {@link RawOffsets} (continuity), {@link BookWatch}
- * (silence and snapshot requests), {@link DeadLetters}.
+ * <p>State: the in-memory books are the hot path; {@link TaskStores} keeps them. In the checkpoint layout (the
+ * default), a checkpoint of the task's books every {@link Checkpointing interval} and after anything the records alone
+ * would not repeat, nothing per record; {@link #init} loads the last checkpoint and applies the raw records after it,
+ * up to the committed offset, again. In the level layouts, the level store (the same levels, written as they change)
+ * and the meta store (cached, so its changelog gets one record per book per commit: each book's state, last emitted
+ * top and chain, and each partition's last offset, written on every record); {@link #init} rebuilds the books from
+ * both. Either way, after a restart or a rebalance a book has exactly the levels, state and chain it had at the last
+ * commit. Its parts: {@link ProductChains} and {@link RawOffsets} (continuity), {@link BookWatch} (silence and
+ * snapshot requests), {@link DeadLetters}.
  *
  * <p>One instance per task; called on its stream thread. Queries ({@link LocalBooks}) read a copy of a book under the
  * task's lock, held by the stream thread while it processes a record or punctuates.
@@ -156,6 +159,12 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
      * summary can be forwarded (not in {@link #init}).
      */
     private final java.util.Map<Product, StateReason> pendingStale = new java.util.LinkedHashMap<>();
+    /**
+     * Something happened that applying the raw records again would not repeat (a watchdog's verdict, a deposed
+     * ingestor's record let in after silence, what a start found): the checkpoint layout writes a checkpoint at once,
+     * in the same transaction, so that a start never applies records across it.
+     */
+    private boolean unrepeatable;
     private long changesAtCheckpoint;
     private long recordsSinceCheckpoint;
     private long checkpointAtMs;
@@ -185,10 +194,9 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
     public void init(final ProcessorContext<byte[], byte[]> context) {
         this.context = context;
         this.stores = settings.checkpointed()
-                ? new TaskStores(null, context.getStateStore(settings.metaStoreName()),
-                        context.getStateStore(settings.checkpointing().storeName()))
-                : new TaskStores(context.getStateStore(settings.storeName()),
-                        context.getStateStore(settings.metaStoreName()), null);
+                ? TaskStores.checkpoints(context.getStateStore(settings.checkpointing().storeName()))
+                : TaskStores.levels(context.getStateStore(settings.storeName()),
+                        context.getStateStore(settings.metaStoreName()));
         this.deadLetters = new DeadLetters(context, DLQ_CHILD, settings.metrics());
         // Everything is rebuilt here: Kafka Streams re-initialises a revived task on the same instance.
         this.products = ProductRegistry.open();
@@ -198,6 +206,7 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         watch.clear();
         offsets.clear();
         pendingStale.clear();
+        unrepeatable = false;
         copyStats(new EngineStats(), seen);
         if (settings.checkpointed()) {
             restoreFromCheckpoint();
@@ -281,28 +290,50 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
         final EngineStats s = engine.stats();
         final long work = s.changes + s.snapshotLevels - changesAtCheckpoint + recordsSinceCheckpoint;
         final Checkpointing c = settings.checkpointing();
-        if (work >= c.everyChanges() || nowMs - checkpointAtMs >= c.everyMs()) {
-            final int bytes = stores.writeCheckpoint(partition, offset, engine, chains);
-            settings.metrics().checkpoint(bytes);
-            changesAtCheckpoint = s.changes + s.snapshotLevels;
-            recordsSinceCheckpoint = 0;
-            checkpointAtMs = nowMs;
+        if (unrepeatable || work >= c.everyChanges() || nowMs - checkpointAtMs >= c.everyMs()) {
+            writeCheckpoint(partition, offset);
         }
     }
 
     /**
+     * A checkpoint now, if something happened that applying the raw records again would not repeat ({@link
+     * #unrepeatable}): a watchdog's verdict between records.
+     */
+    private void checkpointIfUnrepeatable() {
+        if (unrepeatable && settings.checkpointed()) {
+            final int partition = context.taskId().partition();
+            writeCheckpoint(partition, offsets.last(partition));
+        }
+    }
+
+    private void writeCheckpoint(final int partition, final long offset) {
+        final EngineStats s = engine.stats();
+        final int bytes = stores.writeCheckpoint(partition, offset, engine, chains);
+        settings.metrics().checkpoint(bytes);
+        changesAtCheckpoint = s.changes + s.snapshotLevels;
+        recordsSinceCheckpoint = 0;
+        checkpointAtMs = nowMs;
+        unrepeatable = false;
+    }
+
+    /**
      * The checkpoint layout's restore: the task's last checkpoint, then the raw records after it up to the last one
-     * the task had applied (the meta store's offset), applied again without emitting anything; then each book's
-     * state, last top and chain as the meta store has them (the watchdog's verdicts are no function of the records).
-     * A record missing on the way (retention) leaves the books it may have touched stale ({@code raw-offset-gap}).
+     * the application committed (its committed offset, read from the broker), applied again without emitting
+     * anything. That rebuilds each book's levels, state, last top and chain exactly: they are a function of the
+     * records, except for what happens between records (the watchdog's verdicts, a deposed ingestor's records let in
+     * after silence), and each of those is followed at once by a checkpoint ({@link #unrepeatable}), so the records
+     * read again never cross one. Under at-least-once a checkpoint may be ahead of the committed offset (written, then
+     * the crash before the offsets were): the records it holds are skipped when delivered again; those after it and
+     * before the crash are applied again, and their summaries, each a top that was, are sent again.
+     * A record missing on the way (retention) leaves the task's books stale ({@code raw-offset-gap}).
      */
     private void restoreFromCheckpoint() {
         final long startNs = System.nanoTime();
         final long now = context.currentSystemTimeMs();
         nowMs = now;
-        final List<TaskStores.StoredBook> stored = stores.readMeta(products, offsets::read);
         final int partition = context.taskId().partition();
-        final long applied = offsets.last(partition);
+        final Checkpointing checkpointing = settings.checkpointing();
+        final long applied = checkpointing.history().committedOffset(checkpointing.rawTopic(), partition) - 1;
         final BookCheckpointCodec.Checkpoint checkpoint = stores.checkpoint(partition);
         long levels = 0;
         if (checkpoint != null) {
@@ -314,19 +345,16 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
                 levels += b.bidPrices().length + b.askPrices().length;
                 restartChain(product, meta);
             }
+            offsets.read(partition, checkpoint.offset());
         }
         final long from = checkpoint == null ? 0 : checkpoint.offset() + 1;
         long replayed = 0;
         if (applied >= from) {
-            offsets.clear();
-            if (checkpoint != null) {
-                offsets.read(partition, checkpoint.offset());
-            }
             replaying = true;
             replayLost = false;
             final long[] count = {0};
             try {
-                settings.checkpointing().history().read(settings.checkpointing().rawTopic(), partition, from, applied,
+                checkpointing.history().read(checkpointing.rawTopic(), partition, from, applied,
                         (record, offset) -> {
                             if (count[0] == 0 && offset != from) {
                                 // The first records wanted are gone (retention): nothing before this one says so.
@@ -344,46 +372,19 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
                 replayLost = true;
                 offsets.read(partition, applied);
             }
-        }
-        final boolean metaIsNewer = checkpoint == null || checkpoint.offset() <= applied;
-        for (final TaskStores.StoredBook sb : stored) {
-            if (!metaIsNewer) {
-                break;
-            }
-            final Product product = sb.product();
-            final int index = product.index();
-            if (engine.book(product) == null) {
-                // The book existed at the last commit, yet neither the checkpoint nor the records built it.
-                engine.restore(product, sb.stored().meta());
-                pendingStale.put(product, StateReason.RAW_OFFSET_GAP);
-            } else {
-                final boolean sameChain = java.util.Arrays.equals(chains.session(index), sb.stored().session())
-                        && chains.sequence(index) == sb.stored().sequence()
-                        && chains.epoch(index) == sb.stored().epoch();
-                engine.restoreMeta(product, sb.stored().meta());
-                if (!sameChain && !replayLost) {
-                    log.warn("Applying the raw records again after the checkpoint did not end where the book's "
-                            + "chain stood at the last commit; the book is stale until its next snapshot. task=[{}] "
-                            + "product=[{}]", context.taskId(), product.id());
-                    pendingStale.put(product, StateReason.SESSION_CHANGED);
+            if (replayLost) {
+                for (final ProductBook pb : engine.books()) {
+                    pendingStale.put(pb.product(), StateReason.RAW_OFFSET_GAP);
                 }
             }
-            restartChain(product, sb.stored());
-            if (replayLost) {
-                pendingStale.put(product, StateReason.RAW_OFFSET_GAP);
-            }
-        }
-        if (checkpoint != null && checkpoint.offset() > applied) {
-            // At-least-once: the checkpoint ran ahead of the meta store; what it holds is applied.
-            offsets.read(partition, checkpoint.offset());
         }
         for (final ProductBook pb : engine.books()) {
             watchRestored(pb, now);
         }
         log.info("Restored books from the checkpoint and the raw topic. task=[{}] books=[{}] checkpointOffset=[{}] "
-                + "levels=[{}] reapplied=[{}] lost=[{}] elapsedMs=[{}]", context.taskId(), engine.books().size(),
-                checkpoint == null ? "none" : checkpoint.offset(), levels, replayed, replayLost,
-                (System.nanoTime() - startNs) / 1_000_000);
+                + "committedOffset=[{}] levels=[{}] reapplied=[{}] lost=[{}] elapsedMs=[{}]", context.taskId(),
+                engine.books().size(), checkpoint == null ? "none" : checkpoint.offset(), applied + 1, levels,
+                replayed, replayLost, (System.nanoTime() - startNs) / 1_000_000);
     }
 
     /** A restored book: a grace period for its feed (its next record will tell), its gauges, its need of a snapshot. */
@@ -407,6 +408,8 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
             engine.markStale(product, reason, null, sink);
         });
         pendingStale.clear();
+        // What a start found is no function of the records: the next start must not have to find it again.
+        unrepeatable = true;
     }
 
     private void restartChain(final Product product, final BookMetaCodec.Stored stored) {
@@ -532,9 +535,14 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
                 .lastHeader(Header.LEADER_EPOCH.key());
         final long epoch = epochHeader == null || epochHeader.value() == null || epochHeader.value().length != 8 ? 0
                 : Header.longHeader(epochHeader.value());
-        if (epoch < chains.epoch(index) && !watch.silent(index, nowMs)) {
-            fenced(record, product, epoch);
-            return false;
+        if (epoch < chains.epoch(index)) {
+            // Applied again after a checkpoint, such a record was fenced: had silence let it in, a checkpoint
+            // would follow it, and the records read again would start after it.
+            if (replaying || !watch.silent(index, nowMs)) {
+                fenced(record, product, epoch);
+                return false;
+            }
+            unrepeatable = true;
         }
         watch.seen(index, nowMs);
         stores.changed(product);
@@ -728,11 +736,13 @@ public final class BookUpdateProcessor implements Processor<byte[], byte[], byte
                 final int index = pb.product().index();
                 if (pb.state() == BookState.LIVE && watch.silent(index, timestampMs)) {
                     engine.markSilent(pb.product(), sink);
+                    unrepeatable = true;
                 } else if (pb.needsSnapshot() && watch.requestDue(index, timestampMs)) {
                     requestSnapshot(pb);
                 }
             }
             stores.persistChanged(engine, chains);
+            checkpointIfUnrepeatable();
         } finally {
             lock.unlock();
             publishStats();

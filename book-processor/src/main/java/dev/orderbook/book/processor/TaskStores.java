@@ -20,10 +20,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A task's two state stores, as the processor keeps them: the level store ({@link LevelKeys}), written level by level
- * as the engine changes them (this is the engine's {@link LevelListener}); and the meta store ({@link BookMetaCodec}):
- * the meta and chain of each book changed by a record or a punctuation, and each raw partition's last offset.
- * Reads both back when a task starts. One instance per task, used on its stream thread.
+ * A task's state stores, as the processor keeps them. In the level layouts: the level store ({@link LevelKeys}),
+ * written level by level as the engine changes them (this is the engine's {@link LevelListener}), and the meta store
+ * ({@link BookMetaCodec}): the meta and chain of each book changed by a record or a punctuation, and each raw
+ * partition's last offset. In the checkpoint layout: the checkpoint store alone ({@link BookCheckpointCodec}), written
+ * when the processor says; nothing is written per record. Reads them back when a task starts. One instance per task,
+ * used on its stream thread.
  */
 final class TaskStores implements LevelListener {
     /** Receives each raw partition's last offset read from the meta store. */
@@ -37,6 +39,7 @@ final class TaskStores implements LevelListener {
 
     /** The level store; null in the checkpoint layout, where the books' levels are in {@link #checkpoints}. */
     private final KeyValueStore<Bytes, byte[]> levels;
+    /** The meta store; null in the checkpoint layout, where each checkpoint holds the books' meta. */
     private final KeyValueStore<Bytes, byte[]> meta;
     /** The checkpoint store ({@link BookCheckpointCodec}), one entry per raw partition; null in the level layouts. */
     private final KeyValueStore<Bytes, byte[]> checkpoints;
@@ -50,16 +53,24 @@ final class TaskStores implements LevelListener {
     private boolean[] changed = new boolean[16];
     private final List<Product> changedList = new ArrayList<>();
 
-    /**
-     * @param levels      the level store, or null (checkpoint layout)
-     * @param meta        the meta store
-     * @param checkpoints the checkpoint store, or null (level layouts)
-     */
-    TaskStores(final KeyValueStore<Bytes, byte[]> levels, final KeyValueStore<Bytes, byte[]> meta,
-               final KeyValueStore<Bytes, byte[]> checkpoints) {
-        if ((levels == null) == (checkpoints == null)) {
-            throw new IllegalArgumentException("either a level store or a checkpoint store");
+    /** The level layouts' stores. */
+    static TaskStores levels(final KeyValueStore<Bytes, byte[]> levels, final KeyValueStore<Bytes, byte[]> meta) {
+        if (levels == null || meta == null) {
+            throw new IllegalArgumentException("the level layouts need a level store and a meta store");
         }
+        return new TaskStores(levels, meta, null);
+    }
+
+    /** The checkpoint layout's store. */
+    static TaskStores checkpoints(final KeyValueStore<Bytes, byte[]> checkpoints) {
+        if (checkpoints == null) {
+            throw new IllegalArgumentException("the checkpoint layout needs a checkpoint store");
+        }
+        return new TaskStores(null, null, checkpoints);
+    }
+
+    private TaskStores(final KeyValueStore<Bytes, byte[]> levels, final KeyValueStore<Bytes, byte[]> meta,
+                       final KeyValueStore<Bytes, byte[]> checkpoints) {
         this.levels = levels;
         this.meta = meta;
         this.checkpoints = checkpoints;
@@ -94,11 +105,14 @@ final class TaskStores implements LevelListener {
     }
 
     /**
-     * Reads the meta store: the partitions' offsets go to {@code offsets}, the books come back in their creation
-     * order (restore them in that order).
+     * Reads the meta store (level layouts): the partitions' offsets go to {@code offsets}, the books come back in their
+     * creation order (restore them in that order).
      */
     List<StoredBook> readMeta(final ProductRegistry products, final OffsetConsumer offsets) {
         final List<StoredBook> books = new ArrayList<>();
+        if (meta == null) {
+            return books;
+        }
         try (KeyValueIterator<Bytes, byte[]> it = meta.all()) {
             while (it.hasNext()) {
                 final KeyValue<Bytes, byte[]> kv = it.next();
@@ -143,8 +157,11 @@ final class TaskStores implements LevelListener {
         return n;
     }
 
-    /** The last raw offset read on a partition, written with every record. */
+    /** The last raw offset read on a partition, written with every record (level layouts). */
     void offsetRead(final int partition, final long offset) {
+        if (meta == null) {
+            return;
+        }
         if (partition >= partitionKeys.length) {
             partitionKeys = Arrays.copyOf(partitionKeys, partition + 1);
         }
@@ -157,8 +174,11 @@ final class TaskStores implements LevelListener {
         meta.put(key, BookMetaCodec.offsetValue(offset));
     }
 
-    /** A book's meta or chain changed: it is written at the next {@link #persistChanged}. */
+    /** A book's meta or chain changed: it is written at the next {@link #persistChanged} (level layouts). */
     void changed(final Product product) {
+        if (meta == null) {
+            return;
+        }
         final int index = product.index();
         if (index >= changed.length) {
             changed = Arrays.copyOf(changed, Math.max(changed.length * 2, index + 1));

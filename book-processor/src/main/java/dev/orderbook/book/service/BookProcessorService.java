@@ -84,7 +84,7 @@ public final class BookProcessorService implements AutoCloseable {
                 stopped.countDown();
             }
         });
-        final BookQuery books = new BookQuery(streams, config.metaStoreName(), localBooks, self,
+        final BookQuery books = new BookQuery(streams, config.ownershipStoreName(), localBooks, self,
                 new ProductStreamPartitioner(config.products()));
         http.probeRoute("/health", request -> health())
                 .probeRoute("/ready", request -> ready())

@@ -15,6 +15,7 @@ import org.apache.kafka.streams.state.Stores;
 import dev.orderbook.contract.summary.BookState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -80,55 +81,103 @@ class BookUpdateProcessorTest {
         assertThat(out).containsExactlyElementsOf(RawFeed.replaySummaries(lines));
     }
 
-    @ParameterizedTest
-    @ValueSource(ints = {0, 500})
-    void shouldRebuildTheBooksExactlyFromACheckpointAndTheRawRecordsAfterIt(final int redelivered)
+    @ParameterizedTest(name = "redelivered {0}, bad line period {1}")
+    @CsvSource({"0, 0", "500, 0", "0, 101", "500, 101"})
+    void shouldRebuildTheBooksExactlyFromACheckpointAndTheRawRecordsAfterIt(final int redelivered,
+                                                                           final int badLinePeriod)
             throws IOException {
-        // Given a feed with gaps, crossed books and bad lines, on partition 0, checkpointed every 2,000 changes
+        // Given a feed (clean: summaries all along; or with bad lines, after which the books are stale), on
+        // partition 0, checkpointed every 2,000 changes
         final Path file = tmp.resolve("feed.ndjson");
         FeedFileGenerator.generate(file, FeedFileOptions.defaults().withMaxChanges(30_000).withLevelsPerSide(300)
-                .withSeed(11).withBadLinePeriod(101));
+                .withSeed(11).withBadLinePeriod(badLinePeriod));
         final List<byte[]> lines = RawFeed.lines(file);
         final List<RawFeed.Raw> records = RawFeed.records(lines);
         final MockProcessorContext<byte[], byte[]> context = checkpointContext();
-        final int[] reads = {0};
-        final RawHistory history = (topic, partition, from, to, handler) -> {
-            for (long o = from; o <= to; o++) {
-                final RawFeed.Raw r = records.get((int) o);
-                handler.record(new Record<>(r.key(), r.value(), 0L, r.headers()), o);
-                reads[0]++;
-            }
-        };
+        final ListedHistory history = new ListedHistory(records);
         final BookUpdateProcessor.Settings settings = checkpointSettings(history, 2_000);
-        final List<String> out = new ArrayList<>();
+        final java.util.Map<Integer, List<String>> first = new java.util.TreeMap<>();
+        final List<String> again = new ArrayList<>();
         final int[] cuts = {records.size() / 3, 2 * records.size() / 3, records.size()};
         int from = 0;
 
-        // When the processor is replaced by a new one on the same stores twice (a restart), mid-stream; and, at
-        // least once, the records since the last commit are delivered again (they were applied, not committed)
+        // When the processor is replaced by a new one on the same stores twice (a restart), mid-stream, where the
+        // application committed; or (at-least-once) committed 500 records before it stopped, which come again
         for (final int cut : cuts) {
+            final int resume = Math.max(0, from - redelivered);
+            history.committed = from == 0 ? -1 : resume;
             final BookUpdateProcessor processor = new BookUpdateProcessor(settings);
             processor.init(context);
-            for (int i = Math.max(0, from - redelivered); i < cut; i++) {
+            for (int i = resume; i < cut; i++) {
                 final RawFeed.Raw r = records.get(i);
                 context.setRecordMetadata("raw", 0, i);
                 processor.process(new Record<>(r.key(), r.value(), 0L, r.headers()));
+                final List<String> emitted = summaries(context);
+                if (first.containsKey(i)) {
+                    assertThat(emitted).as("summaries of record %d delivered again", i).isIn(List.of(),
+                            first.get(i));
+                    again.addAll(emitted);
+                } else {
+                    first.put(i, emitted);
+                }
             }
-            out.addAll(summaries(context));
             processor.close();
             from = cut;
         }
 
-        // Then the summaries are those of one uninterrupted replay, each once; and each start read again only the
-        // records after the last checkpoint (each record is at least one unit of the interval's work)
-        assertThat(out).containsExactlyElementsOf(RawFeed.replaySummaries(lines));
-        assertThat(reads[0]).isPositive().isLessThanOrEqualTo(2 * 2_000);
+        // Then the summaries are those of one uninterrupted replay; a record delivered again gives its summaries
+        // again or (when the checkpoint had it) none, never another top; and each start read again only the
+        // records between the last checkpoint and the committed offset (each record is at least one unit of the
+        // interval's work; with 500 delivered again, the checkpoint is mostly ahead of the committed offset)
+        assertThat(first.values().stream().flatMap(List::stream).toList())
+                .containsExactlyElementsOf(RawFeed.replaySummaries(lines));
+        if (redelivered > 0 && badLinePeriod == 0) {
+            assertThat(again).isNotEmpty();
+        }
+        assertThat(history.reads).isLessThanOrEqualTo(2 * 2_000);
+        if (redelivered == 0) {
+            assertThat(history.reads).isPositive();
+        }
+    }
+
+    /** The records a test produced, as a raw history; offsets in {@code missing} are gone (retention). */
+    private static final class ListedHistory implements RawHistory {
+        private final List<RawFeed.Raw> records;
+        private final java.util.function.LongPredicate missing;
+        long committed = -1;
+        int reads;
+
+        ListedHistory(final List<RawFeed.Raw> records) {
+            this(records, o -> false);
+        }
+
+        ListedHistory(final List<RawFeed.Raw> records, final java.util.function.LongPredicate missing) {
+            this.records = records;
+            this.missing = missing;
+        }
+
+        @Override
+        public void read(final String topic, final int partition, final long fromOffset, final long toOffset,
+                         final Handler handler) {
+            for (long o = fromOffset; o <= toOffset; o++) {
+                if (!missing.test(o)) {
+                    final RawFeed.Raw r = records.get((int) o);
+                    handler.record(new Record<>(r.key(), r.value(), 0L, r.headers()), o);
+                    reads++;
+                }
+            }
+        }
+
+        @Override
+        public long committedOffset(final String topic, final int partition) {
+            return committed;
+        }
     }
 
     @Test
     void shouldSayTheBooksAreStaleWhenTheRecordsAfterTheCheckpointAreGone() throws IOException {
         // Given a processor that checkpointed, then applied more records, which retention deleted since
-        final Restarted restarted = restartedAfterHalfOfAFeed(records -> (topic, partition, from, to, handler) -> { });
+        final Restarted restarted = restartedAfterHalfOfAFeed(o -> true);
 
         // Then every book says it is stale, and why, at once
         assertThat(restarted.announced()).isNotEmpty()
@@ -140,11 +189,12 @@ class BookUpdateProcessorTest {
     @Test
     void shouldSayTheBooksAreStaleWhenTheFirstRecordsAfterTheCheckpointAreGone() throws IOException {
         // Given a processor that checkpointed, then applied more records, the first of which retention deleted since
-        final Restarted restarted = restartedAfterHalfOfAFeed(records -> (topic, partition, from, to, handler) -> {
-            for (long o = from + 5; o <= to; o++) {
-                final RawFeed.Raw r = records.get((int) o);
-                handler.record(new Record<>(r.key(), r.value(), 0L, r.headers()), o);
+        final int[] firstWanted = {-1};
+        final Restarted restarted = restartedAfterHalfOfAFeed(o -> {
+            if (firstWanted[0] < 0) {
+                firstWanted[0] = (int) o;
             }
+            return o < firstWanted[0] + 5;
         });
 
         // Then the books say they are stale: what they missed is unknown
@@ -158,17 +208,18 @@ class BookUpdateProcessorTest {
     }
 
     /**
-     * A checkpointing processor that applied the first half of a feed on partition 0, then a new one started on its
-     * stores, reading the records after the checkpoint again through {@code history}, and punctuated once.
+     * A checkpointing processor that applied (and committed) the first half of a feed on partition 0, then a new one
+     * started on its stores, reading the records after the checkpoint again but for those {@code missing}, and
+     * punctuated once.
      */
-    private Restarted restartedAfterHalfOfAFeed(
-            final java.util.function.Function<List<RawFeed.Raw>, RawHistory> history) throws IOException {
+    private Restarted restartedAfterHalfOfAFeed(final java.util.function.LongPredicate missing) throws IOException {
         final Path file = tmp.resolve("feed.ndjson");
         FeedFileGenerator.generate(file, FeedFileOptions.defaults().withMaxChanges(10_000).withLevelsPerSide(100)
                 .withSeed(5));
         final List<RawFeed.Raw> records = RawFeed.records(RawFeed.lines(file));
         final MockProcessorContext<byte[], byte[]> context = checkpointContext();
-        final BookUpdateProcessor.Settings settings = checkpointSettings(history.apply(records), 1_000);
+        final ListedHistory history = new ListedHistory(records, missing);
+        final BookUpdateProcessor.Settings settings = checkpointSettings(history, 1_000);
         final BookUpdateProcessor first = new BookUpdateProcessor(settings);
         first.init(context);
         for (int i = 0; i < records.size() / 2; i++) {
@@ -178,6 +229,7 @@ class BookUpdateProcessorTest {
         }
         first.close();
         context.resetForwards();
+        history.committed = records.size() / 2;
 
         // When a new processor starts and cannot read all of those records again
         final BookUpdateProcessor restarted = new BookUpdateProcessor(settings);
@@ -190,12 +242,11 @@ class BookUpdateProcessorTest {
     private static MockProcessorContext<byte[], byte[]> checkpointContext() {
         final MockProcessorContext<byte[], byte[]> context = new MockProcessorContext<>();
         context.setCurrentSystemTimeMs(1_000L);
-        for (final String name : new String[] {"book-checkpoints", "book-meta"}) {
-            final KeyValueStore<Bytes, byte[]> s = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name),
-                    Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled().withCachingDisabled().build();
-            s.init(context.getStateStoreContext(), s);
-            context.addStateStore(s);
-        }
+        final KeyValueStore<Bytes, byte[]> s = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(
+                "book-checkpoints"), Serdes.Bytes(), Serdes.ByteArray()).withLoggingDisabled().withCachingDisabled()
+                .build();
+        s.init(context.getStateStoreContext(), s);
+        context.addStateStore(s);
         return context;
     }
 
