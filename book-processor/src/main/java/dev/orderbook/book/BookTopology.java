@@ -106,13 +106,17 @@ public final class BookTopology {
     /**
      * The checkpoint store: one entry per raw partition, the task's books at one offset. Uncached (a checkpoint is
      * written once per interval, and must reach the changelog in the transaction of the summaries before it);
-     * its compacted changelog keeps about one checkpoint per partition, in records up to 16 MiB.
+     * its compacted changelog keeps about one checkpoint per partition, in records up to 16 MiB. Persistent (RocksDB)
+     * although it holds one entry per task: with no persistent store, Kafka Streams draws a new process id, hence new
+     * transactional ids, at every start, so a restart after {@code kill -9} could not fence its predecessor's open
+     * transaction, and every {@code read_committed} reader (its own changelog restore included) would wait for that
+     * transaction to time out (10 s).
      */
     static StoreBuilder<KeyValueStore<Bytes, byte[]>> checkpointStoreBuilder(final BookProcessorConfig config) {
         final Map<String, String> changelog = new java.util.HashMap<>(CHANGELOG_CONFIG);
         changelog.put("max.message.bytes", Integer.toString(Limits.DEAD_LETTER_MAX_RECORD_BYTES));
-        return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(config.checkpointStoreName()), Serdes.Bytes(),
-                Serdes.ByteArray()).withLoggingEnabled(changelog).withCachingDisabled();
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(config.checkpointStoreName()),
+                Serdes.Bytes(), Serdes.ByteArray()).withLoggingEnabled(changelog).withCachingDisabled();
     }
 
     /** The book store in the configured layout; always changelogged (a compacted topic, one record per level). */
