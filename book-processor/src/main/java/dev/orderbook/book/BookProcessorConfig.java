@@ -302,7 +302,7 @@ public record BookProcessorConfig(KafkaClientConfig kafka, String applicationId,
         /** Shorthand for a plain cluster: used when {@link #kafka} is null. */
         public String bootstrapServers;
         public String applicationId = APPLICATION_ID_DEFAULT;
-        public Path stateDir = Path.of(System.getProperty("java.io.tmpdir"), "orderbook-streams");
+        public Path stateDir = StateDirectories.processorDefault();
         public String httpHost = HTTP_HOST_DEFAULT;
         public int httpPort = HTTP_PORT_DEFAULT;
         public String advertisedHost = ADVERTISED_HOST_DEFAULT;

@@ -1,6 +1,7 @@
 package dev.orderbook.launcher;
 
 import dev.orderbook.book.BookProcessorConfig;
+import dev.orderbook.book.StateDirectories;
 import dev.orderbook.book.service.BookProcessorService;
 import dev.orderbook.codec.Protocol;
 import dev.orderbook.contract.Header;
@@ -35,7 +36,6 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -108,7 +108,7 @@ final class LatencyBench {
     /** Runs every rate in order; one result per rate. */
     List<Result> run() throws Exception {
         final Deque<AutoCloseable> resources = new ArrayDeque<>();
-        final Path stateDir = Files.createTempDirectory("orderbook-latency-state");
+        final Path stateDir = StateDirectories.ephemeral("latency-state");
         final String suffix = "-" + ProcessHandle.current().pid() + "-" + System.currentTimeMillis() % 100_000;
         try {
             final KafkaClientConfig kafka;

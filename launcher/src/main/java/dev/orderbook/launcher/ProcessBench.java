@@ -1,6 +1,7 @@
 package dev.orderbook.launcher;
 
 import dev.orderbook.book.BookProcessorConfig;
+import dev.orderbook.book.StateDirectories;
 import dev.orderbook.book.replay.Replay;
 import dev.orderbook.book.replay.ReplayStats;
 import dev.orderbook.book.service.BookProcessorService;
@@ -338,6 +339,6 @@ final class ProcessBench {
     }
 
     static Path tempStateDir() throws IOException {
-        return Files.createTempDirectory("orderbook-bench-state");
+        return StateDirectories.ephemeral("bench-state");
     }
 }

@@ -38,7 +38,7 @@ final class ProcessCommand implements Callable<Integer> {
     String applicationId;
 
     @Option(names = "--state-dir", paramLabel = "DIR", description = "Local state directory (default: "
-            + "<tmp>/orderbook-streams).")
+            + "$XDG_STATE_HOME/orderbook/streams, else ~/.local/state/orderbook/streams).")
     Path stateDir;
 
     @Option(names = "--http-port", paramLabel = "N", defaultValue = "" + BookProcessorConfig.HTTP_PORT_DEFAULT,

@@ -1,6 +1,7 @@
 package dev.orderbook.launcher;
 
 import dev.orderbook.book.BookProcessorConfig;
+import dev.orderbook.book.StateDirectories;
 import dev.orderbook.book.service.BookProcessorService;
 import dev.orderbook.codec.Protocol;
 import dev.orderbook.codec.model.ProductRegistry;
@@ -27,7 +28,6 @@ import org.apache.kafka.common.utils.Utils;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -112,7 +112,7 @@ final class RunCommand implements Callable<Integer> {
         }
         final ShutdownSignal stop = new ShutdownSignal("run-shutdown", Duration.ofSeconds(60));
         final Deque<AutoCloseable> resources = new ArrayDeque<>();
-        final Path stateDir = Files.createTempDirectory("orderbook-run-state");
+        final Path stateDir = StateDirectories.ephemeral("run-state");
         try {
             final KafkaClientConfig kafka;
             if (!cluster.given()) {
