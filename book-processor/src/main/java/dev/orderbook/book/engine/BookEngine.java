@@ -96,21 +96,6 @@ public final class BookEngine {
         return pb;
     }
 
-    /**
-     * Sets a book's persisted state (state, reason, last emitted top), keeping its levels: for a book whose levels
-     * were rebuilt by applying records again, whose state the store knows better (a watchdog's verdict is no function
-     * of the records). Emits nothing.
-     *
-     * @throws IllegalStateException if the engine has no book for the product
-     */
-    public void restoreMeta(final Product product, final BookMeta meta) {
-        final ProductBook pb = book(product);
-        if (pb == null) {
-            throw new IllegalStateException("no book: " + product.id());
-        }
-        pb.restoreMeta(meta);
-    }
-
     public EngineStats stats() {
         return stats;
     }
