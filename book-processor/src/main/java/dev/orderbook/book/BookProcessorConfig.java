@@ -105,6 +105,8 @@ public record BookProcessorConfig(KafkaClientConfig kafka, String applicationId,
             StreamsConfig.REPLICATION_FACTOR_CONFIG, "it is --replication-factor",
             StreamsConfig.topicPrefix("min.insync.replicas"), "it is --min-insync-replicas");
 
+    private static final String GLOBAL_PROCESSING_HANDLER = "processing.exception.handler.global.enabled";
+
     /** How the levels of the books are kept in the changelogged store (see docs/processor.md for the benchmark). */
     public enum StoreLayout {
         /** RocksDB, one entry per level, under the record cache. */
@@ -286,8 +288,11 @@ public record BookProcessorConfig(KafkaClientConfig kafka, String applicationId,
             p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, durability.replicationFactor());
         }
         durability.topicConfigs().forEach((k, v) -> p.put(StreamsConfig.topicPrefix(k), v));
-        // Kafka 4.3 asks for this at every start; there are no global stores here, so it changes nothing else.
-        p.put("processing.exception.handler.global.enabled", true);
+        // Kafka 4.3 asks for this at every start; there are no global stores here, so it changes nothing else. Its
+        // partition assignor reads the setting again from the main consumer's configuration (where Kafka Streams does
+        // not copy it, and warns at every start), so it goes there too.
+        p.put(GLOBAL_PROCESSING_HANDLER, true);
+        p.put(StreamsConfig.mainConsumerPrefix(GLOBAL_PROCESSING_HANDLER), true);
         p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         // Replay the raw topic from its start when the application is new: the books need the snapshots.

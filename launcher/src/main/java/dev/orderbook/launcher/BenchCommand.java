@@ -170,7 +170,12 @@ final class BenchCommand implements Runnable {
                     b.commitIntervalMs = commitIntervalMs;
                     b.storeLayout = BookProcessorConfig.StoreLayout.valueOf(layout.trim()
                             .toUpperCase(java.util.Locale.ROOT));
-                    final ProcessBench.Result result = bench.run(b.build());
+                    final ProcessBench.Result result;
+                    try {
+                        result = bench.run(b.build());
+                    } finally {
+                        org.apache.kafka.common.utils.Utils.delete(b.stateDir.toFile());
+                    }
                     if (round < 0) {
                         System.err.println("bench process: warm-up " + result.toLine());
                         continue;
