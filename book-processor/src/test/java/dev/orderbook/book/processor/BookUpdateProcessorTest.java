@@ -140,6 +140,136 @@ class BookUpdateProcessorTest {
         }
     }
 
+    @Test
+    void shouldKeepAWatchdogVerdictAcrossARestartThoughNoRecordSaysSo() throws IOException {
+        // Given a clean feed on partition 0 whose books are live after its first half, then silent for longer
+        // than staleAfter: the watchdog makes them stale (feed-silent), a verdict no raw record carries
+        final Path file = tmp.resolve("feed.ndjson");
+        FeedFileGenerator.generate(file, FeedFileOptions.defaults().withMaxChanges(10_000).withLevelsPerSide(100)
+                .withSeed(5));
+        final List<RawFeed.Raw> records = RawFeed.records(RawFeed.lines(file));
+        final int half = records.size() / 2;
+        final List<String> uninterrupted = silentThenResumed(records, half, false);
+
+        // When the processor is replaced right after the verdict (everything committed), and the feed resumes
+        final List<String> restarted = silentThenResumed(records, half, true);
+
+        // Then the restarted processor says what an uninterrupted one says: the verdict holds until the next
+        // record of the chain makes the book live again, with the same summaries
+        assertThat(uninterrupted).anyMatch(v -> v.contains("\"state_reason\":\"feed-silent\""));
+        assertThat(restarted).containsExactlyElementsOf(uninterrupted);
+    }
+
+    /**
+     * The summaries of a checkpointing processor that applies {@code records} up to {@code half}, falls silent past
+     * staleAfter (one watchdog run), then applies the rest; {@code restart}: a new processor takes over right after the
+     * watchdog, at the committed offset {@code half}, and the test checks its books are still stale after its start.
+     */
+    private List<String> silentThenResumed(final List<RawFeed.Raw> records, final int half, final boolean restart) {
+        final MockProcessorContext<byte[], byte[]> context = checkpointContext();
+        final ListedHistory history = new ListedHistory(records);
+        final BookUpdateProcessor.Settings settings = checkpointSettings(history, 1_000_000);
+        final List<String> out = new ArrayList<>();
+        BookUpdateProcessor processor = new BookUpdateProcessor(settings);
+        processor.init(context);
+        for (int i = 0; i < half; i++) {
+            final RawFeed.Raw r = records.get(i);
+            context.setRecordMetadata("raw", 0, i);
+            processor.process(new Record<>(r.key(), r.value(), 0L, r.headers()));
+        }
+        assertThat(processor.stateOf("BTC-USD")).isEqualTo(BookState.LIVE);
+        context.setCurrentSystemTimeMs(1_000L + 6_000L);
+        final var punctuators = context.scheduledPunctuators();
+        punctuators.get(punctuators.size() - 1).getPunctuator().punctuate(1_000L + 6_000L);
+        assertThat(processor.stateOf("BTC-USD")).isEqualTo(BookState.STALE);
+        out.addAll(summaries(context));
+        if (restart) {
+            processor.close();
+            history.committed = half;
+            processor = new BookUpdateProcessor(settings);
+            processor.init(context);
+            assertThat(processor.stateOf("BTC-USD")).as("after the restart, before any record")
+                    .isEqualTo(BookState.STALE);
+        }
+        for (int i = half; i < records.size(); i++) {
+            final RawFeed.Raw r = records.get(i);
+            context.setRecordMetadata("raw", 0, i);
+            processor.process(new Record<>(r.key(), r.value(), 0L, r.headers()));
+        }
+        out.addAll(summaries(context));
+        processor.close();
+        return out;
+    }
+
+    @Test
+    void shouldKeepADeposedIngestorsRecordLetInAfterSilenceAcrossARestart() {
+        // Given a book of an ingestor elected at epoch 5, stale (its gap) and then silent, and a new ingestor's
+        // group starting at epoch 1: its first record is let in only because the old chain is silent, which no raw
+        // record says
+        final String snapshot = "{\"type\":\"snapshot\",\"product_id\":\"BTC-USD\","
+                + "\"bids\":[[\"100\",\"1\"]],\"asks\":[[\"101\",\"3\"]]}";
+        final String gap = new String(dev.orderbook.codec.RawMarkers.gap("BTC-USD", "startup", null),
+                StandardCharsets.UTF_8);
+        final List<RawFeed.Raw> records = List.of(sequenced(5, "old", 1, snapshot), sequenced(5, "old", 2, gap),
+                sequenced(1, "new", 1, gap), sequenced(1, "new", 2, snapshot));
+        final List<String> uninterrupted = letInAfterSilence(records, false);
+
+        // When the processor is replaced right after that record (everything committed)
+        final List<String> restarted = letInAfterSilence(records, true);
+
+        // Then the new ingestor's chain goes on after the restart as it does without one: its snapshot makes the
+        // book live, nothing is fenced
+        assertThat(uninterrupted).last().satisfies(v -> assertThat(v).contains("\"state\":\"live\""));
+        assertThat(restarted).containsExactlyElementsOf(uninterrupted);
+    }
+
+    private static RawFeed.Raw sequenced(final long epoch, final String session, final long seq, final String json) {
+        final org.apache.kafka.common.header.Headers headers = new org.apache.kafka.common.header.internals
+                .RecordHeaders();
+        headers.add(dev.orderbook.contract.Header.SESSION_ID.key(), session.getBytes(StandardCharsets.UTF_8));
+        headers.add(dev.orderbook.contract.Header.PRODUCT_SEQ.key(), dev.orderbook.contract.Header.longHeader(seq));
+        headers.add(dev.orderbook.contract.Header.LEADER_EPOCH.key(),
+                dev.orderbook.contract.Header.longHeader(epoch));
+        return new RawFeed.Raw("BTC-USD".getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8),
+                headers);
+    }
+
+    /**
+     * Summaries and dead letters of a checkpointing processor given records 0 and 1, then silence past staleAfter,
+     * then records 2 and 3; {@code restart}: a new processor takes over after record 2, at the committed offset 3.
+     */
+    private List<String> letInAfterSilence(final List<RawFeed.Raw> records, final boolean restart) {
+        final MockProcessorContext<byte[], byte[]> context = checkpointContext();
+        final ListedHistory history = new ListedHistory(records);
+        final BookUpdateProcessor.Settings settings = checkpointSettings(history, 1_000_000);
+        final List<String> out = new ArrayList<>();
+        BookUpdateProcessor processor = new BookUpdateProcessor(settings);
+        processor.init(context);
+        for (int i = 0; i < records.size(); i++) {
+            if (i == 2) {
+                context.setCurrentSystemTimeMs(1_000L + 6_000L);
+            }
+            if (i == 3 && restart) {
+                processor.close();
+                history.committed = 3;
+                processor = new BookUpdateProcessor(settings);
+                processor.init(context);
+            }
+            final RawFeed.Raw r = records.get(i);
+            context.setRecordMetadata("raw", 0, i);
+            processor.process(new Record<>(r.key(), r.value(), 0L, r.headers()));
+            for (final MockProcessorContext.CapturedForward<? extends byte[], ? extends byte[]> f
+                    : context.forwarded()) {
+                if (!BookUpdateProcessor.CONTROL_CHILD.equals(f.childName().orElse(null))) {
+                    out.add(f.childName().orElse("") + " " + new String(f.record().value(), StandardCharsets.UTF_8));
+                }
+            }
+            context.resetForwards();
+        }
+        processor.close();
+        return out;
+    }
+
     /** The records a test produced, as a raw history; offsets in {@code missing} are gone (retention). */
     private static final class ListedHistory implements RawHistory {
         private final List<RawFeed.Raw> records;
