@@ -228,9 +228,12 @@ public record BookProcessorConfig(KafkaClientConfig kafka, String applicationId,
         return "books";
     }
 
+    /** The checkpoint layout's store (its changelog is {@code <application id>-book-checkpoints-changelog}). */
+    public static final String CHECKPOINT_STORE_NAME = "book-checkpoints";
+
     /** The name of the checkpoint store (checkpoint layout). */
     public String checkpointStoreName() {
-        return "book-checkpoints";
+        return CHECKPOINT_STORE_NAME;
     }
 
     /** The name of the meta store (level layouts: books' state and chains, partitions' offsets). */
@@ -269,9 +272,11 @@ public record BookProcessorConfig(KafkaClientConfig kafka, String applicationId,
         tune(p, StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Limits.FETCH_BYTES);
         tune(p, StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG),
                 Math.max(Limits.FETCH_BYTES, 52_428_800));
-        // dead letters carry raw messages up to 16 MiB.
+        // dead letters carry raw messages up to 16 MiB;
         tune(p, StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                 Limits.DEAD_LETTER_MAX_RECORD_BYTES);
+        // the checkpoint store's RocksDB memory, bounded (an operator's own setter replaces this one).
+        tune(p, StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, CheckpointStoreRocksDb.class);
         p.putAll(kafka.streams());
         // What the options and the guarantees fix:
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
