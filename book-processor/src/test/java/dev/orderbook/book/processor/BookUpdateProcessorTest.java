@@ -166,39 +166,72 @@ class BookUpdateProcessorTest {
      * watchdog, at the committed offset {@code half}, and the test checks its books are still stale after its start.
      */
     private List<String> silentThenResumed(final List<RawFeed.Raw> records, final int half, final boolean restart) {
-        final MockProcessorContext<byte[], byte[]> context = checkpointContext();
-        final ListedHistory history = new ListedHistory(records);
-        final BookUpdateProcessor.Settings settings = checkpointSettings(history, 1_000_000);
-        final List<String> out = new ArrayList<>();
-        BookUpdateProcessor processor = new BookUpdateProcessor(settings);
-        processor.init(context);
+        final Restartable p = new Restartable(records);
         for (int i = 0; i < half; i++) {
-            final RawFeed.Raw r = records.get(i);
-            context.setRecordMetadata("raw", 0, i);
-            processor.process(new Record<>(r.key(), r.value(), 0L, r.headers()));
+            p.apply(i);
         }
-        assertThat(processor.stateOf("BTC-USD")).isEqualTo(BookState.LIVE);
-        context.setCurrentSystemTimeMs(1_000L + 6_000L);
-        final var punctuators = context.scheduledPunctuators();
+        assertThat(p.processor.stateOf("BTC-USD")).isEqualTo(BookState.LIVE);
+        p.context.setCurrentSystemTimeMs(1_000L + 6_000L);
+        final var punctuators = p.context.scheduledPunctuators();
         punctuators.get(punctuators.size() - 1).getPunctuator().punctuate(1_000L + 6_000L);
-        assertThat(processor.stateOf("BTC-USD")).isEqualTo(BookState.STALE);
-        out.addAll(summaries(context));
+        assertThat(p.processor.stateOf("BTC-USD")).isEqualTo(BookState.STALE);
         if (restart) {
-            processor.close();
-            history.committed = half;
-            processor = new BookUpdateProcessor(settings);
-            processor.init(context);
-            assertThat(processor.stateOf("BTC-USD")).as("after the restart, before any record")
+            p.restartAt(half);
+            assertThat(p.processor.stateOf("BTC-USD")).as("after the restart, before any record")
                     .isEqualTo(BookState.STALE);
         }
         for (int i = half; i < records.size(); i++) {
-            final RawFeed.Raw r = records.get(i);
-            context.setRecordMetadata("raw", 0, i);
-            processor.process(new Record<>(r.key(), r.value(), 0L, r.headers()));
+            p.apply(i);
         }
-        out.addAll(summaries(context));
-        processor.close();
-        return out;
+        p.processor.close();
+        return p.out;
+    }
+
+    /**
+     * A checkpointing processor (checkpoints only when something the records would not repeat happens) on partition 0
+     * of {@code records}, which a test can replace by a new one at a committed offset; collects what it forwards
+     * (summaries and dead letters, not snapshot requests).
+     */
+    private static final class Restartable {
+        final MockProcessorContext<byte[], byte[]> context = checkpointContext();
+        final List<RawFeed.Raw> records;
+        final ListedHistory history;
+        final BookUpdateProcessor.Settings settings;
+        final List<String> out = new ArrayList<>();
+        BookUpdateProcessor processor;
+
+        Restartable(final List<RawFeed.Raw> records) {
+            this.records = records;
+            this.history = new ListedHistory(records);
+            this.settings = checkpointSettings(history, 1_000_000);
+            this.processor = new BookUpdateProcessor(settings);
+            processor.init(context);
+        }
+
+        void apply(final int offset) {
+            final RawFeed.Raw r = records.get(offset);
+            context.setRecordMetadata("raw", 0, offset);
+            processor.process(new Record<>(r.key(), r.value(), 0L, r.headers()));
+            collect();
+        }
+
+        void restartAt(final long committed) {
+            collect();
+            processor.close();
+            history.committed = committed;
+            processor = new BookUpdateProcessor(settings);
+            processor.init(context);
+        }
+
+        private void collect() {
+            for (final MockProcessorContext.CapturedForward<? extends byte[], ? extends byte[]> f
+                    : context.forwarded()) {
+                if (!BookUpdateProcessor.CONTROL_CHILD.equals(f.childName().orElse(null))) {
+                    out.add(f.childName().orElse("") + " " + new String(f.record().value(), StandardCharsets.UTF_8));
+                }
+            }
+            context.resetForwards();
+        }
     }
 
     @Test
@@ -239,35 +272,17 @@ class BookUpdateProcessorTest {
      * then records 2 and 3; {@code restart}: a new processor takes over after record 2, at the committed offset 3.
      */
     private List<String> letInAfterSilence(final List<RawFeed.Raw> records, final boolean restart) {
-        final MockProcessorContext<byte[], byte[]> context = checkpointContext();
-        final ListedHistory history = new ListedHistory(records);
-        final BookUpdateProcessor.Settings settings = checkpointSettings(history, 1_000_000);
-        final List<String> out = new ArrayList<>();
-        BookUpdateProcessor processor = new BookUpdateProcessor(settings);
-        processor.init(context);
-        for (int i = 0; i < records.size(); i++) {
-            if (i == 2) {
-                context.setCurrentSystemTimeMs(1_000L + 6_000L);
-            }
-            if (i == 3 && restart) {
-                processor.close();
-                history.committed = 3;
-                processor = new BookUpdateProcessor(settings);
-                processor.init(context);
-            }
-            final RawFeed.Raw r = records.get(i);
-            context.setRecordMetadata("raw", 0, i);
-            processor.process(new Record<>(r.key(), r.value(), 0L, r.headers()));
-            for (final MockProcessorContext.CapturedForward<? extends byte[], ? extends byte[]> f
-                    : context.forwarded()) {
-                if (!BookUpdateProcessor.CONTROL_CHILD.equals(f.childName().orElse(null))) {
-                    out.add(f.childName().orElse("") + " " + new String(f.record().value(), StandardCharsets.UTF_8));
-                }
-            }
-            context.resetForwards();
+        final Restartable p = new Restartable(records);
+        p.apply(0);
+        p.apply(1);
+        p.context.setCurrentSystemTimeMs(1_000L + 6_000L);
+        p.apply(2);
+        if (restart) {
+            p.restartAt(3);
         }
-        processor.close();
-        return out;
+        p.apply(3);
+        p.processor.close();
+        return p.out;
     }
 
     /** The records a test produced, as a raw history; offsets in {@code missing} are gone (retention). */
