@@ -23,10 +23,15 @@ final class TruthCheck {
     private TruthCheck() {
     }
 
-    /** The truth log's lines of one product, in market order. */
+    /**
+     * The truth log's complete lines of one product, in market order (a last line still being written, without its
+     * newline, is left for the next read).
+     */
     static List<TopOfBook> truth(final Path truthLog, final String product) throws IOException {
+        final String text = Files.readString(truthLog, StandardCharsets.UTF_8);
+        final String complete = text.substring(0, text.lastIndexOf('\n') + 1);
         final List<TopOfBook> out = new ArrayList<>();
-        for (final String line : Files.readAllLines(truthLog, StandardCharsets.UTF_8)) {
+        for (final String line : complete.split("\n")) {
             if (!line.isBlank()) {
                 final TopOfBook top = TopOfBook.fromJson(line);
                 if (top.productId().equals(product)) {
@@ -35,6 +40,30 @@ final class TruthCheck {
             }
         }
         return out;
+    }
+
+    /**
+     * {@link #assertLiveSummariesAreTrue} against the truth log as it grows: the simulator writes its truth in
+     * batches (every 50 ms while its sender runs), so the newest summaries can be read before the lines that prove
+     * them. Reads the log again until the check passes or {@code wait} has passed; a summary that is no true top
+     * fails however long the log grows.
+     *
+     * @return the number of live summaries checked
+     */
+    static int assertLiveSummariesAreTrue(final String product, final List<SummaryLog.Seen> summaries,
+                                          final Path truthLog, final java.time.Duration wait)
+            throws IOException, InterruptedException {
+        final long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            try {
+                return assertLiveSummariesAreTrue(product, summaries, truth(truthLog, product));
+            } catch (final AssertionError e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
+        }
     }
 
     /**
